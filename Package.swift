@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "hotplugd",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "hotplugd", targets: ["hotplugd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // C libraries from Debian, wrapped as system modules.
+        .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // fork/exec must run async-signal-safe code only, so it lives in C.
+        .target(name: "CHotplugSpawn"),
+
+        // The functional core: config, matching, placeholders, the state machine. No I/O.
+        .target(name: "HotplugCore"),
+
+        // The imperative shell: libudev, rtnetlink, processes, the event loop.
+        .target(
+            name: "HotplugLinux",
+            dependencies: [
+                "HotplugCore", "CUdev", "CSystemd", "CHotplugSpawn",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The command line: argument parsing and printing only.
+        .executableTarget(
+            name: "hotplugd",
+            dependencies: [
+                "HotplugCore", "HotplugLinux",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Helpers for tests that use real devices: veth pairs, the built binary.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "HotplugCoreTests", dependencies: ["HotplugCore"]),
+        .testTarget(name: "HotplugLinuxTests", dependencies: ["HotplugLinux", "HotplugCore", "TestSupport"]),
+        // Drives the built `hotplugd` binary as a user would.
+        .testTarget(name: "HotplugdTests", dependencies: ["hotplugd", "HotplugCore", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
