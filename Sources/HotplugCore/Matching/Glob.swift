@@ -1,0 +1,147 @@
+/// A shell glob as udev and fnmatch(3) understand it: `*`, `?`, `[a-z]`, `[!x]`
+/// and backslash escapes. Matching works on Unicode scalars and never recurses,
+/// so a hostile device string cannot blow the stack or take exponential time.
+public struct Glob: Sendable, Hashable, CustomStringConvertible {
+    public let text: String
+    private let tokens: [Token]
+
+    enum Token: Sendable, Hashable {
+        case literal(Unicode.Scalar)
+        case anyOne
+        case anySequence
+        case set(negated: Bool, items: [SetItem])
+    }
+
+    enum SetItem: Sendable, Hashable {
+        case single(Unicode.Scalar)
+        case range(Unicode.Scalar, Unicode.Scalar)
+    }
+
+    public init(_ text: String) {
+        self.text = text
+        self.tokens = Glob.tokenize(Array(text.unicodeScalars))
+    }
+
+    public var description: String { text }
+
+    /// True when the glob has no wildcard: it matches exactly one string.
+    public var isLiteral: Bool {
+        tokens.allSatisfy { if case .literal = $0 { true } else { false } }
+    }
+
+    /// The literal text before the first wildcard.
+    public var literalPrefix: String {
+        var scalars = String.UnicodeScalarView()
+        for token in tokens {
+            guard case .literal(let scalar) = token else { break }
+            scalars.append(scalar)
+        }
+        return String(scalars)
+    }
+
+    public func matches(_ candidate: String) -> Bool {
+        let input = Array(candidate.unicodeScalars)
+        var t = 0, i = 0
+        var starToken = -1, starInput = 0
+        while i < input.count {
+            if t < tokens.count {
+                switch tokens[t] {
+                case .anySequence:
+                    starToken = t
+                    starInput = i
+                    t += 1
+                    continue
+                case .anyOne:
+                    t += 1; i += 1
+                    continue
+                case .literal(let scalar) where scalar == input[i]:
+                    t += 1; i += 1
+                    continue
+                case .set(let negated, let items) where Glob.setContains(items, input[i]) != negated:
+                    t += 1; i += 1
+                    continue
+                default:
+                    break
+                }
+            }
+            // Mismatch: let the last `*` swallow one more character, or fail.
+            guard starToken >= 0 else { return false }
+            starInput += 1
+            i = starInput
+            t = starToken + 1
+        }
+        while t < tokens.count, tokens[t] == .anySequence { t += 1 }
+        return t == tokens.count
+    }
+
+    private static func setContains(_ items: [SetItem], _ scalar: Unicode.Scalar) -> Bool {
+        items.contains { item in
+            switch item {
+            case .single(let s): s == scalar
+            case .range(let low, let high): low.value <= scalar.value && scalar.value <= high.value
+            }
+        }
+    }
+
+    private static func tokenize(_ scalars: [Unicode.Scalar]) -> [Token] {
+        var tokens: [Token] = []
+        var index = 0
+        while index < scalars.count {
+            let scalar = scalars[index]
+            switch scalar {
+            case "*":
+                if tokens.last != .anySequence { tokens.append(.anySequence) }
+                index += 1
+            case "?":
+                tokens.append(.anyOne)
+                index += 1
+            case "\\" where index + 1 < scalars.count:
+                tokens.append(.literal(scalars[index + 1]))
+                index += 2
+            case "[":
+                if let (set, next) = parseSet(scalars, from: index) {
+                    tokens.append(set)
+                    index = next
+                } else {
+                    // An unclosed bracket is a literal '[', as in fnmatch.
+                    tokens.append(.literal(scalar))
+                    index += 1
+                }
+            default:
+                tokens.append(.literal(scalar))
+                index += 1
+            }
+        }
+        return tokens
+    }
+
+    private static func parseSet(_ scalars: [Unicode.Scalar], from start: Int) -> (Token, Int)? {
+        var index = start + 1
+        var negated = false
+        if index < scalars.count, scalars[index] == "!" || scalars[index] == "^" {
+            negated = true
+            index += 1
+        }
+        var items: [SetItem] = []
+        var first = true
+        while index < scalars.count {
+            var scalar = scalars[index]
+            if scalar == "]" && !first {
+                return (.set(negated: negated, items: items), index + 1)
+            }
+            first = false
+            if scalar == "\\", index + 1 < scalars.count {
+                index += 1
+                scalar = scalars[index]
+            }
+            if index + 2 < scalars.count, scalars[index + 1] == "-", scalars[index + 2] != "]" {
+                items.append(.range(scalar, scalars[index + 2]))
+                index += 3
+            } else {
+                items.append(.single(scalar))
+                index += 1
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,95 @@
+/// Why a binding does or does not match a device: the first key that failed
+/// and the value it saw, so `hotplugd test` can explain itself.
+public struct MatchVerdict: Sendable, Equatable {
+    public var matched: Bool
+    /// The key that failed (`usb-vendor`, `property.ID_BUS`, ...), when one did.
+    public var failedKey: String?
+    public var wanted: String?
+    /// What the device had; nil when it had nothing for that key.
+    public var saw: String?
+
+    public static let match = MatchVerdict(matched: true)
+
+    public init(matched: Bool, failedKey: String? = nil, wanted: String? = nil, saw: String? = nil) {
+        self.matched = matched
+        self.failedKey = failedKey
+        self.wanted = wanted
+        self.saw = saw
+    }
+
+    public var explanation: String {
+        guard !matched, let failedKey else { return "matches" }
+        return "\(failedKey): wanted \(wanted ?? "?"), saw \(saw.map { "\"\($0)\"" } ?? "nothing")"
+    }
+}
+
+/// Matches device facts against `[match]`, with udev's semantics: `driver`
+/// and `[match.attribute]` pass if any device in the parent chain passes
+/// (DRIVERS, ATTRS); `usb-*` read the nearest usb_device in the chain.
+public enum Matcher {
+    public static func matches(_ rules: MatchRules, _ device: DeviceFacts) -> Bool {
+        verdict(rules, device).matched
+    }
+
+    public static func verdict(_ rules: MatchRules, _ device: DeviceFacts) -> MatchVerdict {
+        func check(_ key: String, _ list: PatternList?, _ value: String?) -> MatchVerdict? {
+            guard let list else { return nil }
+            if list.matches(value ?? "") { return nil }
+            return MatchVerdict(matched: false, failedKey: key, wanted: list.description, saw: value)
+        }
+        if let failure = check("subsystem", rules.subsystem, device.subsystem) { return failure }
+        if let failure = check("devtype", rules.devtype, device.devtype) { return failure }
+        if let failure = check("kernel", rules.kernel, device.sysname) { return failure }
+        if let list = rules.driver {
+            let drivers = device.chain.compactMap(\.driver)
+            if !drivers.contains(where: list.matches) && !(drivers.isEmpty && list.matches("")) {
+                return MatchVerdict(matched: false, failedKey: "driver", wanted: list.description,
+                                    saw: drivers.isEmpty ? nil : drivers.joined(separator: ", "))
+            }
+        }
+        if rules.usbVendor != nil || rules.usbProduct != nil || rules.usbSerial != nil {
+            let usb = device.nearestUSBDevice
+            for (key, list, attribute) in [("usb-vendor", rules.usbVendor, "idVendor"),
+                                           ("usb-product", rules.usbProduct, "idProduct"),
+                                           ("usb-serial", rules.usbSerial, "serial")] {
+                guard let list else { continue }
+                guard let usb else {
+                    return MatchVerdict(matched: false, failedKey: key, wanted: list.description, saw: "no USB device among the ancestors")
+                }
+                if let failure = check(key, list, usb.attributes[attribute]) { return failure }
+            }
+        }
+        if let failure = check("mac", rules.mac, device.attributes["address"]) { return failure }
+        if let failure = check("path", rules.path, device.properties["ID_PATH"]) { return failure }
+        if let list = rules.tag {
+            let tags = device.tags.sorted()
+            let passes = tags.isEmpty ? list.matches("") : passesAny(list, tags)
+            if !passes {
+                return MatchVerdict(matched: false, failedKey: "tag", wanted: list.description,
+                                    saw: tags.isEmpty ? nil : tags.joined(separator: ", "))
+            }
+        }
+        for property in rules.properties {
+            if let failure = check("property.\(property.key)", property.patterns, device.properties[property.key]) {
+                return failure
+            }
+        }
+        for attribute in rules.attributes {
+            let values = device.chain.compactMap { $0.attributes[attribute.key] }
+            if !values.contains(where: attribute.patterns.matches) {
+                return MatchVerdict(matched: false, failedKey: "attribute.\(attribute.key)",
+                                    wanted: attribute.patterns.description,
+                                    saw: values.isEmpty ? nil : values.joined(separator: ", "))
+            }
+        }
+        return .match
+    }
+
+    /// For multi-valued facts (tags): positives need one value to match;
+    /// a negation fails if any value matches it.
+    static func passesAny(_ list: PatternList, _ values: [String]) -> Bool {
+        let positives = list.positives, negatives = list.negatives
+        if !positives.isEmpty, !values.contains(where: { value in positives.contains { $0.matches(value) } }) { return false }
+        return !values.contains { value in negatives.contains { $0.matches(value) } }
+    }
+}

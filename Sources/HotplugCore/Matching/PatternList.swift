@@ -1,0 +1,68 @@
+/// One value of a `[match]` key: a glob, possibly negated with a leading `!`.
+public struct Pattern: Sendable, Hashable, CustomStringConvertible {
+    public let glob: Glob
+    public let isNegated: Bool
+
+    public init(_ source: String) {
+        if source.hasPrefix("!") {
+            isNegated = true
+            glob = Glob(String(source.dropFirst()))
+        } else {
+            isNegated = false
+            glob = Glob(source)
+        }
+    }
+
+    public var description: String { (isNegated ? "!" : "") + glob.text }
+}
+
+/// A `[match]` value: a string or a list of strings. A value passes when it
+/// matches any of the positive patterns (or there are none) and none of the
+/// negated ones, so `["eth*", "!eth9"]` reads as "eth anything but eth9".
+public struct PatternList: Sendable, Hashable, CustomStringConvertible {
+    public let patterns: [Pattern]
+
+    public init(_ sources: [String]) {
+        patterns = sources.map(Pattern.init)
+    }
+
+    public var positives: [Glob] { patterns.filter { !$0.isNegated }.map(\.glob) }
+    public var negatives: [Glob] { patterns.filter(\.isNegated).map(\.glob) }
+
+    public func matches(_ value: String) -> Bool {
+        let positive = positives
+        if !positive.isEmpty, !positive.contains(where: { $0.matches(value) }) { return false }
+        return !negatives.contains { $0.matches(value) }
+    }
+
+    public var description: String {
+        patterns.count == 1 ? "\"\(patterns[0])\"" : "[" + patterns.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
+    }
+
+    /// Conservative: false only when no string can pass both lists, judged from
+    /// literal patterns and literal prefixes. Used to find two bindings that
+    /// could both claim one device's `[link]`.
+    public func mayOverlap(with other: PatternList) -> Bool {
+        let mine = positives, theirs = other.positives
+        if mine.isEmpty || theirs.isEmpty { return true }
+        for a in mine {
+            for b in theirs where Self.mayOverlap(a, b) {
+                let witness = a.isLiteral ? a.text : (b.isLiteral ? b.text : nil)
+                if let witness, !(matches(witness) && other.matches(witness)) { continue }
+                return true
+            }
+        }
+        return false
+    }
+
+    private static func mayOverlap(_ a: Glob, _ b: Glob) -> Bool {
+        switch (a.isLiteral, b.isLiteral) {
+        case (true, true): return a.text == b.text
+        case (true, false): return b.matches(a.text)
+        case (false, true): return a.matches(b.text)
+        case (false, false):
+            let p = a.literalPrefix, q = b.literalPrefix
+            return p.hasPrefix(q) || q.hasPrefix(p)
+        }
+    }
+}

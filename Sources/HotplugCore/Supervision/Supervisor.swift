@@ -1,0 +1,129 @@
+/// The per-device state machine: events and time in, effects out. Pure, so
+/// tests drive it with fake devices and a fake clock; the daemon's shell
+/// carries out the effects and feeds their results back as events.
+public struct Supervisor: Sendable {
+    public internal(set) var configuration: Configuration
+    var devices: [DeviceID: TrackedDevice] = [:]
+    var deviceByDevpath: [String: DeviceID] = [:]
+    var instances: [InstanceID: Instance] = [:]
+    var nextDeviceNumber: UInt64 = 1
+    public internal(set) var isShuttingDown = false
+    var effects: [Effect] = []
+    var now = Instant(nanoseconds: 0)
+
+    /// A child that stayed up this long has recovered: the next failure
+    /// starts again from `restart-delay`.
+    public static let healthyUptime = TimeSpan.seconds(10)
+
+    public init(configuration: Configuration) { self.configuration = configuration }
+
+    public enum Event: Sendable, Equatable {
+        /// An add event, or a device found by the start-up enumeration.
+        case deviceAdded(DeviceFacts)
+        /// change, bind, unbind: match again.
+        case deviceChanged(DeviceFacts)
+        /// A rename or move; `DEVPATH_OLD` in the facts' properties when known.
+        case deviceMoved(DeviceFacts)
+        case deviceRemoved(devpath: String, ifindex: Int32?)
+        /// Every device present now (after coldplug or lost events): what is
+        /// tracked but absent is removed, what is present but unknown is added.
+        case present([DeviceFacts])
+        /// Result of `.configureLink`: the interface's name afterwards, or why it failed.
+        case linkConfigured(DeviceID, Result<String, LinkFailure>)
+        case childStarted(InstanceID, pid: Int32)
+        case spawnFailed(InstanceID, String)
+        case childExited(pid: Int32, ChildExit)
+        case reload(Configuration)
+        /// `hotplugd restart BINDING [DEVICE]`; device is a syspath, devpath or interface name.
+        case restart(binding: String, device: String?)
+        case shutdown
+        /// Time passed: deadlines up to `now` are due.
+        case tick
+    }
+
+    public struct LinkFailure: Error, Sendable, Equatable {
+        public var reason: String
+        public init(_ reason: String) { self.reason = reason }
+    }
+
+    /// Applies one event at `now` and returns what the shell must do, in order.
+    public mutating func handle(_ event: Event, now: Instant) -> [Effect] {
+        self.now = max(self.now, now)
+        effects = []
+        switch event {
+        case .deviceAdded(let facts): deviceAdded(facts)
+        case .deviceChanged(let facts): deviceChanged(facts)
+        case .deviceMoved(let facts): deviceMoved(facts)
+        case .deviceRemoved(let devpath, let ifindex): deviceRemoved(devpath: devpath, ifindex: ifindex)
+        case .present(let all): reconcile(all)
+        case .linkConfigured(let device, let result): linkConfigured(device, result)
+        case .childStarted(let id, let pid): childStarted(id, pid: pid)
+        case .spawnFailed(let id, let reason): spawnFailed(id, reason)
+        case .childExited(let pid, let exit): childExited(pid: pid, exit)
+        case .reload(let configuration): reload(configuration)
+        case .restart(let binding, let device): restart(binding: binding, device: device)
+        case .shutdown: shutdown()
+        case .tick: break
+        }
+        fireDueDeadlines()
+        if isShuttingDown && instances.isEmpty && !effects.contains(.exit) { effects.append(.exit) }
+        return effects
+    }
+
+    /// The earliest moment a `.tick` has something to do; nil when idle.
+    public var nextDeadline: Instant? {
+        instances.values.compactMap(\.deadline).min()
+    }
+
+    mutating func log(_ level: LogEntry.Level, _ message: String, _ id: InstanceID? = nil, device: DeviceID? = nil, pid: Int32? = nil) {
+        let tracked = (id?.device ?? device).flatMap { devices[$0] }
+        effects.append(.log(LogEntry(level, message, binding: id?.binding, devpath: tracked?.facts.devpath,
+                                     interface: tracked?.interface, pid: pid)))
+    }
+}
+
+/// What the supervisor keeps about one present device.
+struct TrackedDevice: Sendable {
+    var id: DeviceID
+    var facts: DeviceFacts
+    /// The current interface name, updated by renames.
+    var interface: String?
+    /// The binding whose `[link]` applies to this device, if any.
+    var linkOwner: String?
+    var link: LinkProgress = .notStarted
+    /// Removed from the system; kept only while its children stop.
+    var isGone = false
+
+    enum LinkProgress: Sendable, Equatable {
+        case notStarted, pending, done, failed(String)
+    }
+
+    var label: String { interface ?? facts.sysname }
+}
+
+struct Instance: Sendable {
+    var id: InstanceID
+    var state: InstanceState
+    var since: Instant
+    var restarts = 0
+    var consecutiveFailures = 0
+    var lastExit: ChildExit?
+    var startedAt: Instant?
+    /// What to do once a stopping child is gone.
+    var afterStop: AfterStop = .forget
+
+    enum AfterStop: Sendable, Equatable { case forget, restart }
+
+    var deadline: Instant? {
+        switch state {
+        case .settling(let until), .backoff(let until): until
+        case .stopping(_, let killAt, false): killAt
+        default: nil
+        }
+    }
+
+    var error: String? {
+        if case .failed(let reason) = state { return reason }
+        return nil
+    }
+}

@@ -1,0 +1,134 @@
+/// Monotonic time in nanoseconds, from the shell's clock (or a test's).
+public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var nanoseconds: UInt64
+
+    public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
+
+    public static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+    public static func + (lhs: Instant, rhs: TimeSpan) -> Instant {
+        Instant(nanoseconds: lhs.nanoseconds &+ rhs.nanoseconds)
+    }
+    public func span(since earlier: Instant) -> TimeSpan {
+        TimeSpan(nanoseconds: nanoseconds >= earlier.nanoseconds ? nanoseconds - earlier.nanoseconds : 0)
+    }
+
+    public var description: String { "\(nanoseconds / 1_000_000)ms" }
+}
+
+/// A device as the supervisor tracks it: a number that stays the same while
+/// the device is present, across renames and moves.
+public struct DeviceID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var value: UInt64
+    public init(_ value: UInt64) { self.value = value }
+    public static func < (lhs: DeviceID, rhs: DeviceID) -> Bool { lhs.value < rhs.value }
+    public var description: String { "device#\(value)" }
+}
+
+/// One binding's instance on one device.
+public struct InstanceID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var binding: String
+    public var device: DeviceID
+
+    public init(binding: String, device: DeviceID) {
+        self.binding = binding
+        self.device = device
+    }
+
+    public static func < (lhs: InstanceID, rhs: InstanceID) -> Bool {
+        (lhs.binding, lhs.device) < (rhs.binding, rhs.device)
+    }
+
+    public var description: String { "\(binding)@\(device)" }
+}
+
+/// The states DESIGN.md names; `status` shows them verbatim.
+public enum InstanceState: Sendable, Equatable {
+    case settling(until: Instant)
+    /// Link actions under way, or waiting for the binding that owns the link.
+    case configuring
+    case running(pid: Int32)
+    case backoff(until: Instant)
+    case stopping(pid: Int32, killAt: Instant, killed: Bool)
+    /// The child ended and `restart` says not to run it again.
+    case exited
+    case failed(String)
+    /// Link configured and nothing to run.
+    case configured
+
+    public var name: String {
+        switch self {
+        case .settling: "settling"
+        case .configuring: "configuring"
+        case .running: "running"
+        case .backoff: "backoff"
+        case .stopping: "stopping"
+        case .exited: "exited"
+        case .failed: "failed"
+        case .configured: "configured"
+        }
+    }
+
+    public var pid: Int32? {
+        switch self {
+        case .running(let pid), .stopping(let pid, _, _): pid
+        default: nil
+        }
+    }
+}
+
+/// How a child ended, as the shell saw it.
+public enum ChildExit: Sendable, Equatable, CustomStringConvertible {
+    case exited(Int32)
+    case signaled(Int32)
+
+    public var isSuccess: Bool { self == .exited(0) }
+
+    public var description: String {
+        switch self {
+        case .exited(let code): "exit \(code)"
+        case .signaled(let number): "killed by \(Signal(number: number).name)"
+        }
+    }
+}
+
+/// What the link owner asks the shell to do to a net device.
+public struct LinkRequest: Sendable, Equatable {
+    public var ifindex: Int32?
+    public var currentName: String
+    public var settings: LinkSettings
+}
+
+/// Orders from the core to the shell, carried out in order.
+public enum Effect: Sendable, Equatable {
+    /// Rename/MTU/addresses/up; the shell answers with `.linkConfigured`.
+    case configureLink(DeviceID, LinkRequest)
+    /// Start a child; the shell answers with `.childStarted` or `.spawnFailed`.
+    case spawn(InstanceID, LaunchPlan)
+    /// Send a signal to the child's process group.
+    case signal(InstanceID, pid: Int32, Signal)
+    case log(LogEntry)
+    /// Every child is gone after a shutdown: the daemon may exit.
+    case exit
+}
+
+public struct LogEntry: Sendable, Equatable, CustomStringConvertible {
+    public enum Level: String, Sendable { case debug, info, notice, warning, error }
+    public var level: Level
+    public var message: String
+    public var binding: String?
+    public var devpath: String?
+    public var interface: String?
+    public var pid: Int32?
+
+    public init(_ level: Level, _ message: String, binding: String? = nil, devpath: String? = nil,
+                interface: String? = nil, pid: Int32? = nil) {
+        self.level = level
+        self.message = message
+        self.binding = binding
+        self.devpath = devpath
+        self.interface = interface
+        self.pid = pid
+    }
+
+    public var description: String { message }
+}
