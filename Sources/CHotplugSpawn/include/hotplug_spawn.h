@@ -1,0 +1,138 @@
+// hotplug_spawn.h — the parts of process spawning and event-loop plumbing
+// that cannot be written safely (or at all) in Swift.
+//
+// Why C: between fork() and execve() a multi-threaded process may only call
+// async-signal-safe functions. Swift code may allocate, take runtime locks or
+// touch reference counts, any of which can deadlock in the child. Everything
+// the child does therefore lives in spawn.c and only uses raw system calls on
+// memory prepared by the parent.
+//
+// The epoll / signalfd / timerfd / pidfd headers are not part of Swift's Glibc
+// module (and struct epoll_event is packed on x86_64), so thin wrappers with
+// plain, unpacked types are provided here too.
+#ifndef HOTPLUG_SPAWN_H
+#define HOTPLUG_SPAWN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// Where a spawn failed. Values travel through the error pipe from the child,
+// so they are fixed numbers rather than whatever the compiler picks.
+typedef enum {
+    HOTPLUG_SPAWN_STAGE_NONE = 0,
+    HOTPLUG_SPAWN_STAGE_PIPE = 1,       // parent: pipe2() for output or error reporting
+    HOTPLUG_SPAWN_STAGE_OPEN_NULL = 2,  // parent: open("/dev/null")
+    HOTPLUG_SPAWN_STAGE_FORK = 3,       // parent: fork()
+    HOTPLUG_SPAWN_STAGE_SETSID = 4,     // child
+    HOTPLUG_SPAWN_STAGE_REDIRECT = 5,   // child: dup2() onto 0/1/2
+    HOTPLUG_SPAWN_STAGE_SETGROUPS = 6,  // child
+    HOTPLUG_SPAWN_STAGE_SETGID = 7,     // child
+    HOTPLUG_SPAWN_STAGE_SETUID = 8,     // child
+    HOTPLUG_SPAWN_STAGE_CHDIR = 9,      // child
+    HOTPLUG_SPAWN_STAGE_SIGNALS = 10,   // child: resetting the signal mask
+    HOTPLUG_SPAWN_STAGE_EXEC = 11,      // child: execve()
+    HOTPLUG_SPAWN_STAGE_REPORT = 12,    // parent: the error pipe delivered a malformed report
+} hotplug_spawn_stage;
+
+typedef struct {
+    const char *path;                 // already resolved executable path
+    char *const *argv;                // NULL-terminated
+    char *const *envp;                // NULL-terminated, passed verbatim
+    const char *working_directory;    // NULL: inherit the parent's
+    int change_groups;                // nonzero: setgroups(group_count, groups)
+    const gid_t *groups;
+    size_t group_count;
+    int change_gid;                   // nonzero: setresgid(gid, gid, gid)
+    gid_t gid;
+    int change_uid;                   // nonzero: setresuid(uid, uid, uid)
+    uid_t uid;
+} hotplug_spawn_options;
+
+typedef struct {
+    pid_t pid;
+    int pidfd;          // -1 when pidfd_open is unavailable
+    int stdout_fd;      // read end, O_NONBLOCK | O_CLOEXEC
+    int stderr_fd;      // read end, O_NONBLOCK | O_CLOEXEC
+    int failed_stage;   // hotplug_spawn_stage, NONE on success
+    int failed_errno;
+} hotplug_spawn_result;
+
+// Returns 0 and fills pid/pidfd/stdout_fd/stderr_fd once the child has
+// successfully called execve(). Returns -1 with failed_stage/failed_errno set
+// otherwise; in that case no descriptors are left open and any child that was
+// forked has already been reaped.
+int hotplug_spawn(const hotplug_spawn_options *options, hotplug_spawn_result *result);
+
+// pidfd_open(2) via syscall(2) because older glibc lacks the wrapper.
+// Returns the descriptor or -1 with errno set.
+int hotplug_pidfd_open(pid_t pid);
+
+// Non-blocking waitid(WEXITED | WNOHANG) on a pidfd (P_PIDFD) or, when
+// pidfd < 0, on the pid (P_PID).
+// Returns 1 when the child was reaped (outputs filled in), 0 while it is still
+// running, -1 with errno set on failure.
+// *exited is 1 for a normal exit (value = exit code) and 0 for death by
+// signal (value = signal number, *core_dumped set).
+int hotplug_reap_nohang(pid_t pid, int pidfd, int *exited, int *value, int *core_dumped);
+
+// ---- epoll -------------------------------------------------------------
+
+extern const uint32_t hotplug_epoll_in;
+extern const uint32_t hotplug_epoll_out;
+extern const uint32_t hotplug_epoll_err;
+extern const uint32_t hotplug_epoll_hup;
+extern const uint32_t hotplug_epoll_rdhup;
+extern const uint32_t hotplug_epoll_pri;
+extern const uint32_t hotplug_epoll_et;
+extern const uint32_t hotplug_epoll_oneshot;
+
+extern const int hotplug_epoll_ctl_add;
+extern const int hotplug_epoll_ctl_mod;
+extern const int hotplug_epoll_ctl_del;
+
+// An unpacked stand-in for struct epoll_event.
+typedef struct {
+    uint32_t events;
+    uint64_t token;
+} hotplug_epoll_ready;
+
+int hotplug_epoll_create(void);
+int hotplug_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t token);
+// Fills at most `capacity` entries; returns the count or -1 with errno set
+// (EINTR is returned to the caller, which decides how to retry).
+int hotplug_epoll_wait(int epfd, hotplug_epoll_ready *ready, int capacity, int timeout_ms);
+
+// ---- signalfd ----------------------------------------------------------
+
+// Adds `signals` to the calling thread's blocked mask (pthread_sigmask).
+// Returns 0 or an errno value.
+int hotplug_block_signals(const int *signals, size_t count);
+// Replaces the calling thread's blocked set with `signals` (for tests and
+// for restoring state). Returns 0 or an errno value.
+int hotplug_set_blocked_signals(const int *signals, size_t count);
+// Returns nonzero when `signal` is blocked in the calling thread.
+int hotplug_signal_is_blocked(int signal);
+// Nonblocking, close-on-exec signalfd for `signals`. Returns fd or -1/errno.
+int hotplug_signalfd_create(const int *signals, size_t count);
+// Reads one pending signal. Returns its number, 0 when nothing is pending
+// (EAGAIN), or -1 with errno set.
+int hotplug_signalfd_read_one(int fd);
+
+// ---- timerfd -----------------------------------------------------------
+
+// Nonblocking, close-on-exec CLOCK_MONOTONIC timerfd. Returns fd or -1/errno.
+int hotplug_timerfd_create(void);
+// Arms the timer for an absolute CLOCK_MONOTONIC deadline in nanoseconds;
+// a deadline of 0 disarms it. Returns 0 or -1 with errno set.
+int hotplug_timerfd_set_absolute(int fd, uint64_t deadline_ns);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

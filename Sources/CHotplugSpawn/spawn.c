@@ -1,0 +1,435 @@
+// spawn.c — fork/exec with a clean slate for the child, plus thin wrappers for
+// kernel interfaces that Swift's Glibc module does not expose.
+//
+// Rules for run_child(): it executes in the forked copy of a multi-threaded
+// process, so it may only use async-signal-safe functions and raw system
+// calls on memory the parent prepared before fork(). No malloc, no stdio, no
+// locks, no Swift.
+#define _GNU_SOURCE
+#include "hotplug_spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+// idtype_t value of P_PIDFD (Linux 5.4+). glibc only grew the enumerator in
+// 2.36, so name the stable kernel ABI value ourselves.
+#define HOTPLUG_P_PIDFD ((idtype_t)3)
+
+// Upper bound for the close() loop used when close_range(2) is unavailable
+// and RLIMIT_NOFILE is unlimited.
+#define HOTPLUG_FALLBACK_MAX_FD 65536
+
+// The message a failing child writes into the report pipe before _exit().
+struct child_report {
+    int32_t stage;
+    int32_t error;
+};
+
+static void close_preserving_errno(int fd) {
+    if (fd < 0) return;
+    int saved = errno;
+    // Linux always releases the descriptor, even when close() reports EINTR,
+    // so retrying would risk closing somebody else's newly opened fd.
+    close(fd);
+    errno = saved;
+}
+
+// Keeps descriptors that the child will dup2() onto 0/1/2 away from 0..2
+// themselves. Otherwise (in a daemon started with closed stdio) one source
+// could be clobbered by an earlier dup2, or dup2(fd, fd) would be a no-op that
+// leaves O_CLOEXEC set and the child would start with a closed stdin.
+static int move_above_stdio(int fd) {
+    if (fd < 0 || fd > 2) return fd;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    close_preserving_errno(fd);
+    return moved;
+}
+
+static int cloexec_pipe(int fds[2]) {
+    int raw[2];
+    if (pipe2(raw, O_CLOEXEC) != 0) return -1;
+    fds[0] = move_above_stdio(raw[0]);
+    fds[1] = move_above_stdio(raw[1]);
+    if (fds[0] < 0 || fds[1] < 0) {
+        close_preserving_errno(fds[0]);
+        close_preserving_errno(fds[1]);
+        fds[0] = fds[1] = -1;
+        return -1;
+    }
+    return 0;
+}
+
+static int highest_possible_fd(void) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
+        limit.rlim_cur > (rlim_t)INT_MAX) {
+        return HOTPLUG_FALLBACK_MAX_FD;
+    }
+    return (int)limit.rlim_cur;
+}
+
+// ---- child side ----------------------------------------------------------
+
+__attribute__((noreturn))
+static void child_fail(int report_fd, int stage, int error) {
+    struct child_report report = { stage, error };
+    const char *cursor = (const char *)&report;
+    size_t left = sizeof report;
+    while (left > 0) {
+        ssize_t written = write(report_fd, cursor, left);
+        if (written < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        cursor += written;
+        left -= (size_t)written;
+    }
+    _exit(127);
+}
+
+static void close_all_except(int keep, int max_fd) {
+#ifdef SYS_close_range
+    int ok = 1;
+    if (keep > 3 && syscall(SYS_close_range, 3u, (unsigned)(keep - 1), 0u) != 0) ok = 0;
+    if (ok && syscall(SYS_close_range, (unsigned)(keep + 1), ~0u, 0u) != 0) ok = 0;
+    if (ok) return;
+#endif
+    for (int fd = 3; fd < max_fd; fd++) {
+        if (fd != keep) close(fd);
+    }
+}
+
+__attribute__((noreturn))
+static void run_child(const hotplug_spawn_options *options, int stdin_fd, int stdout_fd,
+                      int stderr_fd, int report_fd, int max_fd) {
+    // Every signal is blocked (the parent did that around fork()), so first
+    // put all dispositions back to default: a handler inherited from the
+    // parent must never run in this half-initialised copy. execve() would
+    // reset caught signals anyway, but SIG_IGN survives exec and must go.
+    // The raw system call also reaches the signals glibc reserves for itself
+    // (32 and 33), which its sigaction() wrapper refuses to touch; the parent
+    // may have them ignored, and a non-glibc program would inherit that.
+    // An all-zero kernel sigaction is SIG_DFL with no flags and an empty mask
+    // whatever the architecture's field order.
+    unsigned long default_action[4] = { 0, 0, 0, 0 };
+    for (int signal_number = 1; signal_number < NSIG; signal_number++) {
+        if (signal_number == SIGKILL || signal_number == SIGSTOP) continue;
+        syscall(SYS_rt_sigaction, signal_number, default_action, NULL, (size_t)(NSIG / 8));
+    }
+
+    // Own session and process group, so the supervisor can signal the whole
+    // tree with kill(-pid) and the child has no controlling terminal.
+    if (setsid() < 0) child_fail(report_fd, HOTPLUG_SPAWN_STAGE_SETSID, errno);
+
+    if (dup2(stdin_fd, STDIN_FILENO) < 0 || dup2(stdout_fd, STDOUT_FILENO) < 0 ||
+        dup2(stderr_fd, STDERR_FILENO) < 0) {
+        child_fail(report_fd, HOTPLUG_SPAWN_STAGE_REDIRECT, errno);
+    }
+
+    // Raw system calls: the glibc wrappers for set*id() broadcast the change
+    // to every thread they believe exists, which is not something to attempt
+    // in a forked child. The kernel calls change exactly this (only) thread.
+    // Order matters: groups and gid need privileges that setuid() drops.
+    if (options->change_groups &&
+        syscall(SYS_setgroups, options->group_count, options->groups) != 0) {
+        child_fail(report_fd, HOTPLUG_SPAWN_STAGE_SETGROUPS, errno);
+    }
+    if (options->change_gid &&
+        syscall(SYS_setresgid, options->gid, options->gid, options->gid) != 0) {
+        child_fail(report_fd, HOTPLUG_SPAWN_STAGE_SETGID, errno);
+    }
+    if (options->change_uid &&
+        syscall(SYS_setresuid, options->uid, options->uid, options->uid) != 0) {
+        child_fail(report_fd, HOTPLUG_SPAWN_STAGE_SETUID, errno);
+    }
+
+    // After the identity change, so directory permissions are checked as the
+    // user the program will run as.
+    if (options->working_directory != NULL && chdir(options->working_directory) != 0) {
+        child_fail(report_fd, HOTPLUG_SPAWN_STAGE_CHDIR, errno);
+    }
+
+    // Nothing of the daemon's (sockets, epoll, signalfd, other children's
+    // pipes) may leak into the program. The report pipe stays until execve()
+    // closes it through O_CLOEXEC.
+    close_all_except(report_fd, max_fd);
+
+    sigset_t empty;
+    sigemptyset(&empty);
+    if (sigprocmask(SIG_SETMASK, &empty, NULL) != 0) {
+        child_fail(report_fd, HOTPLUG_SPAWN_STAGE_SIGNALS, errno);
+    }
+
+    execve(options->path, options->argv, options->envp);
+    child_fail(report_fd, HOTPLUG_SPAWN_STAGE_EXEC, errno);
+}
+
+// ---- parent side ---------------------------------------------------------
+
+static int fail_in_parent(hotplug_spawn_result *result, int stage, int error) {
+    result->failed_stage = stage;
+    result->failed_errno = error;
+    return -1;
+}
+
+int hotplug_spawn(const hotplug_spawn_options *options, hotplug_spawn_result *result) {
+    result->pid = -1;
+    result->pidfd = -1;
+    result->stdout_fd = -1;
+    result->stderr_fd = -1;
+    result->failed_stage = HOTPLUG_SPAWN_STAGE_NONE;
+    result->failed_errno = 0;
+
+    int stdout_pipe[2] = { -1, -1 };
+    int stderr_pipe[2] = { -1, -1 };
+    int report_pipe[2] = { -1, -1 };
+    if (cloexec_pipe(stdout_pipe) != 0 || cloexec_pipe(stderr_pipe) != 0 ||
+        cloexec_pipe(report_pipe) != 0) {
+        int error = errno;
+        close_preserving_errno(stdout_pipe[0]);
+        close_preserving_errno(stdout_pipe[1]);
+        close_preserving_errno(stderr_pipe[0]);
+        close_preserving_errno(stderr_pipe[1]);
+        return fail_in_parent(result, HOTPLUG_SPAWN_STAGE_PIPE, error);
+    }
+
+    int stdin_fd = move_above_stdio(open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (stdin_fd < 0) {
+        int error = errno;
+        close_preserving_errno(stdout_pipe[0]);
+        close_preserving_errno(stdout_pipe[1]);
+        close_preserving_errno(stderr_pipe[0]);
+        close_preserving_errno(stderr_pipe[1]);
+        close_preserving_errno(report_pipe[0]);
+        close_preserving_errno(report_pipe[1]);
+        return fail_in_parent(result, HOTPLUG_SPAWN_STAGE_OPEN_NULL, error);
+    }
+
+    int max_fd = highest_possible_fd();
+
+    // Block everything across fork() so that no signal handler of the
+    // parent can run in the child before run_child() has reset them.
+    sigset_t all_signals, previous_mask;
+    sigfillset(&all_signals);
+    pthread_sigmask(SIG_SETMASK, &all_signals, &previous_mask);
+
+    pid_t pid = fork();
+    if (pid == 0) {
+        run_child(options, stdin_fd, stdout_pipe[1], stderr_pipe[1], report_pipe[1], max_fd);
+    }
+    int fork_errno = errno;
+    pthread_sigmask(SIG_SETMASK, &previous_mask, NULL);
+
+    // The child has its copies; the parent only keeps the read ends.
+    close_preserving_errno(stdin_fd);
+    close_preserving_errno(stdout_pipe[1]);
+    close_preserving_errno(stderr_pipe[1]);
+    close_preserving_errno(report_pipe[1]);
+
+    if (pid < 0) {
+        close_preserving_errno(stdout_pipe[0]);
+        close_preserving_errno(stderr_pipe[0]);
+        close_preserving_errno(report_pipe[0]);
+        return fail_in_parent(result, HOTPLUG_SPAWN_STAGE_FORK, fork_errno);
+    }
+
+    // End-of-file on the report pipe means execve() succeeded (O_CLOEXEC
+    // closed the child's write end); a report means it failed.
+    struct child_report report;
+    size_t received = 0;
+    while (received < sizeof report) {
+        ssize_t count = read(report_pipe[0], (char *)&report + received, sizeof report - received);
+        if (count < 0) {
+            if (errno == EINTR) continue;
+            break; // cannot tell; treat the child as running and let its exit status speak
+        }
+        if (count == 0) break;
+        received += (size_t)count;
+    }
+    close_preserving_errno(report_pipe[0]);
+
+    if (received != 0) {
+        // The child is on its way to _exit(127); collect it so no zombie remains.
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+        }
+        close_preserving_errno(stdout_pipe[0]);
+        close_preserving_errno(stderr_pipe[0]);
+        if (received == sizeof report) {
+            return fail_in_parent(result, report.stage, report.error);
+        }
+        return fail_in_parent(result, HOTPLUG_SPAWN_STAGE_REPORT, EPROTO);
+    }
+
+    // Only the read ends become nonblocking: the child's write ends are
+    // separate open file descriptions and keep normal blocking writes.
+    int flags = fcntl(stdout_pipe[0], F_GETFL);
+    if (flags >= 0) fcntl(stdout_pipe[0], F_SETFL, flags | O_NONBLOCK);
+    flags = fcntl(stderr_pipe[0], F_GETFL);
+    if (flags >= 0) fcntl(stderr_pipe[0], F_SETFL, flags | O_NONBLOCK);
+
+    result->pid = pid;
+    // Safe against pid reuse: the child cannot be reaped by anyone but us
+    // before this point, so the pid still names our child. Any failure
+    // (ENOSYS on old kernels, EMFILE) leaves -1 and callers fall back to pids.
+    result->pidfd = hotplug_pidfd_open(pid);
+    result->stdout_fd = stdout_pipe[0];
+    result->stderr_fd = stderr_pipe[0];
+    return 0;
+}
+
+int hotplug_pidfd_open(pid_t pid) {
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0u); // pidfds are always close-on-exec
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int hotplug_reap_nohang(pid_t pid, int pidfd, int *exited, int *value, int *core_dumped) {
+    siginfo_t info;
+    int rc;
+    for (;;) {
+        memset(&info, 0, sizeof info);
+        if (pidfd >= 0) {
+            rc = waitid(HOTPLUG_P_PIDFD, (id_t)pidfd, &info, WEXITED | WNOHANG);
+            if (rc != 0 && errno == EINVAL) {
+                // Kernel without P_PIDFD support: the pid is still ours.
+                rc = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG);
+            }
+        } else {
+            rc = waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG);
+        }
+        if (rc == 0 || errno != EINTR) break;
+    }
+    if (rc != 0) return -1;
+    if (info.si_pid == 0) return 0; // WNOHANG and still running
+
+    *core_dumped = 0;
+    switch (info.si_code) {
+    case CLD_EXITED:
+        *exited = 1;
+        *value = info.si_status;
+        break;
+    case CLD_DUMPED:
+        *core_dumped = 1;
+        /* fallthrough */
+    default: // CLD_KILLED
+        *exited = 0;
+        *value = info.si_status;
+        break;
+    }
+    return 1;
+}
+
+// ---- epoll -----------------------------------------------------------------
+
+const uint32_t hotplug_epoll_in = EPOLLIN;
+const uint32_t hotplug_epoll_out = EPOLLOUT;
+const uint32_t hotplug_epoll_err = EPOLLERR;
+const uint32_t hotplug_epoll_hup = EPOLLHUP;
+const uint32_t hotplug_epoll_rdhup = EPOLLRDHUP;
+const uint32_t hotplug_epoll_pri = EPOLLPRI;
+const uint32_t hotplug_epoll_et = EPOLLET;
+const uint32_t hotplug_epoll_oneshot = EPOLLONESHOT;
+
+const int hotplug_epoll_ctl_add = EPOLL_CTL_ADD;
+const int hotplug_epoll_ctl_mod = EPOLL_CTL_MOD;
+const int hotplug_epoll_ctl_del = EPOLL_CTL_DEL;
+
+int hotplug_epoll_create(void) {
+    return epoll_create1(EPOLL_CLOEXEC);
+}
+
+int hotplug_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t token) {
+    struct epoll_event event;
+    memset(&event, 0, sizeof event);
+    event.events = events;
+    event.data.u64 = token;
+    return epoll_ctl(epfd, op, fd, &event);
+}
+
+int hotplug_epoll_wait(int epfd, hotplug_epoll_ready *ready, int capacity, int timeout_ms) {
+    enum { BATCH = 64 };
+    struct epoll_event events[BATCH];
+    if (capacity > BATCH) capacity = BATCH;
+    if (capacity < 1) capacity = 1;
+    int count = epoll_wait(epfd, events, capacity, timeout_ms);
+    for (int i = 0; i < count; i++) {
+        ready[i].events = events[i].events;
+        ready[i].token = events[i].data.u64;
+    }
+    return count;
+}
+
+// ---- signalfd --------------------------------------------------------------
+
+static int fill_signal_set(sigset_t *set, const int *signals, size_t count) {
+    sigemptyset(set);
+    for (size_t i = 0; i < count; i++) {
+        if (sigaddset(set, signals[i]) != 0) return -1;
+    }
+    return 0;
+}
+
+int hotplug_block_signals(const int *signals, size_t count) {
+    sigset_t set;
+    if (fill_signal_set(&set, signals, count) != 0) return errno;
+    return pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+int hotplug_set_blocked_signals(const int *signals, size_t count) {
+    sigset_t set;
+    if (fill_signal_set(&set, signals, count) != 0) return errno;
+    return pthread_sigmask(SIG_SETMASK, &set, NULL);
+}
+
+int hotplug_signal_is_blocked(int signal_number) {
+    sigset_t current;
+    if (pthread_sigmask(SIG_BLOCK, NULL, &current) != 0) return 0;
+    return sigismember(&current, signal_number) == 1;
+}
+
+int hotplug_signalfd_create(const int *signals, size_t count) {
+    sigset_t set;
+    if (fill_signal_set(&set, signals, count) != 0) return -1;
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+int hotplug_signalfd_read_one(int fd) {
+    struct signalfd_siginfo info;
+    for (;;) {
+        ssize_t count = read(fd, &info, sizeof info);
+        if (count == (ssize_t)sizeof info) return (int)info.ssi_signo;
+        if (count < 0 && errno == EINTR) continue;
+        if (count < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
+        if (count >= 0) errno = EIO; // short read: the kernel never does this
+        return -1;
+    }
+}
+
+// ---- timerfd ---------------------------------------------------------------
+
+int hotplug_timerfd_create(void) {
+    return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+}
+
+int hotplug_timerfd_set_absolute(int fd, uint64_t deadline_ns) {
+    struct itimerspec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.it_value.tv_sec = (time_t)(deadline_ns / 1000000000ull);
+    spec.it_value.tv_nsec = (long)(deadline_ns % 1000000000ull);
+    return timerfd_settime(fd, deadline_ns == 0 ? 0 : TFD_TIMER_ABSTIME, &spec, NULL);
+}

@@ -1,0 +1,90 @@
+import Glibc
+import HotplugCore
+
+/// Reads the binding files behind `--config`: a directory (every `*.toml` in
+/// name order) or one file. Unreadable files become diagnostics, so one run
+/// still reports every problem.
+public enum ConfigFiles {
+    public static let defaultPath = "/etc/hotplugd"
+    /// Binding files are small; a larger one is a mistake, not a config.
+    static let maximumFileBytes = 1 << 20
+
+    public static func read(_ path: String) -> (sources: [ConfigSource], diagnostics: [ConfigDiagnostic]) {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            return ([], [ConfigDiagnostic(file: path, position: nil, message: "cannot read configuration: \(errnoText())")])
+        }
+        let paths: [String]
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            switch listTOMLFiles(path) {
+            case .success(let names): paths = names.map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }
+            case .failure(let diagnostic): return ([], [diagnostic])
+            }
+        } else {
+            paths = [path]
+        }
+        var sources: [ConfigSource] = []
+        var diagnostics: [ConfigDiagnostic] = []
+        for file in paths {
+            switch readText(file) {
+            case .success(let text): sources.append(ConfigSource(path: file, text: text))
+            case .failure(let diagnostic): diagnostics.append(diagnostic)
+            }
+        }
+        return (sources, diagnostics)
+    }
+
+    /// Reads and validates in one step.
+    public static func load(_ path: String) -> Result<Configuration, ConfigErrors> {
+        let (sources, readProblems) = read(path)
+        switch ConfigLoader.load(sources) {
+        case .success(let configuration):
+            return readProblems.isEmpty ? .success(configuration) : .failure(ConfigErrors(readProblems))
+        case .failure(let errors):
+            return .failure(ConfigErrors(readProblems + errors.diagnostics))
+        }
+    }
+
+    static func listTOMLFiles(_ directory: String) -> Result<[String], ConfigDiagnostic> {
+        guard let handle = opendir(directory) else {
+            return .failure(ConfigDiagnostic(file: directory, position: nil, message: "cannot list directory: \(errnoText())"))
+        }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name.hasSuffix(".toml"), !name.hasPrefix(".") { names.append(name) }
+        }
+        return .success(names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+    }
+
+    static func readText(_ path: String) -> Result<String, ConfigDiagnostic> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            return .failure(ConfigDiagnostic(file: path, position: nil, message: "cannot read: \(errnoText())"))
+        }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return .failure(ConfigDiagnostic(file: path, position: nil, message: "cannot read: \(errnoText())"))
+            }
+            if count == 0 { break }
+            bytes += chunk[0..<count]
+            if bytes.count > maximumFileBytes {
+                return .failure(ConfigDiagnostic(file: path, position: nil, message: "file is larger than \(maximumFileBytes) bytes; a binding file is a few lines"))
+            }
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            return .failure(ConfigDiagnostic(file: path, position: nil, message: "file is not valid UTF-8, as TOML requires"))
+        }
+        return .success(text)
+    }
+}
+
+func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }

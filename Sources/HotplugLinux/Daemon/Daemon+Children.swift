@@ -1,0 +1,51 @@
+import Glibc
+import HotplugCore
+import Logging
+
+/// Child exits and output.
+extension Daemon {
+    func reap(_ pid: Int32) {
+        guard let child = children[pid], let status = child.process.tryReap() else { return }
+        // Whatever the child wrote last is still in the pipes.
+        drainOutput(pid, stream: 1)
+        drainOutput(pid, stream: 2)
+        if let pidfd = child.process.pidfd { try? epoll.remove(pidfd) }
+        for fd in [child.process.stdoutFD, child.process.stderrFD].compactMap({ $0 }) {
+            try? epoll.remove(fd)
+            child.process.closeStream(fd)
+        }
+        children.removeValue(forKey: pid)
+        apply(.childExited(pid: pid, status.childExit))
+    }
+
+    /// Without pidfd (old kernels) SIGCHLD tells us some child changed state.
+    func reapAny() {
+        for pid in Array(children.keys) { reap(pid) }
+    }
+
+    func drainOutput(_ pid: Int32, stream: UInt64) {
+        guard let child = children[pid] else { return }
+        guard let fd = stream == 1 ? child.process.stdoutFD : child.process.stderrFD else { return }
+        let lines = child.process.readOutputLines(from: fd)
+        var metadata: Logger.Metadata = ["binding": .string(child.instance.binding), "child_pid": .string(String(pid))]
+        if let interface = supervisor.interfaceName(child.instance.device) ?? child.interface {
+            metadata["interface"] = .string(interface)
+        }
+        for line in lines {
+            logger.info("\(line)", metadata: metadata)
+        }
+        if child.process.hasReachedEndOfStream(fd) {
+            try? epoll.remove(fd)
+            child.process.closeStream(fd)
+        }
+    }
+}
+
+extension ExitStatus {
+    var childExit: ChildExit {
+        switch self {
+        case .exited(let code): .exited(code)
+        case .signaled(let signal, _): .signaled(signal)
+        }
+    }
+}

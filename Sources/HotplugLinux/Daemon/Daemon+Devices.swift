@@ -1,0 +1,54 @@
+import Glibc
+import HotplugCore
+
+/// Device events from the udev monitor, and the start-up enumeration.
+extension Daemon {
+    /// Enumerates what is present and reconciles: used at start and after
+    /// the monitor lost events.
+    func coldplug() {
+        do {
+            // With udevd, only devices it finished with: the others are still
+            // in its queue and will arrive as events with their properties.
+            let present = try UdevEnumerator.devices(
+                context, subsystems: supervisor.configuration.monitoredSubsystems, tag: options.tag,
+                initializedOnly: options.source == .udev)
+            apply(.present(present.map { $0.facts(attributeNames: attributeNames) }))
+        } catch {
+            logger.error("enumerating devices failed: \(error)")
+        }
+    }
+
+    func readMonitor() {
+        // Bounded per wake-up so signals and children get their turn in a storm.
+        for _ in 0..<256 {
+            switch monitor.receive() {
+            case .empty:
+                return
+            case .overflow:
+                logger.warning("device events were lost (monitor receive buffer overflow); enumerating again to reconcile")
+                coldplug()
+            case .device(let device):
+                handle(device)
+            }
+        }
+    }
+
+    func handle(_ device: UdevDevice) {
+        let action = device.action ?? ""
+        switch action {
+        case "add":
+            apply(.deviceAdded(device.facts(attributeNames: attributeNames)))
+        case "remove":
+            // Nothing is read from sysfs: it is gone. Identity is enough.
+            let ifindex = device.property("IFINDEX").flatMap { Int32($0) }
+            apply(.deviceRemoved(devpath: device.devpath, ifindex: ifindex))
+        case "move":
+            apply(.deviceMoved(device.facts(attributeNames: attributeNames)))
+        case "change", "bind", "unbind":
+            apply(.deviceChanged(device.facts(attributeNames: attributeNames)))
+        default:
+            // Unknown actions are never taken as remove (or as anything).
+            logger.debug("ignoring action '\(action)' for \(device.devpath)")
+        }
+    }
+}

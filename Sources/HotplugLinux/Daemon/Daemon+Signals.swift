@@ -1,0 +1,53 @@
+import Glibc
+import HotplugCore
+
+/// SIGTERM/SIGINT stop, SIGHUP reloads, SIGCHLD reaps.
+extension Daemon {
+    func readSignals() {
+        for signal in (try? signals.read()) ?? [] {
+            switch signal {
+            case SIGTERM, SIGINT:
+                logger.notice("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"); stopping every child")
+                apply(.shutdown)
+            case SIGHUP:
+                reload()
+            case SIGCHLD:
+                reapAny()
+            default:
+                break
+            }
+        }
+    }
+
+    /// Reads the configuration again; a broken one is refused and the
+    /// running one kept. Returns the problems, if any, for `hotplugd reload`.
+    @discardableResult
+    func reload() -> ConfigErrors? {
+        switch ConfigFiles.load(options.configPath) {
+        case .failure(let errors):
+            logger.error("reload refused; keeping the running configuration (\(errors.diagnostics.count) error(s))")
+            for diagnostic in errors.diagnostics { logger.error("\(diagnostic.description)") }
+            return errors
+        case .success(let configuration):
+            let subsystemsChanged = configuration.monitoredSubsystems != supervisor.configuration.monitoredSubsystems
+            attributeNames = configuration.attributeNames
+            apply(.reload(configuration))
+            if subsystemsChanged { reopenMonitor(configuration) }
+            return nil
+        }
+    }
+
+    /// The kernel-side filter is fixed once installed: new subsystems need a
+    /// new monitor, and a scan to catch what passed meanwhile.
+    func reopenMonitor(_ configuration: Configuration) {
+        do {
+            let fresh = try Self.openMonitor(context, options, configuration)
+            try? epoll.remove(monitor.fileDescriptor)
+            monitor = fresh
+            try epoll.add(monitor.fileDescriptor, token: Token.monitor, events: .readable)
+            coldplug()
+        } catch {
+            logger.error("cannot watch the new subsystems: \(error)")
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Glibc
+import HotplugCore
+import Logging
+
+/// `hotplugd run`: one thread, one epoll loop over the udev monitor, a
+/// signalfd, a timerfd for the core's deadlines, and each child's pidfd and
+/// output pipes. Nothing polls: an idle daemon sleeps in epoll_wait.
+public final class Daemon {
+    public struct Options: Sendable {
+        public var configPath: String
+        public var source: EventSource
+        public var tag: String?
+        public var receiveBufferBytes: Int32
+
+        public init(configPath: String, source: EventSource, tag: String? = nil, receiveBufferBytes: Int32 = 32 << 20) {
+            self.configPath = configPath
+            self.source = source
+            self.tag = tag
+            self.receiveBufferBytes = receiveBufferBytes
+        }
+    }
+
+    enum Token {
+        static let monitor: UInt64 = 1
+        static let signals: UInt64 = 2
+        static let timer: UInt64 = 3
+        // Children: pid << 2 | stream (0 pidfd, 1 stdout, 2 stderr).
+        static func child(_ pid: Int32, _ stream: UInt64) -> UInt64 { UInt64(UInt32(bitPattern: pid)) << 8 | 0x10 | stream }
+    }
+
+    let options: Options
+    let logger: Logger
+    let context: UdevContext
+    var monitor: UdevMonitor
+    let epoll: Epoll
+    let signals: SignalFD
+    let timer: TimerFD
+    let netlink: RouteNetlink
+    var supervisor: Supervisor
+    var children: [Int32: SupervisedChild] = [:]
+    var attributeNames: Set<String>
+    var exitRequested = false
+
+    public init(options: Options, configuration: Configuration, logger: Logger) throws(DaemonError) {
+        self.options = options
+        self.logger = logger
+        supervisor = Supervisor(configuration: configuration)
+        attributeNames = configuration.attributeNames
+        do {
+            // Signals first: from here on SIGTERM waits for the loop instead
+            // of killing the daemon with its children still running.
+            signals = try SignalFD(signals: [SIGTERM, SIGINT, SIGHUP, SIGCHLD])
+            epoll = try Epoll()
+            timer = try TimerFD()
+            netlink = try RouteNetlink()
+            context = try UdevContext()
+            monitor = try Self.openMonitor(context, options, configuration)
+        } catch {
+            throw DaemonError(String(describing: error))
+        }
+    }
+
+    static func openMonitor(_ context: UdevContext, _ options: Options, _ configuration: Configuration) throws(UdevError) -> UdevMonitor {
+        try UdevMonitor(context: context, source: options.source, subsystems: configuration.monitoredSubsystems,
+                        tag: options.tag, receiveBufferBytes: options.receiveBufferBytes)
+    }
+
+    /// Runs until SIGTERM or SIGINT has stopped every child.
+    public func run(onReady: () -> Void = {}) throws(DaemonError) {
+        do {
+            try epoll.add(monitor.fileDescriptor, token: Token.monitor, events: .readable)
+            try epoll.add(signals.fileDescriptor, token: Token.signals, events: .readable)
+            try epoll.add(timer.fileDescriptor, token: Token.timer, events: .readable)
+        } catch {
+            throw DaemonError(String(describing: error))
+        }
+        logger.info("hotplugd \(options.source.rawValue) source, \(supervisor.configuration.bindings.count) binding(s) from \(options.configPath)")
+        // The monitor is already listening, so a device that appears during
+        // the scan is seen by one or both; the core binds it once either way.
+        coldplug()
+        logger.notice("ready: \(supervisor.summary)")
+        onReady()
+        while !exitRequested {
+            let ready: [(token: UInt64, events: UInt32)]
+            do {
+                ready = try epoll.wait(timeoutMilliseconds: -1)
+            } catch {
+                throw DaemonError(String(describing: error))
+            }
+            for event in ready { dispatch(event.token) }
+            armTimer()
+        }
+        logger.info("all children stopped; exiting")
+    }
+
+    func dispatch(_ token: UInt64) {
+        switch token {
+        case Token.monitor: readMonitor()
+        case Token.signals: readSignals()
+        case Token.timer:
+            _ = try? timer.acknowledge()
+            apply(.tick)
+        default:
+            let pid = Int32(bitPattern: UInt32(truncatingIfNeeded: token >> 8))
+            switch token & 0xf {
+            case 0: reap(pid)
+            default: drainOutput(pid, stream: token & 0xf)
+            }
+        }
+    }
+
+    /// Feeds one event to the core and carries out what it asks, including
+    /// the events those effects produce in turn.
+    func apply(_ event: Supervisor.Event) {
+        var queue = [event]
+        while !queue.isEmpty {
+            let effects = supervisor.handle(queue.removeFirst(), now: Instant(nanoseconds: MonotonicClock.now()))
+            for effect in effects {
+                if let followUp = perform(effect) { queue.append(followUp) }
+            }
+        }
+    }
+
+    func armTimer() {
+        do {
+            if let deadline = supervisor.nextDeadline {
+                try timer.arm(deadlineNanoseconds: max(deadline.nanoseconds, 1))
+            } else {
+                try timer.disarm()
+            }
+        } catch {
+            logger.error("cannot arm the deadline timer: \(error)")
+        }
+    }
+}
+
+public struct DaemonError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

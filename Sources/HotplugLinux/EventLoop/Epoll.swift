@@ -1,0 +1,92 @@
+import CHotplugSpawn
+import Glibc
+
+/// Interest and readiness flags for `Epoll`, mirroring EPOLL* values.
+public struct EpollEvents: OptionSet, Sendable, Hashable {
+    public var rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let readable = EpollEvents(rawValue: hotplug_epoll_in)
+    public static let writable = EpollEvents(rawValue: hotplug_epoll_out)
+    public static let priority = EpollEvents(rawValue: hotplug_epoll_pri)
+    /// Reported even when not requested.
+    public static let error = EpollEvents(rawValue: hotplug_epoll_err)
+    /// Reported even when not requested: for a pipe, the writer is gone.
+    public static let hangup = EpollEvents(rawValue: hotplug_epoll_hup)
+    public static let peerClosed = EpollEvents(rawValue: hotplug_epoll_rdhup)
+    public static let edgeTriggered = EpollEvents(rawValue: hotplug_epoll_et)
+    public static let oneShot = EpollEvents(rawValue: hotplug_epoll_oneshot)
+}
+
+/// An epoll instance. Registrations carry a caller-chosen 64-bit token that
+/// `wait` hands back, so the loop can map readiness to its own objects
+/// without keeping an fd table in sync.
+///
+/// The class owns the epoll descriptor and closes it in deinit. Immutable
+/// and safe to share: the kernel serialises epoll_ctl/epoll_wait.
+public final class Epoll: Sendable {
+    public let fileDescriptor: Int32
+
+    /// Readiness delivered per `wait` call at most (the kernel round-robins
+    /// the rest on the next call, so nothing starves).
+    public static let maximumEventsPerWait = 64
+
+    public init() throws(SystemCallError) {
+        let fd = hotplug_epoll_create()
+        guard fd >= 0 else { throw SystemCallError("epoll_create1", errno: errno) }
+        fileDescriptor = fd
+    }
+
+    deinit { OwnedFileDescriptor.close(fileDescriptor) }
+
+    public func add(_ fd: Int32, token: UInt64, events: EpollEvents) throws(SystemCallError) {
+        try control(hotplug_epoll_ctl_add, "ADD", fd, token, events)
+    }
+
+    public func modify(_ fd: Int32, token: UInt64, events: EpollEvents) throws(SystemCallError) {
+        try control(hotplug_epoll_ctl_mod, "MOD", fd, token, events)
+    }
+
+    /// Remove before closing the fd: a closed fd only leaves the interest
+    /// list once every duplicate of it is closed too.
+    public func remove(_ fd: Int32) throws(SystemCallError) {
+        try control(hotplug_epoll_ctl_del, "DEL", fd, 0, [])
+    }
+
+    private func control(_ operation: Int32, _ name: String, _ fd: Int32, _ token: UInt64,
+                         _ events: EpollEvents) throws(SystemCallError) {
+        guard hotplug_epoll_ctl(fileDescriptor, operation, fd, events.rawValue, token) == 0 else {
+            throw SystemCallError("epoll_ctl(\(name) fd \(fd))", errno: errno)
+        }
+    }
+
+    /// Waits for readiness. `timeoutMilliseconds` < 0 waits forever, 0 polls.
+    /// Signal interruptions are retried with the remaining time, so a wait
+    /// never ends early without events except by its timeout.
+    public func wait(timeoutMilliseconds: Int32) throws(SystemCallError) -> [(token: UInt64, events: UInt32)] {
+        let deadline: UInt64? = timeoutMilliseconds > 0
+            ? MonotonicClock.now() + UInt64(timeoutMilliseconds) * 1_000_000
+            : nil
+        var timeout = timeoutMilliseconds
+        var ready = [hotplug_epoll_ready](repeating: hotplug_epoll_ready(), count: Epoll.maximumEventsPerWait)
+        while true {
+            let count = ready.withUnsafeMutableBufferPointer { buffer -> Int32 in
+                guard let base = buffer.baseAddress else { return 0 }
+                return hotplug_epoll_wait(fileDescriptor, base, Int32(buffer.count), timeout)
+            }
+            if count >= 0 {
+                return ready.prefix(Int(count)).map { (token: $0.token, events: $0.events) }
+            }
+            let failure = errno
+            guard failure == EINTR else {
+                throw SystemCallError("epoll_wait(fd \(fileDescriptor))", errno: failure)
+            }
+            if let deadline {
+                let now = MonotonicClock.now()
+                if now >= deadline { return [] }
+                // Round up so we never spin on a sub-millisecond remainder.
+                timeout = Int32(clamping: (deadline - now + 999_999) / 1_000_000)
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Glibc
+import HotplugCore
+import Logging
+
+/// One line per message on stderr: `warning gamelink gamelink0: message`.
+/// Under systemd (JOURNAL_STREAM set) each line starts with its syslog
+/// priority, `<4>`, which journald turns into the entry's PRIORITY.
+public struct StderrLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    private let label: String
+    private let priorityPrefix: Bool
+
+    public init(label: String) {
+        self.label = label
+        self.priorityPrefix = getenv("JOURNAL_STREAM") != nil
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        var line = priorityPrefix ? "<\(Self.syslogPriority(event.level))>" : ""
+        line += Self.levelName(event.level)
+        var subject: [String] = []
+        if case .string(let binding)? = merged["binding"] { subject.append(binding) }
+        if case .string(let interface)? = merged["interface"] {
+            subject.append(interface)
+        } else if case .string(let devpath)? = merged["devpath"] {
+            subject.append(devpath)
+        }
+        if !subject.isEmpty { line += " " + subject.joined(separator: " ") + ":" }
+        line += " " + Self.printable(event.message.description) + "\n"
+        StandardError.write(line)
+    }
+
+    static func levelName(_ level: Logger.Level) -> String {
+        switch level {
+        case .trace, .debug: "debug"
+        case .info: "info"
+        case .notice: "notice"
+        case .warning: "warning"
+        case .error: "error"
+        case .critical: "critical"
+        }
+    }
+
+    static func syslogPriority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
+        }
+    }
+
+    /// Child output and device strings may carry escape sequences: make
+    /// control characters visible so a log line stays one line.
+    static func printable(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 && scalar != "\t" || scalar.value == 0x7f {
+                result += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
+            } else {
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+}
+
+extension LogEntry.Level {
+    var loggerLevel: Logger.Level {
+        switch self {
+        case .debug: .debug
+        case .info: .info
+        case .notice: .notice
+        case .warning: .warning
+        case .error: .error
+        }
+    }
+}
+
+extension Logger {
+    /// Logs a core `LogEntry` with its binding and device as metadata.
+    func log(_ entry: LogEntry) {
+        var metadata: Logger.Metadata = [:]
+        if let binding = entry.binding { metadata["binding"] = .string(binding) }
+        if let devpath = entry.devpath { metadata["devpath"] = .string(devpath) }
+        if let interface = entry.interface { metadata["interface"] = .string(interface) }
+        if let pid = entry.pid { metadata["child_pid"] = .string(String(pid)) }
+        log(level: entry.level.loggerLevel, "\(entry.message)", metadata: metadata)
+    }
+}

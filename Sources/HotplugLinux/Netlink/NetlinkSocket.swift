@@ -1,0 +1,277 @@
+import Glibc
+
+/// One NETLINK_ROUTE socket and the request/reply conversation over it:
+/// sequence numbers, matching replies to requests, ACKs and multipart dumps.
+///
+/// Not thread-safe: a request and its replies must not interleave with
+/// another request's, so one thread owns the socket.
+final class NetlinkSocket {
+    /// Upper bound for one datagram. The kernel sizes dump datagrams after
+    /// the reader's buffer but never beyond 32 KiB, and single replies here
+    /// are small because statistics are filtered out; anything larger is
+    /// reported (MSG_TRUNC) rather than silently cut.
+    static let receiveBufferSize = 32 * 1024
+    /// A wedged kernel operation must not hang the supervisor forever. Late
+    /// replies to a timed-out request are harmless: they carry an old
+    /// sequence number and are skipped.
+    static let receiveTimeoutSeconds = 10
+    /// NLM_F_DUMP_INTR means the table changed during the dump and the result
+    /// may be inconsistent; the dump is repeated this many times at most.
+    static let maximumDumpAttempts = 5
+
+    private let descriptor: Int32
+    /// The port the kernel bound us to; replies addressed elsewhere are not ours.
+    let portID: UInt32
+    private var lastSequence: UInt32 = 0
+
+    init() throws(NetlinkError) {
+        let operation = "open rtnetlink socket"
+        let descriptor = socket(
+            AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), NetlinkSocketOption.routeProtocol)
+        guard descriptor >= 0 else { throw NetlinkError(operation: operation, errno: errno) }
+
+        // The options below only improve things (smaller ACKs, kernel error
+        // text, kernel-side filtering of dumps); older kernels lacking them
+        // still work, so failures are ignored.
+        Self.setOption(descriptor, NetlinkSocketOption.capAcknowledgement, 1)
+        Self.setOption(descriptor, NetlinkSocketOption.extendedAcknowledgement, 1)
+        Self.setOption(descriptor, NetlinkSocketOption.strictChecking, 1)
+
+        // Each step's errno is read right after it fails, before close() can clobber it.
+        func closeAndFail() -> NetlinkError {
+            let failure = NetlinkError(operation: operation, errno: errno)
+            close(descriptor)
+            return failure
+        }
+
+        var timeout = timeval(tv_sec: Self.receiveTimeoutSeconds, tv_usec: 0)
+        guard setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0
+        else { throw closeAndFail() }
+
+        // Port 0 lets the kernel choose a unique port id; read it back so
+        // replies can be checked against it.
+        var address = sockaddr_storage()
+        Self.writeNetlinkAddress(into: &address, portID: 0)
+        let bindResult = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(Self.netlinkAddressSize))
+            }
+        }
+        guard bindResult == 0 else { throw closeAndFail() }
+
+        var boundLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let nameResult = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getsockname(descriptor, $0, &boundLength)
+            }
+        }
+        guard nameResult == 0 else { throw closeAndFail() }
+
+        self.descriptor = descriptor
+        self.portID = Self.readNetlinkAddress(address).portID
+    }
+
+    deinit {
+        // No retry on EINTR: on Linux the descriptor is released regardless.
+        close(descriptor)
+    }
+
+    // MARK: Conversations
+
+    /// Sends a request with NLM_F_ACK and waits for the kernel's NLMSG_ERROR
+    /// carrying our sequence number. Returns the replies that came before
+    /// the ACK (e.g. the RTM_NEWLINK answering a RTM_GETLINK); throws the
+    /// errno if the ACK reports a failure.
+    func performAcknowledged(_ request: NetlinkRequest, operation: String) throws(NetlinkError) -> [NetlinkMessage] {
+        let sequence = nextSequence()
+        try send(request.encoded(sequence: sequence), operation: operation)
+
+        var replies: [NetlinkMessage] = []
+        while true {
+            for message in try receiveMessages(operation: operation) where isReply(message, to: sequence) {
+                if message.header.type == .error {
+                    try throwIfFailed(message, operation: operation)
+                    return replies
+                }
+                if message.header.type != .noop {
+                    replies.append(message)
+                }
+            }
+        }
+    }
+
+    /// Sends a NLM_F_DUMP request and collects every message until
+    /// NLMSG_DONE, repeating the dump if the kernel flags it as interrupted.
+    func performDump(_ request: NetlinkRequest, operation: String) throws(NetlinkError) -> [NetlinkMessage] {
+        var attempt = 1
+        while true {
+            let (messages, wasInterrupted) = try performDumpOnce(request, operation: operation)
+            if !wasInterrupted { return messages }
+            guard attempt < Self.maximumDumpAttempts else {
+                throw NetlinkError(
+                    operation: operation, errno: EAGAIN,
+                    detail: "dump was interrupted by concurrent changes \(attempt) times")
+            }
+            attempt += 1
+        }
+    }
+
+    private func performDumpOnce(
+        _ request: NetlinkRequest, operation: String
+    ) throws(NetlinkError) -> (messages: [NetlinkMessage], wasInterrupted: Bool) {
+        let sequence = nextSequence()
+        try send(request.encoded(sequence: sequence), operation: operation)
+
+        var collected: [NetlinkMessage] = []
+        var wasInterrupted = false
+        while true {
+            for message in try receiveMessages(operation: operation) where isReply(message, to: sequence) {
+                if message.header.flags.contains(.dumpInterrupted) { wasInterrupted = true }
+                switch message.header.type {
+                case .done:
+                    // NLMSG_DONE carries an int: 0, or -errno if the dump failed midway.
+                    if let code = message.payload.hostInt32(at: 0), code < 0 {
+                        throw NetlinkError(operation: operation, errno: code == Int32.min ? Int32.max : -code)
+                    }
+                    return (collected, wasInterrupted)
+                case .error:
+                    // Dumps end with DONE; an ERROR means the request was refused.
+                    try throwIfFailed(message, operation: operation)
+                    return (collected, wasInterrupted)
+                case .noop:
+                    continue
+                default:
+                    collected.append(message)
+                }
+            }
+        }
+    }
+
+    /// Our socket may also hold stale replies to an earlier, timed-out or
+    /// failed request; only messages for this sequence number and port count.
+    private func isReply(_ message: NetlinkMessage, to sequence: UInt32) -> Bool {
+        message.header.sequence == sequence && message.header.portID == portID
+    }
+
+    private func throwIfFailed(_ message: NetlinkMessage, operation: String) throws(NetlinkError) {
+        let reply: NetlinkErrorReply
+        do {
+            reply = try NetlinkErrorReply(decoding: message)
+        } catch {
+            throw error.asNetlinkError(operation: operation)
+        }
+        if reply.errno != 0 {
+            throw NetlinkError(operation: operation, errno: reply.errno, detail: reply.extendedMessage)
+        }
+    }
+
+    private func nextSequence() -> UInt32 {
+        lastSequence &+= 1
+        return lastSequence
+    }
+
+    // MARK: System calls
+
+    private func send(_ bytes: [UInt8], operation: String) throws(NetlinkError) {
+        var kernel = sockaddr_storage()
+        Self.writeNetlinkAddress(into: &kernel, portID: 0)  // port 0 is the kernel
+        var result: Int
+        var failure: Int32 = 0
+        repeat {
+            result = bytes.withUnsafeBytes { buffer in
+                withUnsafePointer(to: &kernel) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        sendto(descriptor, buffer.baseAddress, buffer.count, 0, $0, socklen_t(Self.netlinkAddressSize))
+                    }
+                }
+            }
+            failure = result < 0 ? errno : 0
+        } while failure == EINTR
+        if result < 0 {
+            throw NetlinkError(operation: operation, errno: failure)
+        }
+        if result != bytes.count {
+            throw NetlinkError(operation: operation, errno: EIO, detail: "sent \(result) of \(bytes.count) bytes")
+        }
+    }
+
+    /// Receives one datagram from the kernel and splits it into messages.
+    private func receiveMessages(operation: String) throws(NetlinkError) -> [NetlinkMessage] {
+        var buffer = [UInt8](repeating: 0, count: Self.receiveBufferSize)
+        while true {
+            var sender = sockaddr_storage()
+            var messageFlags: Int32 = 0
+            var failure: Int32 = 0
+            let received: Int = buffer.withUnsafeMutableBytes { bufferBytes in
+                withUnsafeMutablePointer(to: &sender) { senderPointer in
+                    var vector = iovec(iov_base: bufferBytes.baseAddress, iov_len: bufferBytes.count)
+                    return withUnsafeMutablePointer(to: &vector) { vectorPointer in
+                        var header = msghdr()
+                        header.msg_name = UnsafeMutableRawPointer(senderPointer)
+                        header.msg_namelen = socklen_t(MemoryLayout<sockaddr_storage>.size)
+                        header.msg_iov = vectorPointer
+                        header.msg_iovlen = 1
+                        var result: Int
+                        repeat {
+                            result = recvmsg(descriptor, &header, 0)
+                        } while result < 0 && errno == EINTR
+                        failure = result < 0 ? errno : 0
+                        messageFlags = header.msg_flags
+                        return result
+                    }
+                }
+            }
+
+            if received < 0 {
+                if failure == EAGAIN || failure == EWOULDBLOCK {
+                    throw NetlinkError(
+                        operation: operation, errno: failure,
+                        detail: "no reply from the kernel within \(Self.receiveTimeoutSeconds) seconds")
+                }
+                throw NetlinkError(operation: operation, errno: failure)
+            }
+            if messageFlags & Int32(MSG_TRUNC) != 0 {
+                throw NetlinkError(
+                    operation: operation, errno: EMSGSIZE,
+                    detail: "reply larger than the \(Self.receiveBufferSize)-byte receive buffer")
+            }
+            // Any local process may send to our port; only the kernel (port 0)
+            // is believed.
+            let origin = Self.readNetlinkAddress(sender)
+            guard origin.family == AddressFamily.netlink, origin.portID == 0 else { continue }
+
+            do {
+                return try NetlinkMessageDecoder.messages(in: buffer[0..<received])
+            } catch {
+                throw error.asNetlinkError(operation: operation)
+            }
+        }
+    }
+
+    private static func setOption(_ descriptor: Int32, _ option: Int32, _ value: Int32) {
+        var value = value
+        _ = setsockopt(descriptor, NetlinkSocketOption.level, option, &value, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    // MARK: sockaddr_nl
+    //
+    // struct sockaddr_nl { sa_family_t nl_family; unsigned short nl_pad;
+    // __u32 nl_pid; __u32 nl_groups; } is written into a sockaddr_storage
+    // (suitably aligned and large) because Glibc does not import it.
+
+    private static let netlinkAddressSize = 12
+
+    private static func writeNetlinkAddress(into storage: inout sockaddr_storage, portID: UInt32) {
+        withUnsafeMutableBytes(of: &storage) { bytes in
+            bytes.storeBytes(of: UInt16(AF_NETLINK), toByteOffset: 0, as: UInt16.self)
+            bytes.storeBytes(of: portID, toByteOffset: 4, as: UInt32.self)
+            bytes.storeBytes(of: 0, toByteOffset: 8, as: UInt32.self)  // no multicast groups
+        }
+    }
+
+    private static func readNetlinkAddress(_ storage: sockaddr_storage) -> (family: UInt16, portID: UInt32) {
+        withUnsafeBytes(of: storage) { bytes in
+            (bytes.load(fromByteOffset: 0, as: UInt16.self), bytes.load(fromByteOffset: 4, as: UInt32.self))
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import CUdev
+import Glibc
+
+/// Owns one `struct udev *`. Every other udev object is made from it and
+/// keeps it alive through libudev's own reference.
+public final class UdevContext {
+    let pointer: OpaquePointer
+
+    public init() throws(UdevError) {
+        guard let pointer = udev_new() else { throw UdevError(operation: "udev_new", errno: errno) }
+        self.pointer = pointer
+    }
+
+    deinit { udev_unref(pointer) }
+
+    /// Whether udevd runs here: it creates its control socket at start.
+    public static var udevdIsRunning: Bool { access("/run/udev/control", F_OK) == 0 }
+}
+
+public struct UdevError: Error, Sendable, CustomStringConvertible {
+    public var operation: String
+    public var errno: Int32
+
+    public init(operation: String, errno: Int32) {
+        self.operation = operation
+        self.errno = errno
+    }
+
+    public var description: String { "\(operation): \(String(cString: strerror(errno)))" }
+}
+
+/// Reads a C string libudev lent us; nil stays nil.
+@inline(__always)
+func udevString(_ pointer: UnsafePointer<CChar>?) -> String? {
+    pointer.map { String(cString: $0) }
+}

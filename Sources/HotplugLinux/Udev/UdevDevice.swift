@@ -1,0 +1,96 @@
+import CUdev
+import HotplugCore
+
+/// Owns one reference to a `struct udev_device *` and drops it in deinit.
+/// Parents are never handed out: libudev lends them with the child's
+/// lifetime, so walking the chain happens inside this type.
+public final class UdevDevice {
+    private let pointer: OpaquePointer
+
+    /// Takes over a reference the caller owns (from a `_new_` or `receive` call).
+    init(adopting pointer: OpaquePointer) { self.pointer = pointer }
+
+    deinit { udev_device_unref(pointer) }
+
+    public var syspath: String { udevString(udev_device_get_syspath(pointer)) ?? "" }
+    public var devpath: String { udevString(udev_device_get_devpath(pointer)) ?? "" }
+    public var subsystem: String? { udevString(udev_device_get_subsystem(pointer)) }
+    public var devtype: String? { udevString(udev_device_get_devtype(pointer)) }
+    public var sysname: String { udevString(udev_device_get_sysname(pointer)) ?? "" }
+    public var devnode: String? { udevString(udev_device_get_devnode(pointer)) }
+    public var driver: String? { udevString(udev_device_get_driver(pointer)) }
+    /// The event's action (`add`, `remove`, ...), for devices from a monitor.
+    public var action: String? { udevString(udev_device_get_action(pointer)) }
+    public var sequenceNumber: UInt64 { UInt64(udev_device_get_seqnum(pointer)) }
+    /// udevd has run its rules on this device (always false without udevd).
+    public var isInitialized: Bool { udev_device_get_is_initialized(pointer) > 0 }
+
+    public func property(_ key: String) -> String? {
+        udevString(udev_device_get_property_value(pointer, key))
+    }
+
+    public var properties: [String: String] {
+        var result: [String: String] = [:]
+        var entry = udev_device_get_properties_list_entry(pointer)
+        while let current = entry {
+            if let name = udevString(udev_list_entry_get_name(current)) {
+                result[name] = udevString(udev_list_entry_get_value(current)) ?? ""
+            }
+            entry = udev_list_entry_get_next(current)
+        }
+        return result
+    }
+
+    public var tags: Set<String> {
+        var result = Set<String>()
+        var entry = udev_device_get_tags_list_entry(pointer)
+        while let current = entry {
+            if let name = udevString(udev_list_entry_get_name(current)) { result.insert(name) }
+            entry = udev_list_entry_get_next(current)
+        }
+        return result
+    }
+
+    public func attribute(_ name: String) -> String? {
+        Self.attribute(of: pointer, name)
+    }
+
+    /// The facts matching needs, read now and kept: the device, its udev
+    /// properties and tags, and the named sysfs attributes of it and of every
+    /// ancestor up to the root.
+    public func facts(attributeNames: Set<String>) -> DeviceFacts {
+        var ancestors: [AncestorFacts] = []
+        var parent = udev_device_get_parent(pointer)
+        while let current = parent, ancestors.count < 64 {
+            ancestors.append(AncestorFacts(
+                syspath: udevString(udev_device_get_syspath(current)) ?? "",
+                subsystem: udevString(udev_device_get_subsystem(current)),
+                devtype: udevString(udev_device_get_devtype(current)),
+                sysname: udevString(udev_device_get_sysname(current)) ?? "",
+                driver: udevString(udev_device_get_driver(current)),
+                attributes: Self.attributes(of: current, attributeNames)))
+            parent = udev_device_get_parent(current)
+        }
+        let properties = self.properties
+        let ifindex = properties["IFINDEX"].flatMap { Int32($0) } ?? attribute("ifindex").flatMap { Int32($0) }
+        return DeviceFacts(
+            syspath: syspath, devpath: devpath, subsystem: subsystem ?? "", devtype: devtype,
+            sysname: sysname, devnode: devnode, driver: driver, properties: properties, tags: tags,
+            attributes: Self.attributes(of: pointer, attributeNames), ancestors: ancestors,
+            ifindex: subsystem == "net" ? ifindex : nil)
+    }
+
+    private static func attributes(of device: OpaquePointer, _ names: Set<String>) -> [String: String] {
+        var result: [String: String] = [:]
+        for name in names {
+            if let value = attribute(of: device, name) { result[name] = value }
+        }
+        return result
+    }
+
+    /// sysfs values end in a newline libudev already strips; values are
+    /// bounded by the kernel's page size, so no further limit is needed.
+    private static func attribute(of device: OpaquePointer, _ name: String) -> String? {
+        udevString(udev_device_get_sysattr_value(device, name))
+    }
+}
