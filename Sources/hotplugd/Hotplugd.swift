@@ -1,0 +1,30 @@
+import ArgumentParser
+import HotplugLinux
+
+@main
+struct Hotplugd: ParsableCommand {
+    static func main() {
+        InheritedSignals.reset()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "hotplugd",
+        abstract: "A udev hotplug supervisor: name, configure and run services for devices as they come and go.",
+        version: version,
+        subcommands: [RunCommand.self, CheckCommand.self, TestCommand.self, MonitorCommand.self]
+    )
+}
+
+/// `--config`, shared by every command that reads bindings.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Binding directory (every *.toml in it) or one file.", valueName: "path"))
+    var config: String = "/etc/hotplugd"
+}

@@ -1,0 +1,53 @@
+import ArgumentParser
+import Glibc
+import HotplugCore
+import HotplugLinux
+import Logging
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the supervisor in the foreground.",
+        discussion: """
+            Renames and configures matching network interfaces and runs each binding's child while \
+            its device is present. SIGHUP reloads the bindings; SIGTERM or SIGINT stops every child and exits.
+            """)
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: ArgumentHelp("udev (after udevd's rules) or kernel (raw uevents: no udev properties, lowest latency). Default: udev where udevd runs.", valueName: "source"))
+    var source: EventSource?
+
+    @Option(help: ArgumentHelp("Only devices udev tagged with this tag (see rules.d/80-hotplugd.rules).", valueName: "tag"))
+    var tag: String?
+
+    @Option(name: .customLong("receive-buffer"), help: .hidden)
+    var receiveBuffer: Int32 = 32 << 20
+
+    func run() throws {
+        LoggingSystem.bootstrap { StderrLogHandler(label: $0) }
+        let logger = Logger(label: "hotplugd")
+        let configuration: Configuration
+        switch ConfigFiles.load(options.config) {
+        case .failure(let errors):
+            for diagnostic in errors.diagnostics { printError(diagnostic.description) }
+            printError("hotplugd: not starting: the configuration has errors (see `hotplugd check --config \(options.config)`)")
+            throw ExitCode(1)
+        case .success(let loaded):
+            configuration = loaded
+        }
+        if geteuid() != 0 {
+            logger.warning("not running as root: renaming and configuring links and dropping to other users will fail")
+        }
+        let source = self.source ?? .automatic
+        do {
+            let daemon = try Daemon(
+                options: Daemon.Options(configPath: options.config, source: source, tag: tag, receiveBufferBytes: receiveBuffer),
+                configuration: configuration, logger: logger)
+            try daemon.run()
+        } catch {
+            printError("hotplugd: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
