@@ -17,6 +17,8 @@ let package = Package(
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // fork/exec must run async-signal-safe code only, so it lives in C.
         .target(name: "CHotplugSpawn"),
+        // accept4 and SO_PEERCRED need _GNU_SOURCE, which Swift's Glibc lacks.
+        .target(name: "CHotplugSocket"),
 
         // The functional core: config, matching, placeholders, the state machine. No I/O.
         .target(name: "HotplugCore"),
@@ -25,7 +27,7 @@ let package = Package(
         .target(
             name: "HotplugLinux",
             dependencies: [
-                "HotplugCore", "CUdev", "CSystemd", "CHotplugSpawn",
+                "HotplugCore", "CUdev", "CSystemd", "CHotplugSpawn", "CHotplugSocket",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -13,13 +13,14 @@ struct Hotplugd: ParsableCommand {
         }
     }
 
-    static let version = "0.1.0"
+    static let version = Daemon.version
 
     static let configuration = CommandConfiguration(
         commandName: "hotplugd",
         abstract: "A udev hotplug supervisor: name, configure and run services for devices as they come and go.",
         version: version,
-        subcommands: [RunCommand.self, CheckCommand.self, TestCommand.self, MonitorCommand.self]
+        subcommands: [RunCommand.self, StatusCommand.self, CheckCommand.self, TestCommand.self, MonitorCommand.self,
+                      ReloadCommand.self, RestartCommand.self]
     )
 }
 

@@ -21,6 +21,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only devices udev tagged with this tag (see rules.d/80-hotplugd.rules).", valueName: "tag"))
     var tag: String?
 
+    @OptionGroup var socket: SocketOption
+
+    @Option(name: .customLong("socket-group"), help: ArgumentHelp("Group that may use the control socket (mode 0660).", valueName: "group"))
+    var socketGroup: String?
+
     @Option(name: .customLong("receive-buffer"), help: .hidden)
     var receiveBuffer: Int32 = 32 << 20
 
@@ -42,7 +47,8 @@ struct RunCommand: ParsableCommand {
         let source = self.source ?? .automatic
         do {
             let daemon = try Daemon(
-                options: Daemon.Options(configPath: options.config, source: source, tag: tag, receiveBufferBytes: receiveBuffer),
+                options: Daemon.Options(configPath: options.config, source: source, tag: tag, receiveBufferBytes: receiveBuffer,
+                                       socketPath: socket.path, socketGroup: socketGroup),
                 configuration: configuration, logger: logger)
             try daemon.run()
         } catch {

@@ -18,6 +18,14 @@ final class DaemonFixture: @unchecked Sendable {
 
     func write(_ name: String, _ text: String) throws { try directory.write(name, text) }
 
+    /// Each test's daemon has its own control socket.
+    var socketPath: String { directory.path + "/control.sock" }
+
+    /// Runs `hotplugd ARGS --socket <this daemon's socket>`.
+    func client(_ arguments: String...) throws -> Shell.Output {
+        try Shell.run([HotplugdBinary.path] + arguments + ["--socket", socketPath])
+    }
+
     /// Writes an executable script into the directory and returns its path.
     func script(_ name: String, _ body: String) throws -> String {
         let path = directory.path + "/" + name
@@ -27,7 +35,8 @@ final class DaemonFixture: @unchecked Sendable {
     }
 
     func start(_ extra: [String] = []) throws {
-        let process = try RunningProcess([HotplugdBinary.path, "run", "--config", directory.path + "/bindings"] + extra)
+        let process = try RunningProcess([HotplugdBinary.path, "run", "--config", directory.path + "/bindings",
+                                          "--socket", socketPath] + extra)
         daemon = process
         guard process.waitForLine(timeout: 20, stderr: true, { $0.contains("ready:") }) != nil else {
             throw TestFailure("daemon did not become ready: \(process.errorOutput.joined(separator: "\n"))")

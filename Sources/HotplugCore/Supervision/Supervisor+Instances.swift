@@ -58,13 +58,14 @@ extension Supervisor {
         guard var device = devices[deviceID] else { return }
         switch result {
         case .success(let name):
-            if name != device.interface {
-                log(.info, "renamed \(device.label) to \(name)", device: deviceID)
-                device.interface = name
-                device.facts.properties["INTERFACE"] = name
-            }
+            let previous = device.label
+            device.interface = name
+            device.facts.properties["INTERFACE"] = name
             device.link = .done
             devices[deviceID] = device
+            if name != previous {
+                log(.info, "renamed \(previous) to \(name)", device.linkOwner.map { InstanceID(binding: $0, device: deviceID) }, device: deviceID)
+            }
         case .failure(let failure):
             device.link = .failed(failure.reason)
             devices[deviceID] = device

@@ -11,12 +11,18 @@ public final class Daemon {
         public var source: EventSource
         public var tag: String?
         public var receiveBufferBytes: Int32
+        /// The control socket; nil serves none.
+        public var socketPath: String?
+        public var socketGroup: String?
 
-        public init(configPath: String, source: EventSource, tag: String? = nil, receiveBufferBytes: Int32 = 32 << 20) {
+        public init(configPath: String, source: EventSource, tag: String? = nil, receiveBufferBytes: Int32 = 32 << 20,
+                    socketPath: String? = nil, socketGroup: String? = nil) {
             self.configPath = configPath
             self.source = source
             self.tag = tag
             self.receiveBufferBytes = receiveBufferBytes
+            self.socketPath = socketPath
+            self.socketGroup = socketGroup
         }
     }
 
@@ -24,6 +30,10 @@ public final class Daemon {
         static let monitor: UInt64 = 1
         static let signals: UInt64 = 2
         static let timer: UInt64 = 3
+        static let control: UInt64 = 4
+        /// Control connections: a bit no child token has, plus the fd.
+        static let connectionFlag: UInt64 = 1 << 40
+        static func connection(_ fd: Int32) -> UInt64 { connectionFlag | UInt64(UInt32(bitPattern: fd)) }
         // Children: pid << 2 | stream (0 pidfd, 1 stdout, 2 stderr).
         static func child(_ pid: Int32, _ stream: UInt64) -> UInt64 { UInt64(UInt32(bitPattern: pid)) << 8 | 0x10 | stream }
     }
@@ -40,6 +50,10 @@ public final class Daemon {
     var children: [Int32: SupervisedChild] = [:]
     var attributeNames: Set<String>
     var exitRequested = false
+    var control: ControlServer?
+    /// Open control connections, oldest first.
+    var connections: [ControlConnection] = []
+    let startedAt = WallClock.now()
 
     public init(options: Options, configuration: Configuration, logger: Logger) throws(DaemonError) {
         self.options = options
@@ -55,6 +69,9 @@ public final class Daemon {
             netlink = try RouteNetlink()
             context = try UdevContext()
             monitor = try Self.openMonitor(context, options, configuration)
+            if let path = options.socketPath {
+                control = try ControlServer(path: path, group: options.socketGroup)
+            }
         } catch {
             throw DaemonError(String(describing: error))
         }
@@ -71,10 +88,11 @@ public final class Daemon {
             try epoll.add(monitor.fileDescriptor, token: Token.monitor, events: .readable)
             try epoll.add(signals.fileDescriptor, token: Token.signals, events: .readable)
             try epoll.add(timer.fileDescriptor, token: Token.timer, events: .readable)
+            if let control { try epoll.add(control.fileDescriptor, token: Token.control, events: .readable) }
         } catch {
             throw DaemonError(String(describing: error))
         }
-        logger.info("hotplugd \(options.source.rawValue) source, \(supervisor.configuration.bindings.count) binding(s) from \(options.configPath)")
+        logger.info("starting: \(options.source.rawValue) source, \(supervisor.configuration.bindings.count) binding(s) from \(options.configPath)")
         // The monitor is already listening, so a device that appears during
         // the scan is seen by one or both; the core binds it once either way.
         coldplug()
@@ -100,6 +118,10 @@ public final class Daemon {
         case Token.timer:
             _ = try? timer.acknowledge()
             apply(.tick)
+        case Token.control:
+            acceptConnections()
+        case _ where token & Token.connectionFlag != 0:
+            serveConnection(Int32(bitPattern: UInt32(truncatingIfNeeded: token)))
         default:
             let pid = Int32(bitPattern: UInt32(truncatingIfNeeded: token >> 8))
             switch token & 0xf {

@@ -1,0 +1,53 @@
+/// One request on the control socket: a single text line, so the protocol
+/// stays trivial to speak from a shell (`echo status | socat - UNIX:...`).
+///
+///     status [BINDING]
+///     reload
+///     restart BINDING [DEVICE]
+public enum ControlRequest: Sendable, Equatable {
+    case status(binding: String?)
+    case reload
+    case restart(binding: String, device: String?)
+
+    /// Longest request line accepted; anything longer is refused unread.
+    public static let maximumLineBytes = 4096
+
+    public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
+        public var description: String
+    }
+
+    public init(parsing line: String) throws(ParseError) {
+        guard line.utf8.count <= Self.maximumLineBytes else {
+            throw ParseError(description: "request longer than \(Self.maximumLineBytes) bytes")
+        }
+        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
+        guard let verb = words.first else { throw ParseError(description: "empty request") }
+        let arguments = Array(words.dropFirst())
+        switch (verb, arguments.count) {
+        case ("status", 0): self = .status(binding: nil)
+        case ("status", 1): self = .status(binding: arguments[0])
+        case ("reload", 0): self = .reload
+        case ("restart", 1): self = .restart(binding: arguments[0], device: nil)
+        case ("restart", 2): self = .restart(binding: arguments[0], device: arguments[1])
+        case ("status", _), ("reload", _), ("restart", _):
+            throw ParseError(description: "wrong number of arguments for '\(verb)'")
+        default:
+            throw ParseError(description: "unknown request '\(String(verb.prefix(64)))'; expected status, reload or restart")
+        }
+    }
+
+    /// The line a client sends for this request.
+    public var line: String {
+        switch self {
+        case .status(let binding): (["status"] + [binding].compactMap { $0 }).joined(separator: " ")
+        case .reload: "reload"
+        case .restart(let binding, let device): (["restart", binding] + [device].compactMap { $0 }).joined(separator: " ")
+        }
+    }
+
+    /// Reading status is open to anyone who can connect; changing things is not.
+    public var needsPrivilege: Bool {
+        if case .status = self { return false }
+        return true
+    }
+}

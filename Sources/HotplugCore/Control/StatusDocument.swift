@@ -1,0 +1,67 @@
+/// The JSON `hotplugd status --json` prints, in DESIGN.md's shape.
+public struct StatusDocument {
+    public struct Daemon: Sendable {
+        public var pid: Int32
+        public var version: String
+        public var config: String
+        public var source: String
+        public var since: String
+
+        public init(pid: Int32, version: String, config: String, source: String, since: String) {
+            self.pid = pid
+            self.version = version
+            self.config = config
+            self.source = source
+            self.since = since
+        }
+    }
+
+    /// `wallTime` turns the core's monotonic instants into ISO 8601 text
+    /// and Unix seconds, which only the shell knows how to do.
+    public static func json(daemon: Daemon, configuration: Configuration, instances: [InstanceStatus],
+                            onlyBinding: String?, wallTime: (Instant) -> (iso8601: String, unix: Int64)) -> JSONValue {
+        let bindings = configuration.bindings.filter { onlyBinding == nil || $0.name == onlyBinding }
+        return .object([
+            ("daemon", .object([
+                ("pid", .int(Int64(daemon.pid))),
+                ("version", .string(daemon.version)),
+                ("config", .string(daemon.config)),
+                ("source", .string(daemon.source)),
+                ("since", .string(daemon.since)),
+            ])),
+            ("bindings", .array(bindings.map { binding in
+                .object([
+                    ("name", .string(binding.name)),
+                    ("file", .string(binding.file)),
+                    ("description", .optional(binding.description)),
+                    ("devices", .array(instances.filter { $0.binding == binding.name }.map { instance in
+                        let since = wallTime(instance.since)
+                        return .object([
+                            ("syspath", .string(instance.syspath)),
+                            ("devpath", .string(instance.devpath)),
+                            ("subsystem", .string(instance.subsystem)),
+                            ("sysname", .string(instance.sysname)),
+                            ("interface", .optional(instance.interface)),
+                            ("state", .string(instance.state)),
+                            ("pid", instance.pid.map { .int(Int64($0)) } ?? .null),
+                            ("since", .string(since.iso8601)),
+                            ("since_unix", .int(since.unix)),
+                            ("restarts", .int(Int64(instance.restarts))),
+                            ("last_exit", lastExit(instance.lastExit)),
+                            ("error", .optional(instance.error)),
+                        ])
+                    })),
+                ])
+            })),
+        ])
+    }
+
+    static func lastExit(_ exit: ChildExit?) -> JSONValue {
+        switch exit {
+        case nil: .null
+        case .exited(let code)?: .object([("code", .int(Int64(code))), ("signal", .null), ("text", .string("exit \(code)"))])
+        case .signaled(let number)?:
+            .object([("code", .null), ("signal", .string(Signal(number: number).name)), ("text", .string(ChildExit.signaled(number).description))])
+        }
+    }
+}

@@ -1,0 +1,92 @@
+import CHotplugSocket
+import Glibc
+
+/// The listening control socket. Owns its fd and the socket file: a stale
+/// file from a crashed daemon is replaced, a live daemon is not.
+public final class ControlServer {
+    public let path: String
+    public let fileDescriptor: Int32
+
+    public init(path: String, group: String?) throws(ControlSocketError) {
+        self.path = path
+        guard let address = UnixSocketAddress(path: path) else {
+            throw ControlSocketError("control socket path '\(path)' is empty or too long")
+        }
+        try Self.createParentDirectory(of: path)
+        try Self.removeStaleSocket(path, address)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw ControlSocketError("socket(AF_UNIX): \(errnoText())") }
+        // Created 0660 from the start: no window in which anyone may connect.
+        let previousMask = umask(0o117)
+        let bound = address.withSockaddr { bind(fd, $0, $1) }
+        umask(previousMask)
+        guard bound == 0 else {
+            let reason = errnoText()
+            close(fd)
+            throw ControlSocketError("bind \(path): \(reason)")
+        }
+        if let group {
+            guard let entry = getgrnam(group) else {
+                close(fd)
+                unlink(path)
+                throw ControlSocketError("--socket-group: no group named '\(group)'")
+            }
+            if chown(path, uid_t.max, entry.pointee.gr_gid) != 0 {
+                let reason = errnoText()
+                close(fd)
+                unlink(path)
+                throw ControlSocketError("chown \(path) to group \(group): \(reason)")
+            }
+        }
+        guard listen(fd, 64) == 0 else {
+            let reason = errnoText()
+            close(fd)
+            unlink(path)
+            throw ControlSocketError("listen \(path): \(reason)")
+        }
+        fileDescriptor = fd
+    }
+
+    deinit {
+        close(fileDescriptor)
+        unlink(path)
+    }
+
+    /// Accepts every pending connection.
+    public func acceptAll() -> [ControlConnection] {
+        var accepted: [ControlConnection] = []
+        while true {
+            let fd = hotplug_accept_nonblocking(fileDescriptor)
+            if fd < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                return accepted
+            }
+            accepted.append(ControlConnection(fd: fd))
+        }
+    }
+
+    static func createParentDirectory(of path: String) throws(ControlSocketError) {
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return }
+        let directory = String(path[..<slash])
+        if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+            throw ControlSocketError("cannot create \(directory): \(errnoText())")
+        }
+    }
+
+    /// A socket file nobody answers on is left over from a daemon that died:
+    /// remove it. One that answers belongs to a running daemon: refuse.
+    static func removeStaleSocket(_ path: String, _ address: UnixSocketAddress) throws(ControlSocketError) {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return }
+        guard (info.st_mode & S_IFMT) == S_IFSOCK else {
+            throw ControlSocketError("\(path) exists and is not a socket; remove it or pick another --socket")
+        }
+        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard probe >= 0 else { return }
+        defer { close(probe) }
+        if address.withSockaddr({ connect(probe, $0, $1) }) == 0 {
+            throw ControlSocketError("another hotplugd is already running on \(path) (stop it, or give this one another --socket)")
+        }
+        unlink(path)
+    }
+}

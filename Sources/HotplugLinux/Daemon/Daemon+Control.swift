@@ -1,0 +1,115 @@
+import Glibc
+import HotplugCore
+
+/// The control socket, served from the loop: non-blocking, one request per
+/// connection, a bounded number of connections.
+extension Daemon {
+    static let maximumConnections = 64
+
+    func acceptConnections() {
+        guard let control else { return }
+        for connection in control.acceptAll() {
+            if connections.count >= Self.maximumConnections {
+                // The oldest is most likely a client that never sends.
+                dropConnection(connections[0])
+            }
+            do {
+                try epoll.add(connection.fileDescriptor, token: Token.connection(connection.fileDescriptor), events: .readable)
+                connections.append(connection)
+            } catch {
+                logger.warning("cannot watch a control connection: \(error)")
+                connection.close()
+            }
+        }
+    }
+
+    func serveConnection(_ fd: Int32) {
+        guard let connection = connections.first(where: { $0.fileDescriptor == fd }) else { return }
+        if connection.hasPendingOutput {
+            if connection.flush() { dropConnection(connection) }
+            return
+        }
+        switch connection.readRequest() {
+        case .needMore:
+            return
+        case .closed:
+            dropConnection(connection)
+            return
+        case .tooLong:
+            connection.respond(Self.failure("request longer than \(ControlRequest.maximumLineBytes) bytes"))
+        case .line(let line):
+            connection.respond(answer(line, peer: connection.peerUID))
+        }
+        if connection.flush() {
+            dropConnection(connection)
+        } else {
+            // The client reads slowly: wait until its socket takes more.
+            try? epoll.modify(fd, token: Token.connection(fd), events: .writable)
+        }
+    }
+
+    func dropConnection(_ connection: ControlConnection) {
+        try? epoll.remove(connection.fileDescriptor)
+        connection.close()
+        connections.removeAll { $0 === connection }
+    }
+
+    func answer(_ line: String, peer: uid_t?) -> String {
+        let request: ControlRequest
+        do {
+            request = try ControlRequest(parsing: line)
+        } catch {
+            return Self.failure(error.description)
+        }
+        if request.needsPrivilege {
+            guard let peer, peer == 0 || peer == geteuid() else {
+                return Self.failure("permission denied: '\(request.line.split(separator: " ").first ?? "")' needs root or the daemon's own user")
+            }
+        }
+        switch request {
+        case .status(let binding):
+            if let binding, supervisor.configuration.binding(named: binding) == nil {
+                return Self.failure("no binding named '\(binding)'")
+            }
+            return statusJSON(onlyBinding: binding).serialized()
+        case .reload:
+            logger.notice("reload requested over the control socket")
+            if let errors = reload() {
+                return JSONValue.object([
+                    ("ok", .bool(false)),
+                    ("error", .string("the new configuration has errors; the running one is kept")),
+                    ("errors", .array(errors.diagnostics.map { .string($0.description) })),
+                ]).serialized()
+            }
+            return JSONValue.object([("ok", .bool(true)), ("bindings", .int(Int64(supervisor.configuration.bindings.count)))]).serialized()
+        case .restart(let binding, let device):
+            guard supervisor.configuration.binding(named: binding) != nil else {
+                return Self.failure("no binding named '\(binding)'")
+            }
+            let before = supervisor.status().filter { $0.binding == binding }.count
+            apply(.restart(binding: binding, device: device))
+            return JSONValue.object([("ok", .bool(true)), ("instances", .int(Int64(before)))]).serialized()
+        }
+    }
+
+    func statusJSON(onlyBinding: String?) -> JSONValue {
+        let monotonicNow = MonotonicClock.now()
+        let wallNow = WallClock.now()
+        return StatusDocument.json(
+            daemon: StatusDocument.Daemon(pid: getpid(), version: Self.version, config: options.configPath,
+                                          source: options.source.rawValue, since: startedAt.iso8601),
+            configuration: supervisor.configuration, instances: supervisor.status(), onlyBinding: onlyBinding,
+            wallTime: { instant in
+                let age = monotonicNow >= instant.nanoseconds ? monotonicNow - instant.nanoseconds : 0
+                let total = Int64(wallNow.seconds) * 1_000_000_000 + Int64(wallNow.nanoseconds) - Int64(age)
+                let clock = WallClock(seconds: Int(total / 1_000_000_000), nanoseconds: Int(total % 1_000_000_000))
+                return (clock.iso8601, Int64(clock.seconds))
+            })
+    }
+
+    static func failure(_ message: String) -> String {
+        JSONValue.object([("ok", .bool(false)), ("error", .string(message))]).serialized()
+    }
+
+    public static let version = "0.1.0"
+}
