@@ -123,7 +123,31 @@ struct RunCommandTests {
         #expect(fixture.waitForLog("loop", "restarting in 400ms") != nil)
         #expect(fixture.waitForLog("loop", "restarting in 400ms") != nil)
         #expect(fixture.waitForLog("once", "ended (exit 3); restart = no") != nil)
+        let status = try fixture.client("status", "once", "--json")
+        #expect(status.stdout.contains("\"state\":\"exited\""))
+        #expect(status.stdout.contains("\"last_exit\":{\"code\":3"))
         #expect(fixture.logLines(containing: "once").filter { $0.contains("restarting") }.isEmpty)
+    }
+
+    @Test func linkFailureFailsOnlyThatDeviceWithTheKernelsReason() throws {
+        let fixture = try DaemonFixture(prefix: "rhh")
+        defer { fixture.cleanUp() }
+        let child = try Self.reportingChild(fixture)
+        try fixture.bindings(["fixed.toml": Self.binding(prefix: "rhh", child: child, link: "[link]\nname = \"xrhhtaken\"")])
+        // The name the binding wants is already taken by another device.
+        let occupant = try Shell.ip("link", "add", "xrhhtaken", "type", "veth", "peer", "name", "ptkn" + String(UInt16.random(in: 1000...9999)))
+        defer { _ = try? Shell.ip("link", "del", "xrhhtaken") }
+        try #require(occupant.status == 0, "\(occupant.stderr)")
+        try fixture.start()
+        let veth = try VethPair(prefix: "rhh")
+        defer { veth.delete() }
+        #expect(fixture.waitForLog("link configuration failed") != nil)
+        let status = try fixture.client("status", "--json")
+        #expect(status.stdout.contains("\"state\":\"failed\""))
+        #expect(status.stdout.contains("every name 'xrhhtaken' can make is taken") || status.stdout.contains("File exists"))
+        #expect(fixture.logLines(containing: "argv:").isEmpty, "no child for a device whose link failed")
+        // The taken device was not touched.
+        #expect(FileManager.default.fileExists(atPath: "/sys/class/net/xrhhtaken"))
     }
 
     @Test func missingProgramFailsWithoutRetrying() throws {
