@@ -15,6 +15,7 @@ extension Daemon {
             child.process.closeStream(fd)
         }
         children.removeValue(forKey: pid)
+        registry.forget(pid: pid)
         apply(.childExited(pid: pid, status.childExit))
     }
 

@@ -19,14 +19,22 @@ extension Daemon {
     }
 
     func readMonitor() {
-        // Bounded per wake-up so signals and children get their turn in a storm.
+        // Bounded per wake-up so signals and children get their turn in a storm;
+        // the socket stays readable, so the loop comes back for the rest.
         for _ in 0..<256 {
             switch monitor.receive() {
             case .empty:
+                if reconcilePending {
+                    reconcilePending = false
+                    coldplug()
+                }
                 return
             case .overflow:
+                // Enumerate only once the queue is drained: the kernel reports
+                // ENOBUFS once per congestion, and events dropped until the
+                // queue empties come with no second report.
                 logger.warning("device events were lost (monitor receive buffer overflow); enumerating again to reconcile")
-                coldplug()
+                reconcilePending = true
             case .device(let device):
                 handle(device)
             }

@@ -50,16 +50,20 @@ public final class Daemon {
     var children: [Int32: SupervisedChild] = [:]
     var attributeNames: Set<String>
     var exitRequested = false
+    /// Events were lost: enumerate once the monitor's queue is empty.
+    var reconcilePending = false
     var control: ControlServer?
     /// Open control connections, oldest first.
     var connections: [ControlConnection] = []
     let startedAt = WallClock.now()
+    let registry: ChildRegistry
 
     public init(options: Options, configuration: Configuration, logger: Logger) throws(DaemonError) {
         self.options = options
         self.logger = logger
         supervisor = Supervisor(configuration: configuration)
         attributeNames = configuration.attributeNames
+        registry = ChildRegistry(runtimeDirectory: Self.runtimeDirectory(socketPath: options.socketPath))
         do {
             // Signals first: from here on SIGTERM waits for the loop instead
             // of killing the daemon with its children still running.
@@ -75,6 +79,15 @@ public final class Daemon {
         } catch {
             throw DaemonError(String(describing: error))
         }
+    }
+
+    /// Where the control socket lives (default /run/hotplugd) also holds
+    /// the child records, so daemons on different sockets never meet.
+    static func runtimeDirectory(socketPath: String?) -> String {
+        guard let path = socketPath, let slash = path.lastIndex(of: "/"), slash != path.startIndex else {
+            return "/run/hotplugd"
+        }
+        return String(path[..<slash])
     }
 
     static func openMonitor(_ context: UdevContext, _ options: Options, _ configuration: Configuration) throws(UdevError) -> UdevMonitor {
@@ -93,6 +106,8 @@ public final class Daemon {
             throw DaemonError(String(describing: error))
         }
         logger.info("starting: \(options.source.rawValue) source, \(supervisor.configuration.bindings.count) binding(s) from \(options.configPath)")
+        registry.prepare()
+        registry.stopLeftovers(logger: logger)
         // The monitor is already listening, so a device that appears during
         // the scan is seen by one or both; the core binds it once either way.
         coldplug()
