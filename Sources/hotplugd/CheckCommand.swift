@@ -11,7 +11,7 @@ struct CheckCommand: ParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() throws {
-        switch ConfigFiles.load(options.config) {
+        switch options.load() {
         case .failure(let errors):
             for diagnostic in errors.diagnostics { printError(diagnostic.description) }
             let count = errors.diagnostics.count

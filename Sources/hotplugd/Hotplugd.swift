@@ -1,4 +1,6 @@
 import ArgumentParser
+import Glibc
+import HotplugCore
 import HotplugLinux
 
 @main
@@ -28,4 +30,13 @@ struct Hotplugd: ParsableCommand {
 struct ConfigOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Binding directory (every *.toml in it) or one file.", valueName: "path"))
     var config: String = "/etc/hotplugd"
+
+    @Flag(name: .customLong("allow-insecure-config"),
+          help: "As root, accept binding files that are not owned by root or are writable by group or others.")
+    var allowInsecureConfig = false
+
+    /// The bindings, read with root's ownership and mode checks unless waived.
+    func load() -> Result<Configuration, ConfigErrors> {
+        ConfigFiles.load(config, strict: geteuid() == 0 && !allowInsecureConfig)
+    }
 }

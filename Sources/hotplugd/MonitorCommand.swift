@@ -23,7 +23,7 @@ struct MonitorCommand: ParsableCommand {
 
     func run() throws {
         let configuration: Configuration
-        switch ConfigFiles.load(options.config) {
+        switch options.load() {
         case .success(let loaded):
             configuration = loaded
         case .failure(let errors):

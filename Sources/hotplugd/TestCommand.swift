@@ -14,7 +14,7 @@ struct TestCommand: ParsableCommand {
 
     func run() throws {
         let configuration: Configuration
-        switch ConfigFiles.load(options.config) {
+        switch options.load() {
         case .failure(let errors):
             for diagnostic in errors.diagnostics { printError(diagnostic.description) }
             throw ExitCode(1)

@@ -29,3 +29,44 @@ struct CheckCommandTests {
         #expect(result.stderr.contains("/nonexistent/hotplugd: cannot read configuration: No such file or directory"))
     }
 }
+
+/// As root, binding files anyone else can edit are refused (sshd's StrictModes).
+@Suite(.needsRoot)
+struct InsecureConfigTests {
+    @Test func worldWritableOrForeignFilesAreRefusedUnlessAllowed() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("open.toml", "[match]\nsubsystem = \"net\"\n")
+        try directory.write("foreign.toml", "[match]\nsubsystem = \"net\"\n")
+        chmod(directory.path + "/open.toml", 0o666)
+        chown(directory.path + "/foreign.toml", 65534, 65534)
+        let refused = try HotplugdBinary.run("check", "--config", directory.path)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("\(directory.path)/open.toml: refusing bindings writable by group or others (mode 666)"))
+        #expect(refused.stderr.contains("\(directory.path)/foreign.toml: refusing bindings owned by uid 65534, not root"))
+        let allowed = try HotplugdBinary.run("check", "--config", directory.path, "--allow-insecure-config")
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+    }
+
+    @Test func writableDirectoryIsRefused() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("a.toml", "[match]\nsubsystem = \"net\"\n")
+        chmod(directory.path, 0o777)
+        let refused = try HotplugdBinary.run("check", "--config", directory.path)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("refusing bindings writable by group or others (mode 777)"))
+    }
+
+    @Test func runWithoutNetAdminWarns() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("a.toml", "[match]\nsubsystem = \"net\"\nkernel = \"nomatch*\"\n")
+        chmod(directory.path, 0o755)
+        let socketDirectory = try TemporaryDirectory()
+        chmod(socketDirectory.path, 0o777)
+        let daemon = try RunningProcess(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                         HotplugdBinary.path, "run", "--config", directory.path,
+                                         "--socket", socketDirectory.path + "/control.sock"])
+        defer { daemon.stop() }
+        #expect(daemon.waitForLine(stderr: true) { $0.contains("running without CAP_NET_ADMIN") } != nil)
+        #expect(daemon.waitForLine(stderr: true) { $0.contains("ready:") } != nil, "\(daemon.errorOutput)")
+    }
+}

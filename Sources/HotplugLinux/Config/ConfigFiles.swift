@@ -9,10 +9,16 @@ public enum ConfigFiles {
     /// Binding files are small; a larger one is a mistake, not a config.
     static let maximumFileBytes = 1 << 20
 
-    public static func read(_ path: String) -> (sources: [ConfigSource], diagnostics: [ConfigDiagnostic]) {
+    /// With `strict` (the default when running as root), files and the
+    /// directory must belong to root (or to us) and not be writable by group
+    /// or others, as sshd's StrictModes: a binding runs programs as root.
+    public static func read(_ path: String, strict: Bool = geteuid() == 0) -> (sources: [ConfigSource], diagnostics: [ConfigDiagnostic]) {
         var info = stat()
         guard stat(path, &info) == 0 else {
             return ([], [ConfigDiagnostic(file: path, position: nil, message: "cannot read configuration: \(errnoText())")])
+        }
+        if strict, let problem = ownershipProblem(info) {
+            return ([], [ConfigDiagnostic(file: path, position: nil, message: problem)])
         }
         let paths: [String]
         if (info.st_mode & S_IFMT) == S_IFDIR {
@@ -26,6 +32,11 @@ public enum ConfigFiles {
         var sources: [ConfigSource] = []
         var diagnostics: [ConfigDiagnostic] = []
         for file in paths {
+            var fileInfo = stat()
+            if strict, stat(file, &fileInfo) == 0, let problem = ownershipProblem(fileInfo) {
+                diagnostics.append(ConfigDiagnostic(file: file, position: nil, message: problem))
+                continue
+            }
             switch readText(file) {
             case .success(let text): sources.append(ConfigSource(path: file, text: text))
             case .failure(let diagnostic): diagnostics.append(diagnostic)
@@ -34,9 +45,20 @@ public enum ConfigFiles {
         return (sources, diagnostics)
     }
 
+    static func ownershipProblem(_ info: stat) -> String? {
+        if info.st_uid != 0 && info.st_uid != geteuid() {
+            return "refusing bindings owned by uid \(info.st_uid), not root: anyone who can edit them runs programs as root (chown root, or pass --allow-insecure-config)"
+        }
+        if info.st_mode & 0o022 != 0 {
+            let mode = String(info.st_mode & 0o7777, radix: 8)
+            return "refusing bindings writable by group or others (mode \(mode)): anyone who can edit them runs programs as root (chmod go-w, or pass --allow-insecure-config)"
+        }
+        return nil
+    }
+
     /// Reads and validates in one step.
-    public static func load(_ path: String) -> Result<Configuration, ConfigErrors> {
-        let (sources, readProblems) = read(path)
+    public static func load(_ path: String, strict: Bool = geteuid() == 0) -> Result<Configuration, ConfigErrors> {
+        let (sources, readProblems) = read(path, strict: strict)
         switch ConfigLoader.load(sources) {
         case .success(let configuration):
             return readProblems.isEmpty ? .success(configuration) : .failure(ConfigErrors(readProblems))
