@@ -30,10 +30,11 @@ struct RunCommand: ParsableCommand {
     var receiveBuffer: Int32 = 32 << 20
 
     func run() throws {
-        LoggingSystem.bootstrap { StderrLogHandler(label: $0) }
+        // The journal with structured fields under systemd, plain lines otherwise.
+        LogBackend.bootstrap()
         let logger = Logger(label: "hotplugd")
         let configuration: Configuration
-        switch ConfigFiles.load(options.config) {
+        switch options.load() {
         case .failure(let errors):
             for diagnostic in errors.diagnostics { printError(diagnostic.description) }
             printError("hotplugd: not starting: the configuration has errors (see `hotplugd check --config \(options.config)`)")
@@ -41,14 +42,15 @@ struct RunCommand: ParsableCommand {
         case .success(let loaded):
             configuration = loaded
         }
-        if geteuid() != 0 {
-            logger.warning("not running as root: renaming and configuring links and dropping to other users will fail")
+        if !Capabilities.effective(.networkAdmin) {
+            logger.warning("running without CAP_NET_ADMIN: renaming and configuring links will fail")
         }
         let source = self.source ?? .automatic
         do {
             let daemon = try Daemon(
                 options: Daemon.Options(configPath: options.config, source: source, tag: tag, receiveBufferBytes: receiveBuffer,
-                                       socketPath: socket.path, socketGroup: socketGroup),
+                                       socketPath: socket.path, socketGroup: socketGroup,
+                                       strictConfig: geteuid() == 0 && !options.allowInsecureConfig),
                 configuration: configuration, logger: logger)
             try daemon.run()
         } catch {

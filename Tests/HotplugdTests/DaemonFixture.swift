@@ -34,9 +34,9 @@ final class DaemonFixture: @unchecked Sendable {
         return path
     }
 
-    func start(_ extra: [String] = []) throws {
+    func start(_ extra: [String] = [], environment: [String: String]? = nil) throws {
         let process = try RunningProcess([HotplugdBinary.path, "run", "--config", directory.path + "/bindings",
-                                          "--socket", socketPath] + extra)
+                                          "--socket", socketPath] + extra, environment: environment)
         daemon = process
         guard process.waitForLine(timeout: 20, stderr: true, { $0.contains("ready:") }) != nil else {
             throw TestFailure("daemon did not become ready: \(process.errorOutput.joined(separator: "\n"))")

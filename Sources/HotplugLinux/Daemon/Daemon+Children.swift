@@ -29,6 +29,7 @@ extension Daemon {
         guard let fd = stream == 1 ? child.process.stdoutFD : child.process.stderrFD else { return }
         let lines = child.process.readOutputLines(from: fd)
         var metadata: Logger.Metadata = ["binding": .string(child.instance.binding), "child_pid": .string(String(pid))]
+        if let devpath = supervisor.deviceFacts(child.instance.device)?.devpath { metadata["devpath"] = .string(devpath) }
         if let interface = supervisor.interfaceName(child.instance.device) ?? child.interface {
             metadata["interface"] = .string(interface)
         }

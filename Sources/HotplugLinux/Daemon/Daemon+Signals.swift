@@ -8,6 +8,7 @@ extension Daemon {
             switch signal {
             case SIGTERM, SIGINT:
                 logger.notice("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"); stopping every child")
+                notifier.stopping(status: "stopping \(children.count) child(ren)")
                 apply(.shutdown)
             case SIGHUP:
                 reload()
@@ -23,7 +24,9 @@ extension Daemon {
     /// running one kept. Returns the problems, if any, for `hotplugd reload`.
     @discardableResult
     func reload() -> ConfigErrors? {
-        switch ConfigFiles.load(options.configPath) {
+        notifier.reloading(status: "reloading \(options.configPath)")
+        defer { notifier.readyAfterReload(status: supervisor.summary) }
+        switch ConfigFiles.load(options.configPath, strict: options.strictConfig) {
         case .failure(let errors):
             logger.error("reload refused; keeping the running configuration (\(errors.diagnostics.count) error(s))")
             for diagnostic in errors.diagnostics { logger.error("\(diagnostic.description)") }

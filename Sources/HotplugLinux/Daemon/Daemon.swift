@@ -14,9 +14,12 @@ public final class Daemon {
         /// The control socket; nil serves none.
         public var socketPath: String?
         public var socketGroup: String?
+        /// Root's ownership and mode checks on the binding files (see ConfigFiles).
+        public var strictConfig: Bool
 
         public init(configPath: String, source: EventSource, tag: String? = nil, receiveBufferBytes: Int32 = 32 << 20,
-                    socketPath: String? = nil, socketGroup: String? = nil) {
+                    socketPath: String? = nil, socketGroup: String? = nil, strictConfig: Bool = geteuid() == 0) {
+            self.strictConfig = strictConfig
             self.configPath = configPath
             self.source = source
             self.tag = tag
@@ -31,6 +34,7 @@ public final class Daemon {
         static let signals: UInt64 = 2
         static let timer: UInt64 = 3
         static let control: UInt64 = 4
+        static let watchdog: UInt64 = 5
         /// Control connections: a bit no child token has, plus the fd.
         static let connectionFlag: UInt64 = 1 << 40
         static func connection(_ fd: Int32) -> UInt64 { connectionFlag | UInt64(UInt32(bitPattern: fd)) }
@@ -57,6 +61,9 @@ public final class Daemon {
     var connections: [ControlConnection] = []
     let startedAt = WallClock.now()
     let registry: ChildRegistry
+    let notifier: SystemdNotifier
+    /// Armed only when systemd asked for WATCHDOG=1 pings.
+    var watchdogTimer: TimerFD?
 
     public init(options: Options, configuration: Configuration, logger: Logger) throws(DaemonError) {
         self.options = options
@@ -64,6 +71,7 @@ public final class Daemon {
         supervisor = Supervisor(configuration: configuration)
         attributeNames = configuration.attributeNames
         registry = ChildRegistry(runtimeDirectory: Self.runtimeDirectory(socketPath: options.socketPath))
+        notifier = SystemdNotifier(logger: logger)
         do {
             // Signals first: from here on SIGTERM waits for the loop instead
             // of killing the daemon with its children still running.
@@ -102,6 +110,12 @@ public final class Daemon {
             try epoll.add(signals.fileDescriptor, token: Token.signals, events: .readable)
             try epoll.add(timer.fileDescriptor, token: Token.timer, events: .readable)
             if let control { try epoll.add(control.fileDescriptor, token: Token.control, events: .readable) }
+            if let interval = notifier.watchdogInterval {
+                let watchdog = try TimerFD()
+                try epoll.add(watchdog.fileDescriptor, token: Token.watchdog, events: .readable)
+                try watchdog.arm(deadlineNanoseconds: MonotonicClock.now() + interval)
+                watchdogTimer = watchdog
+            }
         } catch {
             throw DaemonError(String(describing: error))
         }
@@ -112,6 +126,7 @@ public final class Daemon {
         // the scan is seen by one or both; the core binds it once either way.
         coldplug()
         logger.notice("ready: \(supervisor.summary)")
+        notifier.ready(status: supervisor.summary)
         onReady()
         while !exitRequested {
             let ready: [(token: UInt64, events: UInt32)]
@@ -122,6 +137,7 @@ public final class Daemon {
             }
             for event in ready { dispatch(event.token) }
             armTimer()
+            notifier.status(supervisor.summary)
         }
         logger.info("all children stopped; exiting")
     }
@@ -135,6 +151,8 @@ public final class Daemon {
             apply(.tick)
         case Token.control:
             acceptConnections()
+        case Token.watchdog:
+            pingWatchdog()
         case _ where token & Token.connectionFlag != 0:
             serveConnection(Int32(bitPattern: UInt32(truncatingIfNeeded: token)))
         default:
@@ -156,6 +174,15 @@ public final class Daemon {
                 if let followUp = perform(effect) { queue.append(followUp) }
             }
         }
+    }
+
+    /// Pinged from the loop itself, so a wedged loop stops the pings and
+    /// systemd restarts us.
+    func pingWatchdog() {
+        guard let watchdogTimer, let interval = notifier.watchdogInterval else { return }
+        _ = try? watchdogTimer.acknowledge()
+        notifier.watchdogPing()
+        try? watchdogTimer.arm(deadlineNanoseconds: MonotonicClock.now() + interval)
     }
 
     func armTimer() {

@@ -1,0 +1,113 @@
+import CSystemd
+import Glibc
+import Logging
+
+/// Sends each message to journald as one structured entry (sd_journal_sendv(3)),
+/// so `journalctl BINDING=gamelink` or `journalctl INTERFACE=gamelink0` finds a
+/// binding's or a device's story without grepping.
+///
+/// The message goes as it is: journald fields are length-delimited, so a
+/// child's line with escape sequences or stray bytes is stored intact (and
+/// `journalctl` shows it safely), unlike on stderr where it is escaped.
+public struct JournalLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    public var logLevel: Logger.Level = .info
+    private let label: String
+
+    public init(label: String, metadataProvider: Logger.MetadataProvider? = nil) {
+        self.label = label
+        self.metadataProvider = metadataProvider
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadataProvider?.get() ?? [:]
+        merged.merge(metadata) { $1 }
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        let entry = Self.fields(level: event.level, message: event.message.description, metadata: merged)
+            + Self.locationFields(file: event.file, line: event.line, function: event.function)
+        guard Self.send(entry) < 0 else { return }
+        // journald is gone (restarting, or stopped at shutdown): a message is
+        // worth more on stderr, which systemd also collects, than lost.
+        var fallback = StderrLogHandler(label: label)
+        fallback.logLevel = logLevel
+        fallback.metadata = merged
+        fallback.log(event: event)
+    }
+
+    /// The journal fields of one message, `NAME=value` each.
+    ///
+    /// The four metadata keys the daemon sets get plain field names, which
+    /// other tools already use for the same things (udev's `DEVPATH` and
+    /// `INTERFACE`); any other key becomes `HOTPLUGD_<KEY>`, so it can never
+    /// pose as a field journald or another program gives a meaning to.
+    static func fields(level: Logger.Level, message: String, metadata: Logger.Metadata) -> [String] {
+        var fields = [
+            "MESSAGE=" + message,
+            // The syslog numbers, the same ones StderrLogHandler prefixes its lines with.
+            "PRIORITY=\(StderrLogHandler.syslogPriority(level))",
+            "SYSLOG_IDENTIFIER=hotplugd",
+        ]
+        for (key, fieldName) in wellKnownFields {
+            if let value = metadata[key] { fields.append(fieldName + "=" + text(of: value)) }
+        }
+        let wellKnownKeys = Set(wellKnownFields.map(\.key))
+        // Sorted, so an entry's fields come in the same order every time.
+        for key in metadata.keys.sorted() where !wellKnownKeys.contains(key) {
+            if let value = metadata[key] { fields.append(fieldName(forMetadataKey: key) + "=" + text(of: value)) }
+        }
+        return fields
+    }
+
+    private static let wellKnownFields: [(key: String, fieldName: String)] = [
+        ("binding", "BINDING"), ("devpath", "DEVPATH"), ("interface", "INTERFACE"), ("child_pid", "CHILD_PID"),
+    ]
+
+    /// `HOTPLUGD_` and the key in upper case, with anything but `A-Z0-9_`
+    /// made `_`: journald drops a field whose name has other characters.
+    /// journald also drops names longer than 64 bytes, so longer ones are cut.
+    static func fieldName(forMetadataKey key: String) -> String {
+        var name = "HOTPLUGD_"
+        for scalar in key.uppercased().unicodeScalars {
+            let allowed = ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "_"
+            name.unicodeScalars.append(allowed ? scalar : "_")
+        }
+        return String(name.prefix(maximumFieldNameLength))
+    }
+
+    private static let maximumFieldNameLength = 64
+
+    /// Where the message was logged, under the names sd_journal_send(3) uses
+    /// for C callers, so `journalctl -o verbose` points at the line of Swift.
+    static func locationFields(file: String, line: UInt, function: String) -> [String] {
+        ["CODE_FILE=" + file, "CODE_LINE=\(line)", "CODE_FUNC=" + function]
+    }
+
+    private static func text(of value: Logger.Metadata.Value) -> String {
+        if case .string(let string) = value { return string }
+        return value.description
+    }
+
+    /// One sd_journal_sendv call with every field: the bytes are laid out in
+    /// one buffer so all the iovecs point into memory that lives for the call.
+    /// Returns sd_journal_sendv's result: negative errno on failure.
+    private static func send(_ fields: [String]) -> Int32 {
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for field in fields {
+            let start = bytes.count
+            bytes.append(contentsOf: field.utf8)
+            ranges.append(start..<bytes.count)
+        }
+        return bytes.withUnsafeMutableBytes { buffer -> Int32 in
+            guard let base = buffer.baseAddress else { return -EINVAL }
+            let vectors = ranges.map { iovec(iov_base: base + $0.lowerBound, iov_len: $0.count) }
+            return vectors.withUnsafeBufferPointer { sd_journal_sendv($0.baseAddress, Int32($0.count)) }
+        }
+    }
+}
