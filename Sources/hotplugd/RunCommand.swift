@@ -46,6 +46,10 @@ struct RunCommand: ParsableCommand {
             logger.warning("running without CAP_NET_ADMIN: renaming and configuring links will fail")
         }
         let source = self.source ?? .automatic
+        if tag != nil && source == .kernel {
+            printError("hotplugd: --tag needs the udev source: the kernel's events carry no udev tags, so nothing would ever match")
+            throw ExitCode(1)
+        }
         do {
             let daemon = try Daemon(
                 options: Daemon.Options(configPath: options.config, source: source, tag: tag, receiveBufferBytes: receiveBuffer,

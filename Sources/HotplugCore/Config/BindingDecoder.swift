@@ -116,7 +116,7 @@ enum BindingDecoder {
         if body.isEmpty && key != "usb-serial" { return "empty pattern for '\(key)'" }
         let glob = Glob(body)
         switch key {
-        case "usb-vendor", "usb-product" where glob.isLiteral:
+        case "usb-vendor" where glob.isLiteral, "usb-product" where glob.isLiteral:
             let isHex4 = body.count == 4 && body.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
             if !isHex4 {
                 let attribute = key == "usb-vendor" ? "idVendor" : "idProduct"

@@ -76,13 +76,23 @@ public enum Matcher {
         }
         for attribute in rules.attributes {
             let values = device.chain.compactMap { $0.attributes[attribute.key] }
-            if !values.contains(where: attribute.patterns.matches) {
+            if !values.contains(where: { sysattrMatches(attribute.patterns, $0) }) {
                 return MatchVerdict(matched: false, failedKey: "attribute.\(attribute.key)",
                                     wanted: attribute.patterns.description,
                                     saw: values.isEmpty ? nil : values.joined(separator: ", "))
             }
         }
         return .match
+    }
+
+    /// As udev's ATTRS: trailing whitespace of a sysfs value is ignored
+    /// unless the pattern itself ends in whitespace (padded USB strings).
+    static func sysattrMatches(_ list: PatternList, _ value: String) -> Bool {
+        let wantsTrailingSpace = list.patterns.contains { $0.glob.text.last?.isWhitespace == true }
+        if wantsTrailingSpace { return list.matches(value) }
+        var trimmed = Substring(value)
+        while trimmed.last?.isWhitespace == true { trimmed = trimmed.dropLast() }
+        return list.matches(String(trimmed))
     }
 
     /// For multi-valued facts (tags): positives need one value to match;

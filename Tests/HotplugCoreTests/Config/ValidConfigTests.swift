@@ -88,6 +88,11 @@ struct ValidConfigTests {
         #expect(configuration.attributeNames.isSuperset(of: ["manufacturer", "idVendor"]))
     }
 
+    @Test func usbIdGlobsAreAllowedForBothKeys() {
+        let result = ConfigLoader.load([ConfigSource(path: "g.toml", text: "[match]\nsubsystem = \"net\"\nusb-vendor = \"06*\"\nusb-product = \"25*\"\n")])
+        guard case .success = result else { Issue.record("\(result)"); return }
+    }
+
     @Test func linkOnlyBindingIsValid() {
         let result = ConfigLoader.load([ConfigSource(path: "l.toml", text: "[match]\nsubsystem = \"net\"\n[link]\nname = \"lab0\"\n")])
         guard case .success(let configuration) = result else { Issue.record("\(result)"); return }

@@ -1,0 +1,39 @@
+import ArgumentParser
+import HotplugCore
+import HotplugLinux
+
+struct RulesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rules",
+        abstract: "Print udev rules that tag the devices the bindings match, and name fixed [link] names.",
+        discussion: """
+            Install the output as \(UdevRulesGenerator.suggestedFile) and run \
+            `hotplugd run --tag hotplugd`: the kernel then drops every event no binding can match. \
+            A binding that udev rules cannot express exactly is refused with the reason, and nothing \
+            is printed. Exit status: 0 with rules, 1 when the bindings are invalid or cannot be expressed.
+            """)
+
+    @OptionGroup var options: ConfigOption
+
+    @Option(help: ArgumentHelp("The udev tag to give the devices (what `run --tag` filters on).", valueName: "tag"))
+    var tag: String = UdevRulesGenerator.defaultTag
+
+    func run() throws {
+        let configuration: Configuration
+        switch options.load() {
+        case .failure(let errors):
+            for diagnostic in errors.diagnostics { printError(diagnostic.description) }
+            throw ExitCode(1)
+        case .success(let loaded):
+            configuration = loaded
+        }
+        do {
+            let text = try UdevRulesGenerator.rules(for: configuration, configPath: options.config, tag: tag)
+            print(text, terminator: "")
+        } catch {
+            for problem in error.errors { printError(problem.description) }
+            printError("hotplugd rules: no rules written: udev cannot express \(error.errors.count == 1 ? "this" : "these") exactly")
+            throw ExitCode(1)
+        }
+    }
+}
