@@ -6,6 +6,9 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "hotplugd", targets: ["hotplugd"]),
+        // For the fuzzers and benchmarks, which live in packages of their own.
+        .library(name: "HotplugCore", targets: ["HotplugCore"]),
+        .library(name: "HotplugLinux", targets: ["HotplugLinux"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -20,7 +20,10 @@ public enum ControlRequest: Sendable, Equatable {
         guard line.utf8.count <= Self.maximumLineBytes else {
             throw ParseError(description: "request longer than \(Self.maximumLineBytes) bytes")
         }
-        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
+        // Split on scalars, not Characters: a combining mark after a space
+        // would otherwise glue two words into one grapheme.
+        let words = line.unicodeScalars.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" })
+            .map { String(String.UnicodeScalarView($0)) }
         guard let verb = words.first else { throw ParseError(description: "empty request") }
         let arguments = Array(words.dropFirst())
         switch (verb, arguments.count) {

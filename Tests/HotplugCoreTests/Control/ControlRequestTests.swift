@@ -23,6 +23,15 @@ struct ControlRequestTests {
         #expect(throws: ControlRequest.ParseError(description: message)) { try ControlRequest(parsing: line) }
     }
 
+    /// Found by FuzzControl: a combining mark after a tab made one grapheme
+    /// of separator and word, so the line did not split the same way twice.
+    @Test func combiningMarkAfterSeparatorStillSplits() throws {
+        let request = try ControlRequest(parsing: "status\t\u{0301}x")
+        #expect(request == .status(binding: "\u{0301}x"))
+        #expect(try ControlRequest(parsing: request.line) == request)
+        #expect(try ControlRequest(parsing: "status\r\n") == .status(binding: nil))
+    }
+
     @Test func onlyStatusIsOpenToEveryone() {
         #expect(!ControlRequest.status(binding: nil).needsPrivilege)
         #expect(ControlRequest.reload.needsPrivilege)
