@@ -72,6 +72,9 @@ enum DeviceReport {
         for (key, value) in facts.properties.sorted(by: { $0.key < $1.key }) {
             lines.append("    \(printable(key))=\(printable(value))")
         }
+        if !facts.droppedProperties.isEmpty {
+            lines.append("  ignored (not valid UTF-8): \(facts.droppedProperties.map(printable).joined(separator: ", "))")
+        }
         lines.append("  ancestors")
         if facts.ancestors.isEmpty { lines.append("    none") }
         for ancestor in facts.ancestors {

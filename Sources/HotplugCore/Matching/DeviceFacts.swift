@@ -22,6 +22,9 @@ public struct DeviceFacts: Sendable, Equatable {
     /// Network interface index, for net devices: with the devpath it is the
     /// device's identity across renames.
     public var ifindex: Int32?
+    /// udev properties left out because their values are not valid UTF-8:
+    /// they are dropped, and logged, rather than passed on altered.
+    public var droppedProperties: [String] = []
 
     public init(
         syspath: String, devpath: String, subsystem: String, devtype: String? = nil,

@@ -12,7 +12,7 @@ extension Daemon {
             let present = try UdevEnumerator.devices(
                 context, subsystems: supervisor.configuration.monitoredSubsystems, tag: options.tag,
                 initializedOnly: options.source == .udev)
-            apply(.present(present.map { $0.facts(attributeNames: attributeNames) }))
+            apply(.present(present.map(checkedFacts)))
         } catch {
             logger.error("enumerating devices failed: \(error)")
         }
@@ -41,19 +41,28 @@ extension Daemon {
         }
     }
 
+    /// The device's facts, logging what was left out as not UTF-8.
+    func checkedFacts(_ device: UdevDevice) -> DeviceFacts {
+        let facts = device.facts(attributeNames: attributeNames)
+        if !facts.droppedProperties.isEmpty {
+            logger.warning("\(facts.devpath): ignoring udev properties that are not valid UTF-8: \(facts.droppedProperties.joined(separator: ", "))")
+        }
+        return facts
+    }
+
     func handle(_ device: UdevDevice) {
         let action = device.action ?? ""
         switch action {
         case "add":
-            apply(.deviceAdded(device.facts(attributeNames: attributeNames)))
+            apply(.deviceAdded(checkedFacts(device)))
         case "remove":
             // Nothing is read from sysfs: it is gone. Identity is enough.
             let ifindex = device.property("IFINDEX").flatMap { Int32($0) }
             apply(.deviceRemoved(devpath: device.devpath, ifindex: ifindex))
         case "move":
-            apply(.deviceMoved(device.facts(attributeNames: attributeNames)))
+            apply(.deviceMoved(checkedFacts(device)))
         case "change", "bind", "unbind":
-            apply(.deviceChanged(device.facts(attributeNames: attributeNames)))
+            apply(.deviceChanged(checkedFacts(device)))
         default:
             // Unknown actions are never taken as remove (or as anything).
             logger.debug("ignoring action '\(action)' for \(device.devpath)")

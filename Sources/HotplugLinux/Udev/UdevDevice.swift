@@ -29,16 +29,33 @@ public final class UdevDevice {
         udevString(udev_device_get_property_value(pointer, key))
     }
 
-    public var properties: [String: String] {
+    public var properties: [String: String] { propertiesCheckingEncoding().valid }
+
+    /// The properties whose names and values are valid UTF-8, and the names
+    /// of those that are not (device strings are hostile: nothing is passed
+    /// on silently altered).
+    func propertiesCheckingEncoding() -> (valid: [String: String], dropped: [String]) {
         var result: [String: String] = [:]
+        var dropped: [String] = []
         var entry = udev_device_get_properties_list_entry(pointer)
         while let current = entry {
-            if let name = udevString(udev_list_entry_get_name(current)) {
-                result[name] = udevString(udev_list_entry_get_value(current)) ?? ""
-            }
             entry = udev_list_entry_get_next(current)
+            guard let rawName = udev_list_entry_get_name(current) else { continue }
+            guard let name = String(validatingCString: rawName) else {
+                dropped.append(String(cString: rawName))
+                continue
+            }
+            guard let rawValue = udev_list_entry_get_value(current) else {
+                result[name] = ""
+                continue
+            }
+            guard let value = String(validatingCString: rawValue) else {
+                dropped.append(name)
+                continue
+            }
+            result[name] = value
         }
-        return result
+        return (result, dropped.sorted())
     }
 
     public var tags: Set<String> {
@@ -71,13 +88,15 @@ public final class UdevDevice {
                 attributes: Self.attributes(of: current, attributeNames)))
             parent = udev_device_get_parent(current)
         }
-        let properties = self.properties
+        let (properties, dropped) = propertiesCheckingEncoding()
         let ifindex = properties["IFINDEX"].flatMap { Int32($0) } ?? attribute("ifindex").flatMap { Int32($0) }
-        return DeviceFacts(
+        var facts = DeviceFacts(
             syspath: syspath, devpath: devpath, subsystem: subsystem ?? "", devtype: devtype,
             sysname: sysname, devnode: devnode, driver: driver, properties: properties, tags: tags,
             attributes: Self.attributes(of: pointer, attributeNames), ancestors: ancestors,
             ifindex: subsystem == "net" ? ifindex : nil)
+        facts.droppedProperties = dropped
+        return facts
     }
 
     private static func attributes(of device: OpaquePointer, _ names: Set<String>) -> [String: String] {
