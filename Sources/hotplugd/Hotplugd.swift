@@ -39,4 +39,16 @@ struct ConfigOption: ParsableArguments {
     func load() -> Result<Configuration, ConfigErrors> {
         ConfigFiles.load(config, strict: geteuid() == 0 && !allowInsecureConfig)
     }
+
+    /// The bindings, or every error on stderr and exit status 1.
+    func loadOrExit(refusal: String? = nil) throws -> Configuration {
+        switch load() {
+        case .success(let configuration):
+            return configuration
+        case .failure(let errors):
+            for diagnostic in errors.diagnostics { printError(diagnostic.description) }
+            if let refusal { printError(refusal) }
+            throw ExitCode(1)
+        }
+    }
 }

@@ -22,14 +22,7 @@ struct MonitorCommand: ParsableCommand {
     var source: EventSource?
 
     func run() throws {
-        let configuration: Configuration
-        switch options.load() {
-        case .success(let loaded):
-            configuration = loaded
-        case .failure(let errors):
-            for diagnostic in errors.diagnostics { printError(diagnostic.description) }
-            throw ExitCode(1)
-        }
+        let configuration = try options.loadOrExit()
         let source = self.source ?? .automatic
         // Without --all only the bindings' subsystems matter, so the kernel
         // filters the rest out; with no bindings, show everything.

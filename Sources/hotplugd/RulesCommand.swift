@@ -19,14 +19,7 @@ struct RulesCommand: ParsableCommand {
     var tag: String = UdevRulesGenerator.defaultTag
 
     func run() throws {
-        let configuration: Configuration
-        switch options.load() {
-        case .failure(let errors):
-            for diagnostic in errors.diagnostics { printError(diagnostic.description) }
-            throw ExitCode(1)
-        case .success(let loaded):
-            configuration = loaded
-        }
+        let configuration = try options.loadOrExit()
         do {
             let text = try UdevRulesGenerator.rules(for: configuration, configPath: options.config, tag: tag)
             print(text, terminator: "")

@@ -33,15 +33,8 @@ struct RunCommand: ParsableCommand {
         // The journal with structured fields under systemd, plain lines otherwise.
         LogBackend.bootstrap()
         let logger = Logger(label: "hotplugd")
-        let configuration: Configuration
-        switch options.load() {
-        case .failure(let errors):
-            for diagnostic in errors.diagnostics { printError(diagnostic.description) }
-            printError("hotplugd: not starting: the configuration has errors (see `hotplugd check --config \(options.config)`)")
-            throw ExitCode(1)
-        case .success(let loaded):
-            configuration = loaded
-        }
+        let configuration = try options.loadOrExit(
+            refusal: "hotplugd: not starting: the configuration has errors (see `hotplugd check --config \(options.config)`)")
         if !Capabilities.effective(.networkAdmin) {
             logger.warning("running without CAP_NET_ADMIN: renaming and configuring links will fail")
         }

@@ -13,14 +13,7 @@ struct TestCommand: ParsableCommand {
     var device: String
 
     func run() throws {
-        let configuration: Configuration
-        switch options.load() {
-        case .failure(let errors):
-            for diagnostic in errors.diagnostics { printError(diagnostic.description) }
-            throw ExitCode(1)
-        case .success(let loaded):
-            configuration = loaded
-        }
+        let configuration = try options.loadOrExit()
         let facts: DeviceFacts
         do {
             let context = try UdevContext()
