@@ -225,7 +225,11 @@ int hotplug_spawn(const hotplug_spawn_options *options, hotplug_spawn_result *re
     sigfillset(&all_signals);
     pthread_sigmask(SIG_SETMASK, &all_signals, &previous_mask);
 
-    pid_t pid = fork();
+    // vfork: the child borrows the parent's memory until execve(), so no page
+    // tables are copied (fork() of the daemon copied and then tore down its
+    // whole address space per child). run_child() only makes raw system
+    // calls on memory prepared above and never returns.
+    pid_t pid = vfork();
     if (pid == 0) {
         run_child(options, stdin_fd, stdout_pipe[1], stderr_pipe[1], report_pipe[1], max_fd);
     }

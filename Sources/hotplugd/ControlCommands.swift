@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import HotplugCore
 import HotplugLinux
 
@@ -11,12 +10,12 @@ struct SocketOption: ParsableArguments {
     var path: String { ControlClient.path(option: socket) }
 
     /// Sends one request; exit 3 with a plain sentence when no daemon runs.
-    func send(_ request: ControlRequest) throws -> [String: Any] {
+    func send(_ request: ControlRequest) throws -> JSONValue {
         try exchange(request).object
     }
 
     /// The answer as sent (for --json) and parsed.
-    func exchange(_ request: ControlRequest) throws -> (raw: String, object: [String: Any]) {
+    func exchange(_ request: ControlRequest) throws -> (raw: String, object: JSONValue) {
         let answer: String
         do {
             answer = try ControlClient.send(request.line, to: path)
@@ -25,13 +24,13 @@ struct SocketOption: ParsableArguments {
             if case .noDaemon = error { throw ExitCode(3) }
             throw ExitCode(1)
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(answer.utf8)) as? [String: Any] else {
+        guard let object = JSONValue(parsing: answer) else {
             printError("hotplugd: unreadable answer from the daemon on \(path)")
             throw ExitCode(1)
         }
-        if object["ok"] as? Bool == false {
-            printError("hotplugd: \(object["error"] as? String ?? "request failed")")
-            for line in object["errors"] as? [String] ?? [] { printError(line) }
+        if object["ok"]?.boolValue == false {
+            printError("hotplugd: \(object["error"]?.stringValue ?? "request failed")")
+            for line in object["errors"]?.arrayValue ?? [] { printError(line.stringValue ?? "") }
             throw ExitCode(1)
         }
         return (answer, object)
@@ -55,7 +54,7 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let answer = try socket.exchange(.status(binding: binding))
         // The daemon's own document, keys in DESIGN.md's order, one line.
-        print(json ? answer.raw : StatusTable.render(answer.object, now: Date()))
+        print(json ? answer.raw : StatusTable.render(answer.object, nowUnix: Int64(WallClock.now().seconds)))
     }
 }
 
@@ -68,7 +67,7 @@ struct ReloadCommand: ParsableCommand {
 
     func run() throws {
         let answer = try socket.send(.reload)
-        print("reloaded: \(answer["bindings"] as? Int ?? 0) binding(s)")
+        print("reloaded: \(answer["bindings"]?.intValue ?? 0) binding(s)")
     }
 }
 
@@ -87,6 +86,6 @@ struct RestartCommand: ParsableCommand {
 
     func run() throws {
         let answer = try socket.send(.restart(binding: binding, device: device))
-        print("restarting \(answer["instances"] as? Int ?? 0) instance(s) of \(binding)")
+        print("restarting \(answer["instances"]?.intValue ?? 0) instance(s) of \(binding)")
     }
 }

@@ -6,8 +6,10 @@ public struct StatusDocument {
         public var config: String
         public var source: String
         public var since: String
+        public var sinceUnix: Int64
 
-        public init(pid: Int32, version: String, config: String, source: String, since: String) {
+        public init(pid: Int32, version: String, config: String, source: String, since: String, sinceUnix: Int64) {
+            self.sinceUnix = sinceUnix
             self.pid = pid
             self.version = version
             self.config = config
@@ -28,6 +30,7 @@ public struct StatusDocument {
                 ("config", .string(daemon.config)),
                 ("source", .string(daemon.source)),
                 ("since", .string(daemon.since)),
+                ("since_unix", .int(daemon.sinceUnix)),
             ])),
             ("bindings", .array(bindings.map { binding in
                 .object([

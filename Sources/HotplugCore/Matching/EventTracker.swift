@@ -5,10 +5,15 @@ public struct EventTracker: Sendable {
     public let configuration: Configuration
     private var matchedByDevpath: [String: [String]] = [:]
 
-    public init(configuration: Configuration) { self.configuration = configuration }
+    private let table: MatchTable
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        table = MatchTable(configuration.bindings)
+    }
 
     public func matchingBindings(_ facts: DeviceFacts) -> [String] {
-        configuration.bindings.filter { Matcher.matches($0.match, facts) }.map(\.name)
+        table.matching(facts).map(\.name)
     }
 
     public mutating func remember(_ facts: DeviceFacts) {

@@ -17,9 +17,23 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
         case range(Unicode.Scalar, Unicode.Scalar)
     }
 
+    /// The text itself when the glob has no wildcard: compared directly.
+    private let literal: String?
+    private let literalIsASCII: Bool
+    private let asciiPrefix: [UInt8]?
+
     public init(_ text: String) {
         self.text = text
         self.tokens = Glob.tokenize(Array(text.unicodeScalars))
+        self.literal = tokens.allSatisfy { if case .literal = $0 { true } else { false } }
+            ? String(String.UnicodeScalarView(tokens.map { if case .literal(let s) = $0 { s } else { " " } })) : nil
+        self.literalIsASCII = literal?.utf8.allSatisfy { $0 < 0x80 } ?? false
+        // "prefix*", the commonest glob, with an ASCII prefix: a byte comparison.
+        if tokens.count >= 2, tokens.last == .anySequence, tokens.dropLast().allSatisfy({ if case .literal(let s) = $0 { s.isASCII } else { false } }) {
+            asciiPrefix = Array(String(String.UnicodeScalarView(tokens.dropLast().map { if case .literal(let s) = $0 { s } else { " " } })).utf8)
+        } else {
+            asciiPrefix = nil
+        }
     }
 
     public var description: String { text }
@@ -40,10 +54,18 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
     }
 
     public func matches(_ candidate: String) -> Bool {
-        let input = Array(candidate.unicodeScalars)
-        var t = 0, i = 0
-        var starToken = -1, starInput = 0
-        while i < input.count {
+        // Scalar by scalar, as below, not String == (which compares canonically).
+        if let literal {
+            // For an ASCII literal, equal byte counts make == exact (no
+            // canonical-equivalence surprises); else compare scalar by scalar.
+            if literalIsASCII { return candidate.utf8.count == literal.utf8.count && candidate == literal }
+            return candidate.unicodeScalars.elementsEqual(literal.unicodeScalars)
+        }
+        if let asciiPrefix { return candidate.utf8.starts(with: asciiPrefix) }
+        let input = candidate.unicodeScalars
+        var t = 0, i = input.startIndex
+        var starToken = -1, starInput = input.startIndex
+        while i < input.endIndex {
             if t < tokens.count {
                 switch tokens[t] {
                 case .anySequence:
@@ -52,13 +74,13 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
                     t += 1
                     continue
                 case .anyOne:
-                    t += 1; i += 1
+                    t += 1; input.formIndex(after: &i)
                     continue
                 case .literal(let scalar) where scalar == input[i]:
-                    t += 1; i += 1
+                    t += 1; input.formIndex(after: &i)
                     continue
                 case .set(let negated, let items) where Glob.setContains(items, input[i]) != negated:
-                    t += 1; i += 1
+                    t += 1; input.formIndex(after: &i)
                     continue
                 default:
                     break
@@ -66,7 +88,7 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
             }
             // Mismatch: let the last `*` swallow one more character, or fail.
             guard starToken >= 0 else { return false }
-            starInput += 1
+            input.formIndex(after: &starInput)
             i = starInput
             t = starToken + 1
         }

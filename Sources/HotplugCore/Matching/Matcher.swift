@@ -27,8 +27,74 @@ public struct MatchVerdict: Sendable, Equatable {
 /// and `[match.attribute]` pass if any device in the parent chain passes
 /// (DRIVERS, ATTRS); `usb-*` read the nearest usb_device in the chain.
 public enum Matcher {
+    /// The same answer as `verdict(_:_:).matched`, without building the
+    /// explanation or copying the parent chain: this runs per event and binding.
     public static func matches(_ rules: MatchRules, _ device: DeviceFacts) -> Bool {
-        verdict(rules, device).matched
+        matches(MatchTable.Entry(name: "", rules: rules), device)
+    }
+
+    /// What several keys read from the device's dictionaries, looked up
+    /// once per event rather than once per binding.
+    struct EventView {
+        var usb: (vendor: String, product: String, serial: String)?
+        var mac: String
+        var path: String
+
+        init(_ device: DeviceFacts) {
+            usb = Matcher.nearestUSBAttributes(device).map { ($0["idVendor"] ?? "", $0["idProduct"] ?? "", $0["serial"] ?? "") }
+            mac = device.attributes["address"] ?? ""
+            path = device.properties["ID_PATH"] ?? ""
+        }
+    }
+
+    static func matches(_ entry: MatchTable.Entry, _ device: DeviceFacts) -> Bool {
+        matches(entry, device, EventView(device))
+    }
+
+    static func matches(_ entry: MatchTable.Entry, _ device: DeviceFacts, _ view: EventView) -> Bool {
+        guard entry.rules.subsystem.matches(device.subsystem) else { return false }
+        if let list = entry.rules.devtype, !list.matches(device.devtype ?? "") { return false }
+        if let list = entry.rules.kernel, !list.matches(device.sysname) { return false }
+        if let list = entry.rules.driver {
+            var sawDriver = false, passed = false
+            if let driver = device.driver { sawDriver = true; passed = list.matches(driver) }
+            var index = device.ancestors.startIndex
+            while !passed, index < device.ancestors.endIndex {
+                if let driver = device.ancestors[index].driver { sawDriver = true; passed = list.matches(driver) }
+                index += 1
+            }
+            if !passed && !(!sawDriver && list.matches("")) { return false }
+        }
+        if entry.rules.usbVendor != nil || entry.rules.usbProduct != nil || entry.rules.usbSerial != nil {
+            guard let usb = view.usb else { return false }
+            if let list = entry.rules.usbVendor, !list.matches(usb.vendor) { return false }
+            if let list = entry.rules.usbProduct, !list.matches(usb.product) { return false }
+            if let list = entry.rules.usbSerial, !list.matches(usb.serial) { return false }
+        }
+        if let list = entry.rules.mac, !list.matches(view.mac) { return false }
+        if let list = entry.rules.path, !list.matches(view.path) { return false }
+        if let list = entry.rules.tag, !(device.tags.isEmpty ? list.matches("") : passesAny(list, device.tags)) { return false }
+        for property in entry.rules.properties where !property.patterns.matches(device.properties[property.key] ?? "") {
+            return false
+        }
+        for attribute in entry.rules.attributes {
+            if let value = device.attributes[attribute.key], sysattrMatches(attribute.patterns, value) { continue }
+            if device.ancestors.contains(where: { $0.attributes[attribute.key].map { sysattrMatches(attribute.patterns, $0) } ?? false }) {
+                continue
+            }
+            return false
+        }
+        return true
+    }
+
+    /// The attributes of the nearest usb_device: the device or an ancestor.
+    static func nearestUSBAttributes(_ device: DeviceFacts) -> [String: String]? {
+        if device.subsystem == "usb" && device.devtype == "usb_device" { return device.attributes }
+        for index in device.ancestors.indices where device.ancestors[index].subsystem == "usb"
+            && device.ancestors[index].devtype == "usb_device" {
+            return device.ancestors[index].attributes
+        }
+        return nil
     }
 
     public static func verdict(_ rules: MatchRules, _ device: DeviceFacts) -> MatchVerdict {
@@ -97,7 +163,7 @@ public enum Matcher {
 
     /// For multi-valued facts (tags): positives need one value to match;
     /// a negation fails if any value matches it.
-    static func passesAny(_ list: PatternList, _ values: [String]) -> Bool {
+    static func passesAny(_ list: PatternList, _ values: some Sequence<String>) -> Bool {
         let positives = list.positives, negatives = list.negatives
         if !positives.isEmpty, !values.contains(where: { value in positives.contains { $0.matches(value) } }) { return false }
         return !values.contains { value in negatives.contains { $0.matches(value) } }

@@ -22,16 +22,18 @@ public struct Pattern: Sendable, Hashable, CustomStringConvertible {
 public struct PatternList: Sendable, Hashable, CustomStringConvertible {
     public let patterns: [Pattern]
 
+    /// Split once here: matching runs per event and binding.
+    public let positives: [Glob]
+    public let negatives: [Glob]
+
     public init(_ sources: [String]) {
         patterns = sources.map(Pattern.init)
+        positives = patterns.filter { !$0.isNegated }.map(\.glob)
+        negatives = patterns.filter(\.isNegated).map(\.glob)
     }
 
-    public var positives: [Glob] { patterns.filter { !$0.isNegated }.map(\.glob) }
-    public var negatives: [Glob] { patterns.filter(\.isNegated).map(\.glob) }
-
     public func matches(_ value: String) -> Bool {
-        let positive = positives
-        if !positive.isEmpty, !positive.contains(where: { $0.matches(value) }) { return false }
+        if !positives.isEmpty, !positives.contains(where: { $0.matches(value) }) { return false }
         return !negatives.contains { $0.matches(value) }
     }
 

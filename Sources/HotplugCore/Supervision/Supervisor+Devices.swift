@@ -93,7 +93,7 @@ extension Supervisor {
     }
 
     func matchingBindings(_ facts: DeviceFacts) -> [Binding] {
-        configuration.bindings.filter { Matcher.matches($0.match, facts) }
+        matchTable.matching(facts).map { configuration.bindings[$0.index] }
     }
 
     func instanceIDs(of device: DeviceID) -> [InstanceID] {

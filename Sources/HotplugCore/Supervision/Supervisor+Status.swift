@@ -28,6 +28,12 @@ extension Supervisor {
         }
     }
 
+    /// False when no binding can match a device of this subsystem and kernel
+    /// name, whatever its other facts: an add of such a device changes nothing.
+    public func mightMatch(subsystem: String, sysname: String) -> Bool {
+        matchTable.mightMatch(subsystem: subsystem, sysname: sysname)
+    }
+
     /// The instance running `pid`, for tagging a child's output lines.
     public func instance(runningPID pid: Int32) -> InstanceStatus? {
         status().first { $0.pid == pid }

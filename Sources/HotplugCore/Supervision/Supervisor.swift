@@ -2,7 +2,11 @@
 /// tests drive it with fake devices and a fake clock; the daemon's shell
 /// carries out the effects and feeds their results back as events.
 public struct Supervisor: Sendable {
-    public internal(set) var configuration: Configuration
+    public internal(set) var configuration: Configuration {
+        didSet { matchTable = MatchTable(configuration.bindings) }
+    }
+    /// The bindings' match rules, indexed for the per-event matching.
+    var matchTable: MatchTable
     var devices: [DeviceID: TrackedDevice] = [:]
     var deviceByDevpath: [String: DeviceID] = [:]
     var instances: [InstanceID: Instance] = [:]
@@ -15,7 +19,10 @@ public struct Supervisor: Sendable {
     /// starts again from `restart-delay`.
     public static let healthyUptime = TimeSpan.seconds(10)
 
-    public init(configuration: Configuration) { self.configuration = configuration }
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        matchTable = MatchTable(configuration.bindings)
+    }
 
     public enum Event: Sendable, Equatable {
         /// An add event, or a device found by the start-up enumeration.

@@ -97,7 +97,8 @@ extension Daemon {
         let wallNow = WallClock.now()
         return StatusDocument.json(
             daemon: StatusDocument.Daemon(pid: getpid(), version: Self.version, config: options.configPath,
-                                          source: options.source.rawValue, since: startedAt.iso8601),
+                                          source: options.source.rawValue, since: startedAt.iso8601,
+                                          sinceUnix: Int64(startedAt.seconds)),
             configuration: supervisor.configuration, instances: supervisor.status(), onlyBinding: onlyBinding,
             wallTime: { instant in
                 let age = monotonicNow >= instant.nanoseconds ? monotonicNow - instant.nanoseconds : 0

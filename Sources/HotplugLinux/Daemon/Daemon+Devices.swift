@@ -54,6 +54,9 @@ extension Daemon {
         let action = device.action ?? ""
         switch action {
         case "add":
+            // Reading the facts walks the parent chain and sysfs: skip it for
+            // the many devices (a veth's peer, queues) no binding can want.
+            guard supervisor.mightMatch(subsystem: device.subsystem ?? "", sysname: device.sysname) else { return }
             apply(.deviceAdded(checkedFacts(device)))
         case "remove":
             // Nothing is read from sysfs: it is gone. Identity is enough.

@@ -64,6 +64,8 @@ struct MatcherTests {
         let verdict = Matcher.verdict(testCase.rules, testCase.device)
         #expect(verdict.matched == (testCase.failedKey == nil))
         #expect(verdict.failedKey == testCase.failedKey)
+        // The fast path the daemon uses must agree with the explained one.
+        #expect(Matcher.matches(testCase.rules, testCase.device) == verdict.matched)
     }
 
     @Test func explainsWhatItSaw() {

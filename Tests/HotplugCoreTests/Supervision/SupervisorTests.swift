@@ -282,6 +282,13 @@ struct SupervisorTests {
         #expect(h.supervisor.status().first { $0.binding == "a" }?.restarts == 1)
     }
 
+    @Test func mightMatchLooksAtSubsystemAndKernelOnly() {
+        let h = H([Bindings.binding("cable", kernel: "glk*")])
+        #expect(h.supervisor.mightMatch(subsystem: "net", sysname: "glk0"))
+        #expect(!h.supervisor.mightMatch(subsystem: "net", sysname: "peer0"))
+        #expect(!h.supervisor.mightMatch(subsystem: "tty", sysname: "glk0"))
+    }
+
     @Test func summaryCountsStates() {
         var h = H([Bindings.binding("a"), Bindings.binding("b", restart: .no)])
         h.send(.deviceAdded(FakeDevices.veth("v0")))
