@@ -10,7 +10,9 @@ public struct Signal: Sendable, Hashable, CustomStringConvertible {
     public static let kill = Signal(number: 9)
     public static let terminate = Signal(number: 15)
 
-    static let table: [(name: String, number: Int32)] = [
+    /// The standard signals, for every layer: config validation here, log
+    /// text in the shell (whose tests check it against libc's constants).
+    public static let standard: [(name: String, number: Int32)] = [
         ("SIGHUP", 1), ("SIGINT", 2), ("SIGQUIT", 3), ("SIGILL", 4), ("SIGTRAP", 5), ("SIGABRT", 6),
         ("SIGBUS", 7), ("SIGFPE", 8), ("SIGKILL", 9), ("SIGUSR1", 10), ("SIGSEGV", 11), ("SIGUSR2", 12),
         ("SIGPIPE", 13), ("SIGALRM", 14), ("SIGTERM", 15), ("SIGSTKFLT", 16), ("SIGCHLD", 17),
@@ -23,9 +25,9 @@ public struct Signal: Sendable, Hashable, CustomStringConvertible {
     public init?(named text: String) {
         let upper = text.uppercased()
         let full = upper.hasPrefix("SIG") ? upper : "SIG" + upper
-        if let entry = Self.table.first(where: { $0.name == full }) {
+        if let entry = Self.standard.first(where: { $0.name == full }) {
             number = entry.number
-        } else if let value = Int32(text), Self.table.contains(where: { $0.number == value }) {
+        } else if let value = Int32(text), Self.standard.contains(where: { $0.number == value }) {
             number = value
         } else {
             return nil
@@ -33,7 +35,7 @@ public struct Signal: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var name: String {
-        Self.table.first { $0.number == number }?.name ?? "signal \(number)"
+        Self.standard.first { $0.number == number }?.name ?? "signal \(number)"
     }
 
     public var description: String { name }

@@ -60,19 +60,7 @@ public struct StderrLogHandler: LogHandler {
         }
     }
 
-    /// Child output and device strings may carry escape sequences: make
-    /// control characters visible so a log line stays one line.
-    static func printable(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            if scalar.value < 0x20 && scalar != "\t" || scalar.value == 0x7f {
-                result += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
+    static func printable(_ text: String) -> String { Printable.escaped(text, keepingTabs: true) }
 }
 
 extension LogEntry.Level {

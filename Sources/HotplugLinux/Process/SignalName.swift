@@ -1,20 +1,12 @@
 import Glibc
+import HotplugCore
 
 /// Conversions between signal names (as written in configuration and shown
 /// in logs) and Linux signal numbers.
 public enum SignalName {
-    /// Standard Linux signals. Numbers come from the Glibc constants so the
-    /// table is right for the architecture we are built for.
-    private static let table: [(name: String, number: Int32)] = [
-        ("SIGHUP", SIGHUP), ("SIGINT", SIGINT), ("SIGQUIT", SIGQUIT), ("SIGILL", SIGILL),
-        ("SIGTRAP", SIGTRAP), ("SIGABRT", SIGABRT), ("SIGBUS", SIGBUS), ("SIGFPE", SIGFPE),
-        ("SIGKILL", SIGKILL), ("SIGUSR1", SIGUSR1), ("SIGSEGV", SIGSEGV), ("SIGUSR2", SIGUSR2),
-        ("SIGPIPE", SIGPIPE), ("SIGALRM", SIGALRM), ("SIGTERM", SIGTERM), ("SIGSTKFLT", SIGSTKFLT),
-        ("SIGCHLD", SIGCHLD), ("SIGCONT", SIGCONT), ("SIGSTOP", SIGSTOP), ("SIGTSTP", SIGTSTP),
-        ("SIGTTIN", SIGTTIN), ("SIGTTOU", SIGTTOU), ("SIGURG", SIGURG), ("SIGXCPU", SIGXCPU),
-        ("SIGXFSZ", SIGXFSZ), ("SIGVTALRM", SIGVTALRM), ("SIGPROF", SIGPROF), ("SIGWINCH", SIGWINCH),
-        ("SIGIO", SIGIO), ("SIGPWR", SIGPWR), ("SIGSYS", SIGSYS),
-    ]
+    /// The standard signals come from the core's table, the one config
+    /// validation uses; this type adds aliases and real-time signals.
+    private static var table: [(name: String, number: Int32)] { Signal.standard }
 
     /// Alternative spellings accepted on input; never produced by `name`.
     private static let aliases: [String: Int32] = [

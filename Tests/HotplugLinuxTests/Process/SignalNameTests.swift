@@ -1,4 +1,5 @@
 import Glibc
+import HotplugCore
 import HotplugLinux
 import Testing
 
@@ -29,6 +30,16 @@ struct SignalNameTests {
         #expect(SignalName.name(200) == "SIG200")
         for number in Int32(1)...31 {
             #expect(SignalName.number(SignalName.name(number)) == number)
+        }
+    }
+
+    @Test("the core's signal table agrees with libc's constants")
+    func coreTableMatchesLibc() {
+        let libc: [String: Int32] = ["SIGHUP": SIGHUP, "SIGINT": SIGINT, "SIGKILL": SIGKILL, "SIGUSR1": SIGUSR1,
+                                     "SIGUSR2": SIGUSR2, "SIGTERM": SIGTERM, "SIGCHLD": SIGCHLD, "SIGSTOP": SIGSTOP,
+                                     "SIGCONT": SIGCONT, "SIGPWR": SIGPWR, "SIGSYS": SIGSYS, "SIGIO": SIGIO]
+        for (name, number) in libc {
+            #expect(HotplugCore.Signal.standard.first { $0.name == name }?.number == number, "\(name)")
         }
     }
 
