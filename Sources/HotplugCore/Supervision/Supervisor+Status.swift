@@ -44,12 +44,16 @@ extension Supervisor {
     public func interfaceName(_ id: DeviceID) -> String? { devices[id]?.interface }
 
     /// "3 devices, 2 running, 1 failed": for sd_notify STATUS= and logs.
+    /// Counted straight from the instances: the daemon asks after every
+    /// wake-up, so it must not build the whole status.
     public var summary: String {
-        let all = status()
         var counts: [String: Int] = [:]
-        for item in all { counts[item.state, default: 0] += 1 }
+        var deviceIDs = Set<DeviceID>()
+        for instance in instances.values where devices[instance.id.device] != nil {
+            counts[instance.state.name, default: 0] += 1
+            deviceIDs.insert(instance.id.device)
+        }
         let states = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
-        let deviceCount = Set(all.map(\.device)).count
-        return "\(deviceCount) device\(deviceCount == 1 ? "" : "s")" + (states.isEmpty ? "" : ", " + states.joined(separator: ", "))
+        return "\(deviceIDs.count) device\(deviceIDs.count == 1 ? "" : "s")" + (states.isEmpty ? "" : ", " + states.joined(separator: ", "))
     }
 }

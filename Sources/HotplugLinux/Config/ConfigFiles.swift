@@ -68,17 +68,10 @@ public enum ConfigFiles {
     }
 
     static func listTOMLFiles(_ directory: String) -> Result<[String], ConfigDiagnostic> {
-        guard let handle = opendir(directory) else {
+        guard let all = SystemFiles.entries(of: directory) else {
             return .failure(ConfigDiagnostic(file: directory, position: nil, message: "cannot list directory: \(errnoText())"))
         }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name.hasSuffix(".toml"), !name.hasPrefix(".") { names.append(name) }
-        }
+        let names = all.filter { $0.hasSuffix(".toml") && !$0.hasPrefix(".") }
         return .success(names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
     }
 
@@ -109,4 +102,3 @@ public enum ConfigFiles {
     }
 }
 
-func errnoText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }

@@ -36,13 +36,7 @@ struct ChildRegistry {
     /// Stops every child a previous daemon left running: the stop signal to
     /// its process group, up to `timeoutMilliseconds`, then SIGKILL.
     func stopLeftovers(logger: Logger, timeoutMilliseconds: Int32 = 5000) {
-        guard let handle = opendir(directory) else { return }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != ".", name != ".." { names.append(name) }
-        }
-        closedir(handle)
+        guard let names = SystemFiles.entries(of: directory) else { return }
         var survivors: [(pid: Int32, pidfd: Int32)] = []
         for name in names {
             defer { unlink("\(directory)/\(name)") }
@@ -74,7 +68,7 @@ struct ChildRegistry {
     }
 
     private func readRecord(_ name: String) -> (start: UInt64, binding: String, devpath: String)? {
-        guard let text = Self.readSmallFile("\(directory)/\(name)") else { return nil }
+        guard let text = SystemFiles.readSmall("\(directory)/\(name)") else { return nil }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard lines.count >= 2 else { return nil }
         let head = lines[0].split(separator: " ", maxSplits: 1)
@@ -84,20 +78,10 @@ struct ChildRegistry {
 
     /// Field 22 of /proc/PID/stat: clock ticks since boot when it started.
     static func startTime(of pid: Int32) -> UInt64? {
-        guard let stat = readSmallFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
+        guard let stat = SystemFiles.readSmall("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // fields[0] is the state (field 3), so field 22 is fields[19].
         guard fields.count > 19 else { return nil }
         return UInt64(fields[19])
-    }
-
-    static func readSmallFile(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count > 0 else { return nil }
-        return String(decoding: buffer[0..<count], as: UTF8.self)
     }
 }

@@ -23,8 +23,7 @@ extension SystemCallError {
     /// text for known values and a thread-local buffer for unknown ones, so it
     /// is safe to call from any thread.
     static func message(for errorNumber: Int32) -> String {
-        guard let text = strerror(errorNumber) else { return "errno \(errorNumber)" }
-        return String(cString: text)
+        errnoText(errorNumber)
     }
 }
 

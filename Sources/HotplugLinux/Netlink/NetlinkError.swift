@@ -26,8 +26,7 @@ public struct NetlinkError: Error, Sendable, CustomStringConvertible {
     }
 
     private static func errorText(_ code: Int32) -> String {
-        guard let text = strerror(code) else { return "error \(code)" }
-        return String(cString: text)
+        errnoText(code)
     }
 }
 

@@ -8,7 +8,7 @@ public enum Capabilities {
     }
 
     public static func effective(_ capability: Capability) -> Bool {
-        guard let status = ChildRegistry.readSmallFile("/proc/self/status"),
+        guard let status = SystemFiles.readSmall("/proc/self/status"),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
               let mask = UInt64(line.dropFirst("CapEff:".count).trimmingCharacters(in: " \t"), radix: 16) else {
             return geteuid() == 0

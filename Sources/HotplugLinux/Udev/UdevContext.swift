@@ -26,7 +26,7 @@ public struct UdevError: Error, Sendable, CustomStringConvertible {
         self.errno = errno
     }
 
-    public var description: String { "\(operation): \(String(cString: strerror(errno)))" }
+    public var description: String { "\(operation): \(errnoText(self.errno))" }
 }
 
 /// Reads a C string libudev lent us; nil stays nil.

@@ -1,0 +1,35 @@
+import Glibc
+
+/// The few raw file and error helpers every part of the shell needs, in
+/// one place: directory listings, small /proc and sysfs reads, errno text.
+enum SystemFiles {
+    /// The names in a directory, without `.` and `..`; nil when it cannot be opened.
+    static func entries(of directory: String) -> [String]? {
+        guard let handle = opendir(directory) else { return nil }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// The first 4 KiB of a file (a /proc status line, a record of ours).
+    static func readSmall(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[0..<count], as: UTF8.self)
+    }
+}
+
+/// strerror() text for an errno value. glibc's strerror returns static text
+/// for known values and a thread-local buffer for unknown ones.
+func errnoText(_ code: Int32 = errno) -> String {
+    guard let text = strerror(code) else { return "errno \(code)" }
+    return String(cString: text)
+}
