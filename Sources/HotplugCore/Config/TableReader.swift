@@ -79,15 +79,7 @@ struct TableReader {
                 diagnostics.append(diagnostic(entry.node.position, "'\(entry.key)' is an empty list; give at least one value or remove the key"))
                 return nil
             }
-            var values: [(String, SourcePosition)] = []
-            for node in nodes {
-                guard case .string(let value) = node.value else {
-                    diagnostics.append(diagnostic(node.position, "'\(entry.key)' must list strings, found \(article(node.value.typeName))"))
-                    return nil
-                }
-                values.append((value, node.position))
-            }
-            return values
+            return stringElements(of: entry.key, nodes, into: &diagnostics)
         default:
             diagnostics.append(typeError(entry, expected: "a string or a list of strings"))
             return nil
@@ -100,6 +92,13 @@ struct TableReader {
             diagnostics.append(typeError(entry, expected: "a list of strings"))
             return nil
         }
+        guard let values = stringElements(of: key, nodes, into: &diagnostics) else { return nil }
+        return (values, entry)
+    }
+
+    /// The elements of a list that must hold strings only, each with its position.
+    private func stringElements(of key: String, _ nodes: [TOMLNode],
+                                into diagnostics: inout [ConfigDiagnostic]) -> [(String, SourcePosition)]? {
         var values: [(String, SourcePosition)] = []
         for node in nodes {
             guard case .string(let value) = node.value else {
@@ -108,7 +107,7 @@ struct TableReader {
             }
             values.append((value, node.position))
         }
-        return (values, entry)
+        return values
     }
 
     func duration(_ key: String, into diagnostics: inout [ConfigDiagnostic]) -> TimeSpan? {
