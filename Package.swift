@@ -46,7 +46,7 @@ let package = Package(
         ),
 
         // Helpers for tests that use real devices: veth pairs, the built binary.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["HotplugLinux"], path: "Tests/TestSupport"),
         .testTarget(name: "HotplugCoreTests", dependencies: ["HotplugCore"]),
         .testTarget(name: "HotplugLinuxTests", dependencies: ["HotplugLinux", "HotplugCore", "TestSupport"]),
         // Drives the built `hotplugd` binary as a user would.

@@ -39,6 +39,9 @@ struct RunCommand: ParsableCommand {
             logger.warning("running without CAP_NET_ADMIN: renaming and configuring links will fail")
         }
         let source = self.source ?? .automatic
+        if self.source == nil, source == .kernel, UdevContext.controlSocketExists {
+            logger.warning("systemd-udevd is not answering (\(UdevContext.controlSocket) is left over from one that stopped); using the kernel's events")
+        }
         if tag != nil && source == .kernel {
             printError("hotplugd: --tag needs the udev source: the kernel's events carry no udev tags, so nothing would ever match")
             throw ExitCode(1)

@@ -3,7 +3,6 @@ import Testing
 
 public enum Privileges {
     public static var isRoot: Bool { geteuid() == 0 }
-    public static var udevdRuns: Bool { access("/run/udev/control", F_OK) == 0 }
 }
 
 extension Trait where Self == ConditionTrait {
@@ -12,9 +11,11 @@ extension Trait where Self == ConditionTrait {
         .enabled(if: Privileges.isRoot, "needs root to create veth devices (run the suite with sudo)")
     }
 
-    /// For tests that need udevd's events and database.
+    /// For tests that need udevd's events and database; starts udevd when root
+    /// and it is not running.
     public static var needsUdevd: Self {
-        .enabled(if: Privileges.isRoot && Privileges.udevdRuns,
-                 "needs root and a running systemd-udevd (scripts/setup starts it)")
+        .enabled("needs root and systemd-udevd (Debian package udev), which could not be started") {
+            Privileges.isRoot && Udevd.isRunning
+        }
     }
 }

@@ -25,6 +25,35 @@ enum SystemFiles {
         guard count > 0 else { return nil }
         return String(decoding: buffer[0..<count], as: UTF8.self)
     }
+
+    /// Whether any line of a text file (a /proc table) satisfies `test`.
+    /// Reads in 64 KiB chunks; a line longer than `maxLineBytes` is skipped,
+    /// so a huge or hostile file costs bounded memory.
+    static func anyLine(of path: String, maxLineBytes: Int = 4096, where test: (Substring) -> Bool) -> Bool? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var line: [UInt8] = []
+        var overlong = false
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            for byte in chunk[0..<count] {
+                if byte == UInt8(ascii: "\n") {
+                    if !overlong, test(Substring(String(decoding: line, as: UTF8.self))) { return true }
+                    line.removeAll(keepingCapacity: true)
+                    overlong = false
+                } else if line.count < maxLineBytes {
+                    line.append(byte)
+                } else {
+                    overlong = true
+                }
+            }
+        }
+        return !overlong && !line.isEmpty && test(Substring(String(decoding: line, as: UTF8.self)))
+    }
 }
 
 /// strerror() text for an errno value. glibc's strerror returns static text

@@ -13,8 +13,18 @@ public final class UdevContext {
 
     deinit { udev_unref(pointer) }
 
-    /// Whether udevd runs here: it creates its control socket at start.
-    public static var udevdIsRunning: Bool { access("/run/udev/control", F_OK) == 0 }
+    /// Whether udevd runs here, and in our network namespace, where its
+    /// broadcasts reach us. Its control socket file alone is no proof: a
+    /// udevd that was killed leaves it behind. A listening socket bound to
+    /// that path in /proc/net/unix is; the file is the fallback where /proc
+    /// cannot be read.
+    public static var udevdIsRunning: Bool {
+        guard controlSocketExists else { return false }
+        return SystemFiles.anyLine(of: "/proc/net/unix") { $0.hasSuffix(" " + controlSocket) } ?? true
+    }
+
+    public static let controlSocket = "/run/udev/control"
+    public static var controlSocketExists: Bool { access(controlSocket, F_OK) == 0 }
 }
 
 public struct UdevError: Error, Sendable, CustomStringConvertible {
