@@ -43,6 +43,12 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
         tokens.allSatisfy { if case .literal = $0 { true } else { false } }
     }
 
+    /// For a glob of the form "prefix*" with an ASCII prefix, that prefix:
+    /// such a glob passes exactly the strings whose bytes start with it.
+    var asciiPrefixPattern: String? {
+        asciiPrefix.map { String(decoding: $0, as: UTF8.self) }
+    }
+
     /// The literal text before the first wildcard.
     public var literalPrefix: String {
         var scalars = String.UnicodeScalarView()

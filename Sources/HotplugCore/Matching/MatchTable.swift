@@ -9,30 +9,40 @@ final class MatchTable: Sendable {
     }
 
     let entries: [Entry]
-    /// Where every binding names its subsystems literally (the usual case),
-    /// the entries that can match each subsystem, in binding order.
-    let bySubsystem: [String: [Entry]]?
+    private let index: MatchIndex
+    /// The entries that name each subsystem literally, and those whose
+    /// subsystem is a glob or a negation (consulted for every device).
+    private let bySubsystem: [String: [Entry]]
+    private let anySubsystem: [Entry]
 
     init(_ bindings: [Binding]) {
         entries = bindings.enumerated().map { Entry(index: $0.offset, name: $0.element.name, rules: $0.element.match) }
-        var index: [String: [Entry]] = [:]
+        index = MatchIndex(entries)
+        var named: [String: [Entry]] = [:], unnamed: [Entry] = []
         for entry in entries {
             let subsystem = entry.rules.subsystem
-            guard subsystem.negatives.isEmpty, !subsystem.positives.isEmpty, subsystem.positives.allSatisfy(\.isLiteral) else {
-                bySubsystem = nil
-                return
+            if !subsystem.positives.isEmpty, subsystem.positives.allSatisfy(\.isLiteral) {
+                for glob in subsystem.positives where named[glob.text]?.last !== entry { named[glob.text, default: []].append(entry) }
+            } else {
+                unnamed.append(entry)
             }
-            for glob in subsystem.positives where index[glob.text]?.last !== entry { index[glob.text, default: []].append(entry) }
         }
-        bySubsystem = index
+        bySubsystem = named
+        anySubsystem = unnamed
     }
 
     /// The entries whose rules match, in binding order.
     func matching(_ facts: DeviceFacts) -> [Entry] {
-        let candidates = bySubsystem.map { $0[facts.subsystem] ?? [] } ?? entries
-        guard !candidates.isEmpty else { return [] }
+        guard bySubsystem[facts.subsystem] != nil || !anySubsystem.isEmpty else { return [] }
         let view = Matcher.EventView(facts)
-        return candidates.filter { Matcher.matches($0, facts, view) }
+        return index.candidates(facts, view).filter { Matcher.matches($0, facts, view) }
+    }
+
+    /// Every entry in binding order, checked one by one: what the index
+    /// must agree with (tests compare the two).
+    func matchingByScan(_ facts: DeviceFacts) -> [Entry] {
+        let view = Matcher.EventView(facts)
+        return entries.filter { Matcher.matches($0, facts, view) }
     }
 }
 
@@ -41,9 +51,9 @@ extension MatchTable {
     /// name, judged without its other facts: lets the shell skip reading
     /// sysfs and the parent chain for devices no binding can want.
     func mightMatch(subsystem: String, sysname: String) -> Bool {
-        let candidates = bySubsystem.map { $0[subsystem] ?? [] } ?? entries
-        return candidates.contains { entry in
+        func could(_ entry: Entry) -> Bool {
             entry.rules.subsystem.matches(subsystem) && (entry.rules.kernel?.matches(sysname) ?? true)
         }
+        return (bySubsystem[subsystem] ?? []).contains(where: could) || anySubsystem.contains(where: could)
     }
 }

@@ -1,0 +1,109 @@
+import Testing
+@testable import HotplugCore
+
+/// The index only proposes candidates; it must never leave out a binding
+/// that the plain scan over every binding finds, nor change their order.
+@Suite struct MatchIndexTests {
+    /// SplitMix64, so a failure reproduces from its seed.
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func pick<T>(_ values: [T]) -> T { values[Int(next() % UInt64(values.count))] }
+        mutating func chance(_ percent: UInt64) -> Bool { next() % 100 < percent }
+    }
+
+    // Small pools, so that bindings and devices meet often.
+    static let subsystems = ["net", "tty", "usb", "block"]
+    static let vendors = ["067b", "0403", "0bda", "1d6b", "06"]
+    static let names = ["usb0", "usb1", "enx02aa", "ttyUSB0", "eth0", "é", "e\u{301}"]
+    static let macs = ["02:aa:00:00:00:01", "02:ab:00:00:00:02", "f6:90:6c:87:82:53", ""]
+    static let manufacturers = ["Prolific", "Prolific ", "Prolific\n", "FTDI", "Realtek Semi", ""]
+
+    /// A pattern list for one key: literals, prefix globs, other globs,
+    /// negations and empty strings, alone or several.
+    static func patterns(_ pool: [String], _ random: inout Random) -> PatternList {
+        var sources: [String] = []
+        for _ in 0...(random.next() % 3) {
+            let value = random.pick(pool)
+            switch random.next() % 7 {
+            case 0: sources.append(String(value.prefix(2)) + "*")
+            case 1: sources.append("!" + value)
+            case 2: sources.append("*" + String(value.suffix(1)))
+            case 3: sources.append(String(value.prefix(1)) + "?" + "*")
+            default: sources.append(value)
+            }
+        }
+        return PatternList(sources)
+    }
+
+    static func rules(_ random: inout Random) -> MatchRules {
+        var rules = MatchRules(subsystem: random.chance(85) ? PatternList([random.pick(subsystems)]) : patterns(subsystems, &random))
+        if random.chance(30) { rules.kernel = patterns(names, &random) }
+        if random.chance(20) { rules.devtype = patterns(["usb_device", "disk", ""], &random) }
+        if random.chance(40) { rules.usbVendor = patterns(vendors, &random) }
+        if random.chance(20) { rules.usbProduct = patterns(["25a1", "6001", "8153"], &random) }
+        if random.chance(10) { rules.usbSerial = patterns(["GL0001", "A1", ""], &random) }
+        if random.chance(25) { rules.mac = patterns(macs, &random) }
+        if random.chance(20) { rules.path = patterns(["pci-0000:00:14.0-usb-0:2:1.0", "platform-x"], &random) }
+        if random.chance(30) { rules.properties = [KeyedPatterns(key: "ID_NET_DRIVER", patterns: patterns(["plusb", "veth", ""], &random))] }
+        if random.chance(25) { rules.attributes = [KeyedPatterns(key: "manufacturer", patterns: patterns(manufacturers, &random))] }
+        if random.chance(10) { rules.tag = patterns(["systemd", "hotplugd"], &random) }
+        if random.chance(10) { rules.driver = patterns(["plusb", "ftdi_sio", "usb"], &random) }
+        return rules
+    }
+
+    static func device(_ random: inout Random) -> DeviceFacts {
+        var ancestors: [AncestorFacts] = []
+        if random.chance(70) {
+            var usb = ["idVendor": random.pick(vendors), "idProduct": random.pick(["25a1", "6001"])]
+            if random.chance(50) { usb["serial"] = random.pick(["GL0001", "A1B2"]) }
+            if random.chance(60) { usb["manufacturer"] = random.pick(manufacturers) }
+            ancestors.append(AncestorFacts(syspath: "/sys/devices/usb1/1-2/1-2:1.0", subsystem: "usb", devtype: "usb_interface",
+                                           sysname: "1-2:1.0", driver: random.pick(["plusb", "ftdi_sio"]),
+                                           attributes: random.chance(30) ? ["manufacturer": random.pick(manufacturers)] : [:]))
+            ancestors.append(AncestorFacts(syspath: "/sys/devices/usb1/1-2", subsystem: "usb", devtype: "usb_device",
+                                           sysname: "1-2", driver: "usb", attributes: usb))
+        }
+        var properties: [String: String] = [:]
+        if random.chance(60) { properties["ID_NET_DRIVER"] = random.pick(["plusb", "veth"]) }
+        if random.chance(50) { properties["ID_PATH"] = random.pick(["pci-0000:00:14.0-usb-0:2:1.0", "platform-x"]) }
+        let name = random.pick(names)
+        return DeviceFacts(syspath: "/sys/devices/x/\(name)", devpath: "/devices/x/\(name)", subsystem: random.pick(subsystems),
+                           devtype: random.chance(50) ? random.pick(["usb_device", "disk"]) : nil, sysname: name,
+                           properties: properties, tags: random.chance(50) ? ["systemd"] : [],
+                           attributes: random.chance(60) ? ["address": random.pick(macs)] : [:], ancestors: ancestors)
+    }
+
+    @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6, 7, 8])
+    func indexAgreesWithScanningEveryBinding(seed: UInt64) {
+        var random = Random(state: seed)
+        let bindings = (0..<60).map { Binding(name: "b\($0)", file: "b\($0).toml", match: Self.rules(&random)) }
+        let table = MatchTable(bindings)
+        var matchedSomething = 0
+        for _ in 0..<2000 {
+            let device = Self.device(&random)
+            let indexed = table.matching(device).map(\.name), scanned = table.matchingByScan(device).map(\.name)
+            #expect(indexed == scanned, "seed \(seed), device \(device.sysname) on \(device.subsystem)")
+            if indexed != scanned { return }
+            if !scanned.isEmpty { matchedSomething += 1 }
+        }
+        // The pools are small enough that the comparison is not vacuous.
+        #expect(matchedSomething > 100)
+    }
+
+    @Test func prefixAndLiteralPatternsAreFiledNotScanned() {
+        let bindings = [
+            Binding(name: "vendor", file: "a.toml", match: MatchRules(subsystem: PatternList(["net"]), usbVendor: PatternList(["067b"]))),
+            Binding(name: "mac", file: "b.toml", match: MatchRules(subsystem: PatternList(["net"]), mac: PatternList(["02:aa:*", "!02:aa:00:00:00:01"]))),
+        ]
+        let index = MatchIndex(MatchTable(bindings).entries)
+        let other = DeviceFacts(syspath: "/sys/x", devpath: "/x", subsystem: "net", sysname: "x", attributes: ["address": "f6:00:00:00:00:00"])
+        #expect(index.candidates(other, Matcher.EventView(other)).isEmpty)
+    }
+}
