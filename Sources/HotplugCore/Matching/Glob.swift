@@ -1,7 +1,11 @@
 /// A shell glob as udev and fnmatch(3) understand it: `*`, `?`, `[a-z]`, `[!x]`
 /// and backslash escapes. Matching works on Unicode scalars and never recurses,
 /// so a hostile device string cannot blow the stack or take exponential time.
-public struct Glob: Sendable, Hashable, CustomStringConvertible {
+///
+/// A class, immutable after init: pattern lists are walked per event and
+/// binding, and a struct of four references was copied (and reference-counted)
+/// at every step of those walks.
+public final class Glob: Sendable, Hashable, CustomStringConvertible {
     public let text: String
     private let tokens: [Token]
 
@@ -38,6 +42,10 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { text }
 
+    /// Two globs are the same when written the same.
+    public static func == (lhs: Glob, rhs: Glob) -> Bool { lhs.text == rhs.text }
+    public func hash(into hasher: inout Hasher) { hasher.combine(text) }
+
     /// True when the glob has no wildcard: it matches exactly one string.
     public var isLiteral: Bool {
         tokens.allSatisfy { if case .literal = $0 { true } else { false } }
@@ -67,7 +75,7 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
             if literalIsASCII { return candidate.utf8.count == literal.utf8.count && candidate == literal }
             return candidate.unicodeScalars.elementsEqual(literal.unicodeScalars)
         }
-        if let asciiPrefix { return candidate.utf8.starts(with: asciiPrefix) }
+        if let asciiPrefix { return Glob.hasPrefix(candidate, asciiPrefix) }
         let input = candidate.unicodeScalars
         var t = 0, i = input.startIndex
         var starToken = -1, starInput = input.startIndex
@@ -100,6 +108,19 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
         }
         while t < tokens.count, tokens[t] == .anySequence { t += 1 }
         return t == tokens.count
+    }
+
+    /// A byte comparison over contiguous storage; the generic
+    /// `starts(with:)` on a String's UTF-8 view costs several times more.
+    private static func hasPrefix(_ candidate: String, _ prefix: [UInt8]) -> Bool {
+        var candidate = candidate
+        return candidate.withUTF8 { bytes in
+            guard bytes.count >= prefix.count else { return false }
+            return prefix.withUnsafeBufferPointer { wanted in
+                for index in 0..<wanted.count where bytes[index] != wanted[index] { return false }
+                return true
+            }
+        }
     }
 
     private static func setContains(_ items: [SetItem], _ scalar: Unicode.Scalar) -> Bool {

@@ -17,70 +17,122 @@ struct MatchIndex: Sendable {
         case usbVendor, usbProduct, usbSerial, path, mac, property(String), kernel, attribute(String), devtype
     }
 
+    /// Entries are kept as their binding index: candidates are gathered,
+    /// sorted and deduplicated per event, and integers cost no reference
+    /// counting on the way.
     struct Bucket: Sendable {
-        var scanned: [MatchTable.Entry] = []
-        var exact: [Key: [String: [MatchTable.Entry]]] = [:]
-        /// Per key: the prefix lengths in use, and the entries by prefix.
-        var prefixed: [Key: (lengths: [Int], entries: [String: [MatchTable.Entry]])] = [:]
+        var scanned: [Int] = []
+        var exact: [(key: Key, table: KeyTable)] = []
+        /// Per key, per prefix length in use: the entries by prefix.
+        var prefixed: [(key: Key, tables: [(length: Int, table: KeyTable)])] = []
     }
 
-    private var bySubsystem: [String: Bucket] = [:]
-    private var everySubsystem = Bucket()
+    /// A bucket while bindings are filed into it, keyed by bytes.
+    private struct BucketDraft {
+        var scanned: [Int] = []
+        var exact: [Key: [[UInt8]: [Int]]] = [:]
+        var prefixed: [Key: [Int: [[UInt8]: [Int]]]] = [:]
+        /// Keys in the order first used, so lookups run in preference order.
+        var exactOrder: [Key] = [], prefixedOrder: [Key] = []
 
-    init(_ entries: [MatchTable.Entry]) {
-        for entry in entries {
-            let subsystem = entry.rules.subsystem
-            if !subsystem.positives.isEmpty, subsystem.positives.allSatisfy(\.isLiteral) {
-                for name in Set(subsystem.positives.map(\.text)) { bySubsystem[name, default: Bucket()].file(entry) }
+        mutating func file(_ entry: MatchTable.Entry) {
+            let keyed = MatchIndex.keyedLists(entry.rules)
+            if let (key, list) = keyed.first(where: { MatchIndex.literals($0.1) != nil }) {
+                if exact[key] == nil { exactOrder.append(key) }
+                for literal in Set((MatchIndex.literals(list) ?? []).map { Array($0.utf8) }) {
+                    exact[key, default: [:]][literal, default: []].append(entry.index)
+                }
+            } else if let (key, list) = keyed.first(where: { MatchIndex.prefixes($0.1) != nil }) {
+                if prefixed[key] == nil { prefixedOrder.append(key) }
+                for prefix in Set((MatchIndex.prefixes(list) ?? []).map { Array($0.utf8) }) {
+                    prefixed[key, default: [:]][prefix.count, default: [:]][prefix, default: []].append(entry.index)
+                }
             } else {
-                everySubsystem.file(entry)
+                scanned.append(entry.index)
             }
+        }
+
+        var bucket: Bucket {
+            Bucket(scanned: scanned,
+                   exact: exactOrder.map { ($0, KeyTable(exact[$0] ?? [:])) },
+                   prefixed: prefixedOrder.map { key in
+                       (key, (prefixed[key] ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, KeyTable($0.value)) })
+                   })
         }
     }
 
-    /// The entries that might match, in binding order, without repeats.
-    func candidates(_ device: DeviceFacts, _ view: Matcher.EventView) -> [MatchTable.Entry] {
-        var found: [MatchTable.Entry] = []
-        if let bucket = bySubsystem[device.subsystem] { bucket.collect(device, view, into: &found) }
+    private let bySubsystem: [String: Bucket]
+    private let everySubsystem: Bucket
+
+    init(_ entries: [MatchTable.Entry]) {
+        var drafts: [String: BucketDraft] = [:], unfiled = BucketDraft()
+        for entry in entries {
+            if let subsystems = MatchIndex.literalSubsystems(entry.rules.subsystem) {
+                for name in subsystems { drafts[name, default: BucketDraft()].file(entry) }
+            } else {
+                unfiled.file(entry)
+            }
+        }
+        bySubsystem = drafts.mapValues(\.bucket)
+        everySubsystem = unfiled.bucket
+    }
+
+    /// The distinct subsystems a list names, when it is only literals.
+    static func literalSubsystems(_ list: PatternList) -> [String]? {
+        guard list.negatives.isEmpty, let names = literals(list) else { return nil }
+        var distinct: [String] = []
+        for name in names where !distinct.contains(name) { distinct.append(name) }
+        return distinct
+    }
+
+    /// The bucket of bindings that name this subsystem literally.
+    func bucket(for subsystem: String) -> Bucket? { bySubsystem[subsystem] }
+
+    /// Whether some binding's subsystem is a glob or a negation.
+    var hasUnfiledSubsystems: Bool { !everySubsystem.isEmpty }
+
+    /// The indexes of the entries that might match, ascending, without repeats.
+    func candidates(_ device: DeviceFacts, _ view: Matcher.EventView) -> [Int] {
+        candidates(in: bucket(for: device.subsystem), device, view)
+    }
+
+    func candidates(in bucket: Bucket?, _ device: DeviceFacts, _ view: Matcher.EventView) -> [Int] {
+        var found: [Int] = []
+        found.reserveCapacity(16)
+        if let bucket { bucket.collect(device, view, into: &found) }
         everySubsystem.collect(device, view, into: &found)
         guard found.count > 1 else { return found }
-        found.sort { $0.index < $1.index }
-        var unique: [MatchTable.Entry] = []
-        unique.reserveCapacity(found.count)
-        for entry in found where unique.last !== entry { unique.append(entry) }
-        return unique
+        found.sort()
+        var kept = 1
+        for position in 1..<found.count where found[position] != found[kept - 1] {
+            found[kept] = found[position]
+            kept += 1
+        }
+        found.removeLast(found.count - kept)
+        return found
     }
 }
 
 extension MatchIndex.Bucket {
-    mutating func file(_ entry: MatchTable.Entry) {
-        let keyed = MatchIndex.keyedLists(entry.rules)
-        if let (key, list) = keyed.first(where: { MatchIndex.literals($0.1) != nil }) {
-            for literal in Set(MatchIndex.literals(list) ?? []) { exact[key, default: [:]][literal, default: []].append(entry) }
-        } else if let (key, list) = keyed.first(where: { MatchIndex.prefixes($0.1) != nil }) {
-            var slot = prefixed[key] ?? (lengths: [], entries: [:])
-            for prefix in Set(MatchIndex.prefixes(list) ?? []) {
-                slot.entries[prefix, default: []].append(entry)
-                if !slot.lengths.contains(prefix.utf8.count) { slot.lengths.append(prefix.utf8.count) }
-            }
-            prefixed[key] = slot
-        } else {
-            scanned.append(entry)
-        }
-    }
+    var isEmpty: Bool { scanned.isEmpty && exact.isEmpty && prefixed.isEmpty }
 
-    func collect(_ device: DeviceFacts, _ view: Matcher.EventView, into found: inout [MatchTable.Entry]) {
+    func collect(_ device: DeviceFacts, _ view: Matcher.EventView, into found: inout [Int]) {
         found += scanned
-        for (key, table) in exact {
-            MatchIndex.forEachValue(of: key, device, view) { value in
-                if let entries = table[value] { found += entries }
+        for slot in exact {
+            MatchIndex.forEachValue(of: slot.key, device, view) { value in
+                var value = value
+                value.withUTF8 { bytes in
+                    if let entries = slot.table.lookup(bytes) { found += entries }
+                }
             }
         }
-        for (key, slot) in prefixed {
-            MatchIndex.forEachValue(of: key, device, view) { value in
-                let bytes = value.utf8
-                for length in slot.lengths where bytes.count >= length {
-                    if let entries = slot.entries[String(decoding: bytes.prefix(length), as: UTF8.self)] { found += entries }
+        for slot in prefixed {
+            MatchIndex.forEachValue(of: slot.key, device, view) { value in
+                var value = value
+                value.withUTF8 { bytes in
+                    for (length, table) in slot.tables where bytes.count >= length {
+                        if let entries = table.lookup(UnsafeBufferPointer(rebasing: bytes[..<length])) { found += entries }
+                    }
                 }
             }
         }
@@ -100,8 +152,7 @@ extension MatchIndex {
         if let list = rules.kernel { lists.append((.kernel, list)) }
         // ATTRS ignores trailing whitespace unless a pattern ends in some;
         // such patterns are left to the scan rather than trimmed here.
-        for attribute in rules.attributes
-        where !attribute.patterns.patterns.contains(where: { $0.glob.text.last?.isWhitespace == true }) {
+        for attribute in rules.attributes where !attribute.patterns.endsInWhitespace {
             lists.append((.attribute(attribute.key), attribute.patterns))
         }
         if let list = rules.devtype { lists.append((.devtype, list)) }
@@ -143,17 +194,12 @@ extension MatchIndex {
         case .kernel: body(device.sysname)
         case .devtype: body(device.devtype ?? "")
         case .attribute(let name):
-            if let value = device.attributes[name] { body(trimmingTrailingWhitespace(value)) }
-            for ancestor in device.ancestors {
-                if let value = ancestor.attributes[name] { body(trimmingTrailingWhitespace(value)) }
+            if let value = device.attributes[name] { body(SysattrValue.trimmed(value)) }
+            // Most links of the chain carry no attributes; a lookup in an
+            // empty dictionary would still hash the key.
+            for index in device.ancestors.indices where !device.ancestors[index].attributes.isEmpty {
+                if let value = device.ancestors[index].attributes[name] { body(SysattrValue.trimmed(value)) }
             }
         }
-    }
-
-    private static func trimmingTrailingWhitespace(_ value: String) -> String {
-        guard value.last?.isWhitespace == true else { return value }
-        var trimmed = Substring(value)
-        while trimmed.last?.isWhitespace == true { trimmed = trimmed.dropLast() }
-        return String(trimmed)
     }
 }

@@ -5,7 +5,15 @@ final class MatchTable: Sendable {
         let index: Int
         let name: String
         let rules: MatchRules
-        init(index: Int = 0, name: String, rules: MatchRules) { self.index = index; self.name = name; self.rules = rules }
+        /// The subsystem key is a set of literals: the index files the entry
+        /// under each, so a candidate's subsystem needs no second check.
+        let subsystemIsLiteral: Bool
+        init(index: Int = 0, name: String, rules: MatchRules) {
+            self.index = index
+            self.name = name
+            self.rules = rules
+            subsystemIsLiteral = MatchIndex.literalSubsystems(rules.subsystem) != nil
+        }
     }
 
     let entries: [Entry]
@@ -20,9 +28,8 @@ final class MatchTable: Sendable {
         index = MatchIndex(entries)
         var named: [String: [Entry]] = [:], unnamed: [Entry] = []
         for entry in entries {
-            let subsystem = entry.rules.subsystem
-            if !subsystem.positives.isEmpty, subsystem.positives.allSatisfy(\.isLiteral) {
-                for glob in subsystem.positives where named[glob.text]?.last !== entry { named[glob.text, default: []].append(entry) }
+            if let subsystems = MatchIndex.literalSubsystems(entry.rules.subsystem) {
+                for subsystem in subsystems { named[subsystem, default: []].append(entry) }
             } else {
                 unnamed.append(entry)
             }
@@ -31,18 +38,27 @@ final class MatchTable: Sendable {
         anySubsystem = unnamed
     }
 
-    /// The entries whose rules match, in binding order.
-    func matching(_ facts: DeviceFacts) -> [Entry] {
-        guard bySubsystem[facts.subsystem] != nil || !anySubsystem.isEmpty else { return [] }
+    /// The indexes of the entries whose rules match, in binding order.
+    func matching(_ facts: DeviceFacts) -> [Int] {
+        let bucket = index.bucket(for: facts.subsystem)
+        guard bucket != nil || index.hasUnfiledSubsystems else { return [] }
         let view = Matcher.EventView(facts)
-        return index.candidates(facts, view).filter { Matcher.matches($0, facts, view) }
+        var candidates = index.candidates(in: bucket, facts, view)
+        // For an ASCII subsystem (the kernel's are), the bucket lookup's
+        // String equality is the glob's exact comparison.
+        let subsystemChecked = facts.subsystem.utf8.allSatisfy { $0 < 0x80 }
+        candidates.removeAll { candidate in
+            let entry = entries[candidate]
+            return !Matcher.matches(entry, facts, view, subsystemChecked: subsystemChecked && entry.subsystemIsLiteral)
+        }
+        return candidates
     }
 
     /// Every entry in binding order, checked one by one: what the index
     /// must agree with (tests compare the two).
-    func matchingByScan(_ facts: DeviceFacts) -> [Entry] {
+    func matchingByScan(_ facts: DeviceFacts) -> [Int] {
         let view = Matcher.EventView(facts)
-        return entries.filter { Matcher.matches($0, facts, view) }
+        return entries.indices.filter { Matcher.matches(entries[$0], facts, view) }
     }
 }
 

@@ -36,14 +36,42 @@ public enum Matcher {
     /// What several keys read from the device's dictionaries, looked up
     /// once per event rather than once per binding.
     struct EventView {
-        var usb: (vendor: String, product: String, serial: String)?
+        /// A struct, not a tuple: a tuple in an Optional is destroyed through
+        /// the runtime's generic metadata path, measurably slower per event.
+        struct USBIdentity {
+            var vendor: String
+            var product: String
+            var serial: String
+        }
+
+        var usb: USBIdentity?
         var mac: String
         var path: String
 
-        init(_ device: DeviceFacts) {
-            usb = Matcher.nearestUSBAttributes(device).map { ($0["idVendor"] ?? "", $0["idProduct"] ?? "", $0["serial"] ?? "") }
+        /// Borrowing: an initializer otherwise takes its argument owned,
+        /// and every event paid for a copy of the whole DeviceFacts.
+        init(_ device: borrowing DeviceFacts) {
+            // Indexes rather than `for ancestor in`: reading fields in place
+            // copies (and reference-counts) no whole AncestorFacts.
+            usb = nil
+            if device.subsystem == "usb" && device.devtype == "usb_device" {
+                usb = Self.usbIdentity(device.attributes)
+            } else {
+                for index in device.ancestors.indices where Self.isUSBDevice(device.ancestors[index]) {
+                    usb = Self.usbIdentity(device.ancestors[index].attributes)
+                    break
+                }
+            }
             mac = device.attributes["address"] ?? ""
             path = device.properties["ID_PATH"] ?? ""
+        }
+
+        private static func isUSBDevice(_ ancestor: borrowing AncestorFacts) -> Bool {
+            ancestor.subsystem == "usb" && ancestor.devtype == "usb_device"
+        }
+
+        private static func usbIdentity(_ attributes: borrowing [String: String]) -> USBIdentity {
+            USBIdentity(vendor: attributes["idVendor"] ?? "", product: attributes["idProduct"] ?? "", serial: attributes["serial"] ?? "")
         }
     }
 
@@ -51,20 +79,13 @@ public enum Matcher {
         matches(entry, device, EventView(device))
     }
 
-    static func matches(_ entry: MatchTable.Entry, _ device: DeviceFacts, _ view: EventView) -> Bool {
-        guard entry.rules.subsystem.matches(device.subsystem) else { return false }
+    /// Cheap keys first (the device's own fields, the event view), then
+    /// dictionary lookups, then walks up the parent chain: most candidates
+    /// fail, and should fail early.
+    static func matches(_ entry: MatchTable.Entry, _ device: DeviceFacts, _ view: EventView, subsystemChecked: Bool = false) -> Bool {
+        guard subsystemChecked || entry.rules.subsystem.matches(device.subsystem) else { return false }
         if let list = entry.rules.devtype, !list.matches(device.devtype ?? "") { return false }
         if let list = entry.rules.kernel, !list.matches(device.sysname) { return false }
-        if let list = entry.rules.driver {
-            var sawDriver = false, passed = false
-            if let driver = device.driver { sawDriver = true; passed = list.matches(driver) }
-            var index = device.ancestors.startIndex
-            while !passed, index < device.ancestors.endIndex {
-                if let driver = device.ancestors[index].driver { sawDriver = true; passed = list.matches(driver) }
-                index += 1
-            }
-            if !passed && !(!sawDriver && list.matches("")) { return false }
-        }
         if entry.rules.usbVendor != nil || entry.rules.usbProduct != nil || entry.rules.usbSerial != nil {
             guard let usb = view.usb else { return false }
             if let list = entry.rules.usbVendor, !list.matches(usb.vendor) { return false }
@@ -77,24 +98,28 @@ public enum Matcher {
         for property in entry.rules.properties where !property.patterns.matches(device.properties[property.key] ?? "") {
             return false
         }
+        if let list = entry.rules.driver {
+            var sawDriver = false, passed = false
+            if let driver = device.driver { sawDriver = true; passed = list.matches(driver) }
+            var index = device.ancestors.startIndex
+            while !passed, index < device.ancestors.endIndex {
+                if let driver = device.ancestors[index].driver { sawDriver = true; passed = list.matches(driver) }
+                index += 1
+            }
+            if !passed && !(!sawDriver && list.matches("")) { return false }
+        }
         for attribute in entry.rules.attributes {
             if let value = device.attributes[attribute.key], sysattrMatches(attribute.patterns, value) { continue }
-            if device.ancestors.contains(where: { $0.attributes[attribute.key].map { sysattrMatches(attribute.patterns, $0) } ?? false }) {
-                continue
+            var passed = false
+            for index in device.ancestors.indices where !device.ancestors[index].attributes.isEmpty {
+                if let value = device.ancestors[index].attributes[attribute.key], sysattrMatches(attribute.patterns, value) {
+                    passed = true
+                    break
+                }
             }
-            return false
+            if !passed { return false }
         }
         return true
-    }
-
-    /// The attributes of the nearest usb_device: the device or an ancestor.
-    static func nearestUSBAttributes(_ device: DeviceFacts) -> [String: String]? {
-        if device.subsystem == "usb" && device.devtype == "usb_device" { return device.attributes }
-        for index in device.ancestors.indices where device.ancestors[index].subsystem == "usb"
-            && device.ancestors[index].devtype == "usb_device" {
-            return device.ancestors[index].attributes
-        }
-        return nil
     }
 
     public static func verdict(_ rules: MatchRules, _ device: DeviceFacts) -> MatchVerdict {
@@ -154,11 +179,7 @@ public enum Matcher {
     /// As udev's ATTRS: trailing whitespace of a sysfs value is ignored
     /// unless the pattern itself ends in whitespace (padded USB strings).
     static func sysattrMatches(_ list: PatternList, _ value: String) -> Bool {
-        let wantsTrailingSpace = list.patterns.contains { $0.glob.text.last?.isWhitespace == true }
-        if wantsTrailingSpace { return list.matches(value) }
-        var trimmed = Substring(value)
-        while trimmed.last?.isWhitespace == true { trimmed = trimmed.dropLast() }
-        return list.matches(String(trimmed))
+        list.matches(list.endsInWhitespace ? value : SysattrValue.trimmed(value))
     }
 
     /// For multi-valued facts (tags): positives need one value to match;

@@ -93,7 +93,7 @@ extension Supervisor {
     }
 
     func matchingBindings(_ facts: DeviceFacts) -> [Binding] {
-        matchTable.matching(facts).map { configuration.bindings[$0.index] }
+        matchTable.matching(facts).map { configuration.bindings[$0] }
     }
 
     func instanceIDs(of device: DeviceID) -> [InstanceID] {

@@ -88,7 +88,7 @@ import Testing
         var matchedSomething = 0
         for _ in 0..<2000 {
             let device = Self.device(&random)
-            let indexed = table.matching(device).map(\.name), scanned = table.matchingByScan(device).map(\.name)
+            let indexed = table.matching(device), scanned = table.matchingByScan(device)
             #expect(indexed == scanned, "seed \(seed), device \(device.sysname) on \(device.subsystem)")
             if indexed != scanned { return }
             if !scanned.isEmpty { matchedSomething += 1 }
@@ -105,5 +105,7 @@ import Testing
         let index = MatchIndex(MatchTable(bindings).entries)
         let other = DeviceFacts(syspath: "/sys/x", devpath: "/x", subsystem: "net", sysname: "x", attributes: ["address": "f6:00:00:00:00:00"])
         #expect(index.candidates(other, Matcher.EventView(other)).isEmpty)
+        let gamelink = DeviceFacts(syspath: "/sys/y", devpath: "/y", subsystem: "net", sysname: "y", attributes: ["address": "02:aa:00:00:00:02"])
+        #expect(index.candidates(gamelink, Matcher.EventView(gamelink)) == [1])
     }
 }
