@@ -98,7 +98,6 @@ struct MatchIndex: Sendable {
 
     func candidates(in bucket: Bucket?, _ device: DeviceFacts, _ view: Matcher.EventView) -> [Int] {
         var found: [Int] = []
-        found.reserveCapacity(16)
         if let bucket { bucket.collect(device, view, into: &found) }
         everySubsystem.collect(device, view, into: &found)
         guard found.count > 1 else { return found }

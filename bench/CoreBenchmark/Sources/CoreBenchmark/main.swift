@@ -3,7 +3,8 @@
 // udev reports (USB NICs and serial adapters with their parent chains, disks,
 // input devices, PCI NICs, veths) are matched against 200 bindings loaded
 // from TOML, through the call the daemon makes for every add:
-// `EventTracker.matchingBindings`, which runs `Matcher.matches` per binding.
+// `EventTracker.matchingBindings`, which asks the binding index for
+// candidates and runs `Matcher.matches` on each.
 //
 //     CoreBenchmark [--rounds R]
 //
