@@ -32,17 +32,17 @@ struct MonitorCommand: ParsableCommand {
             let monitor = try UdevMonitor(context: context, source: source, subsystems: subsystems)
             var tracker = EventTracker(configuration: configuration)
             for device in try UdevEnumerator.devices(context, subsystems: subsystems) {
-                tracker.remember(device.facts(attributeNames: configuration.attributeNames))
+                tracker.remember(device.facts(needs: configuration.everyFactNeed))
             }
             printError("hotplugd monitor: listening on the \(source.rawValue) source for \(subsystems.map { $0.sorted().joined(separator: ", ") } ?? "all subsystems"); \(configuration.bindings.count) binding(s) from \(options.config)")
-            try watch(monitor, tracker: &tracker, attributeNames: configuration.attributeNames)
+            try watch(monitor, tracker: &tracker, needs: configuration.everyFactNeed)
         } catch {
             printError("hotplugd monitor: \(error)")
             throw ExitCode(2)
         }
     }
 
-    private func watch(_ monitor: UdevMonitor, tracker: inout EventTracker, attributeNames: Set<String>) throws(UdevError) {
+    private func watch(_ monitor: UdevMonitor, tracker: inout EventTracker, needs: FactNeeds) throws(UdevError) {
         var descriptor = pollfd(fd: monitor.fileDescriptor, events: Int16(POLLIN), revents: 0)
         while true {
             let ready = poll(&descriptor, 1, -1)
@@ -58,7 +58,7 @@ struct MonitorCommand: ParsableCommand {
                     printError("hotplugd monitor: events were lost (receive buffer overflow)")
                 case .device(let device):
                     let action = device.action ?? "unknown"
-                    let facts = device.facts(attributeNames: attributeNames)
+                    let facts = device.facts(needs: needs)
                     let bindings = tracker.handle(action: action, facts: facts)
                     if bindings.isEmpty && !all { continue }
                     print(json ? jsonLine(action, facts, bindings, device.sequenceNumber) : textLine(action, facts, bindings))

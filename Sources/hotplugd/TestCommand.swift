@@ -18,7 +18,7 @@ struct TestCommand: ParsableCommand {
         do {
             let context = try UdevContext()
             let found = try DeviceLookup.find(device, in: context)
-            facts = found.facts(attributeNames: configuration.attributeNames)
+            facts = found.facts(needs: configuration.everyFactNeed)
         } catch {
             printError("hotplugd test: \(error)")
             throw ExitCode(2)

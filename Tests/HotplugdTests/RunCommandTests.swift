@@ -211,6 +211,23 @@ struct RunCommandTests {
         #expect(fixture.logLines(containing: "got TERM").count == 1)
     }
 
+    @Test func sighupBindsADevicePresentThatMatchedNothingBefore() throws {
+        let fixture = try DaemonFixture(prefix: "rhi")
+        defer { fixture.cleanUp() }
+        let child = try Self.reportingChild(fixture)
+        let later = Self.binding(prefix: "rhi", child: child)
+        try fixture.bindings(["later.toml": later.replacingOccurrences(of: "\"veth\"", with: "\"not-veth\"")])
+        try fixture.start()
+        let veth = try VethPair(prefix: "rhi")
+        defer { veth.delete() }
+        #expect(fixture.waitForLog("ready") != nil)
+        // udevd has finished with the device once it can be seen initialized.
+        #expect(eventually { (try? Shell.run(["/bin/udevadm", "info", "--query=property", "/sys/class/net/" + veth.name]).stdout.contains("ID_NET_DRIVER=veth")) == true })
+        try fixture.bindings(["later.toml": later])
+        fixture.signal(SIGHUP)
+        #expect(fixture.waitForLog("argv:\(veth.name) later") != nil, "the reload enumerates again and finds the device")
+    }
+
     @Test func sigtermStopsEveryChildAndExitsZero() throws {
         let fixture = try DaemonFixture(prefix: "rhg")
         defer { fixture.cleanUp() }

@@ -19,16 +19,12 @@ public struct Configuration: Sendable, Equatable {
         return result
     }
 
-    /// sysfs attribute names the bindings read, on the device or an
-    /// ancestor: what the shell must collect into `DeviceFacts`.
-    public var attributeNames: Set<String> {
-        var names: Set<String> = ["idVendor", "idProduct", "serial", "address"]
-        for binding in bindings {
-            names.formUnion(binding.match.attributes.map(\.key))
-            let templates = (binding.exec?.command ?? []) + (binding.exec?.environment.map(\.value) ?? [])
-            for case .attribute(let key) in templates.flatMap(\.placeholders) { names.insert(key) }
-        }
-        return names
+    /// Everything any binding could read, and the USB identity and MAC
+    /// besides: what `hotplugd test` and `monitor` show of a device.
+    public var everyFactNeed: FactNeeds {
+        var needs = FactNeeds(ancestors: true, attributeNames: FactNeeds.usbAttributes.union(["address"]))
+        for binding in bindings { needs.formUnion(FactNeeds(binding)) }
+        return needs
     }
 }
 

@@ -5,13 +5,15 @@ final class MatchTable: Sendable {
         let index: Int
         let name: String
         let rules: MatchRules
+        let needs: FactNeeds
         /// The subsystem key is a set of literals: the index files the entry
         /// under each, so a candidate's subsystem needs no second check.
         let subsystemIsLiteral: Bool
-        init(index: Int = 0, name: String, rules: MatchRules) {
+        init(index: Int = 0, name: String, rules: MatchRules, needs: FactNeeds = .nothing) {
             self.index = index
             self.name = name
             self.rules = rules
+            self.needs = needs
             subsystemIsLiteral = MatchIndex.literalSubsystems(rules.subsystem) != nil
         }
     }
@@ -24,7 +26,9 @@ final class MatchTable: Sendable {
     private let anySubsystem: [Entry]
 
     init(_ bindings: [Binding]) {
-        entries = bindings.enumerated().map { Entry(index: $0.offset, name: $0.element.name, rules: $0.element.match) }
+        entries = bindings.enumerated().map {
+            Entry(index: $0.offset, name: $0.element.name, rules: $0.element.match, needs: FactNeeds($0.element))
+        }
         index = MatchIndex(entries)
         var named: [String: [Entry]] = [:], unnamed: [Entry] = []
         for entry in entries {
@@ -63,13 +67,17 @@ final class MatchTable: Sendable {
 }
 
 extension MatchTable {
-    /// Whether any binding can match a device with this subsystem and kernel
-    /// name, judged without its other facts: lets the shell skip reading
-    /// sysfs and the parent chain for devices no binding can want.
-    func mightMatch(subsystem: String, sysname: String) -> Bool {
-        func could(_ entry: Entry) -> Bool {
-            entry.rules.subsystem.matches(subsystem) && (entry.rules.kernel?.matches(sysname) ?? true)
+    /// What to read for a device with this subsystem and kernel name, judged
+    /// without its other facts: nil when no binding can match it, so the
+    /// shell reads nothing; else what the bindings that might match use.
+    func factNeeds(subsystem: String, sysname: String) -> FactNeeds? {
+        var needs: FactNeeds?
+        func consider(_ entry: Entry) {
+            guard entry.rules.subsystem.matches(subsystem), entry.rules.kernel?.matches(sysname) ?? true else { return }
+            if needs == nil { needs = entry.needs } else { needs?.formUnion(entry.needs) }
         }
-        return (bySubsystem[subsystem] ?? []).contains(where: could) || anySubsystem.contains(where: could)
+        for entry in bySubsystem[subsystem] ?? [] { consider(entry) }
+        for entry in anySubsystem { consider(entry) }
+        return needs
     }
 }

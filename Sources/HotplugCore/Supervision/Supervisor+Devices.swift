@@ -86,6 +86,9 @@ extension Supervisor {
         for facts in present {
             if let id = deviceByDevpath[facts.devpath], let device = devices[id],
                facts.ifindex == nil || device.facts.ifindex == facts.ifindex {
+                // Known: take the fresh facts, which may now bind or unbind
+                // (a change we missed, or bindings that read more after a reload).
+                deviceChanged(facts)
                 continue
             }
             deviceAdded(facts)

@@ -28,10 +28,10 @@ extension Supervisor {
         }
     }
 
-    /// False when no binding can match a device of this subsystem and kernel
-    /// name, whatever its other facts: an add of such a device changes nothing.
-    public func mightMatch(subsystem: String, sysname: String) -> Bool {
-        matchTable.mightMatch(subsystem: subsystem, sysname: sysname)
+    /// What the shell must read of a device with this subsystem and kernel
+    /// name; nil when no binding can match it, whatever its other facts.
+    public func factNeeds(subsystem: String, sysname: String) -> FactNeeds? {
+        matchTable.factNeeds(subsystem: subsystem, sysname: sysname)
     }
 
     /// The instance running `pid`, for tagging a child's output lines.

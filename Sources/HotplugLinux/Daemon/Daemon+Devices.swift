@@ -41,9 +41,11 @@ extension Daemon {
         }
     }
 
-    /// The device's facts, logging what was left out as not UTF-8.
+    /// The device's facts, as much as the bindings that might match it use,
+    /// logging what was left out as not UTF-8.
     func checkedFacts(_ device: UdevDevice) -> DeviceFacts {
-        let facts = device.facts(attributeNames: attributeNames)
+        let needs = supervisor.factNeeds(subsystem: device.subsystem ?? "", sysname: device.sysname) ?? .nothing
+        let facts = device.facts(needs: needs)
         if !facts.droppedProperties.isEmpty {
             logger.warning("\(facts.devpath): ignoring udev properties that are not valid UTF-8: \(facts.droppedProperties.joined(separator: ", "))")
         }
@@ -56,7 +58,7 @@ extension Daemon {
         case "add":
             // Reading the facts walks the parent chain and sysfs: skip it for
             // the many devices (a veth's peer, queues) no binding can want.
-            guard supervisor.mightMatch(subsystem: device.subsystem ?? "", sysname: device.sysname) else { return }
+            guard supervisor.factNeeds(subsystem: device.subsystem ?? "", sysname: device.sysname) != nil else { return }
             apply(.deviceAdded(checkedFacts(device)))
         case "remove":
             // Nothing is read from sysfs: it is gone. Identity is enough.

@@ -33,9 +33,11 @@ extension Daemon {
             return errors
         case .success(let configuration):
             let subsystemsChanged = configuration.monitoredSubsystems != supervisor.configuration.monitoredSubsystems
-            attributeNames = configuration.attributeNames
             apply(.reload(configuration))
-            if subsystemsChanged { reopenMonitor(configuration) }
+            // Enumerate again, level-triggered: a new binding may match a
+            // device that matched nothing before (and so was not kept), and
+            // the new bindings may read facts the old ones did not.
+            if subsystemsChanged { reopenMonitor(configuration) } else { coldplug() }
             return nil
         }
     }

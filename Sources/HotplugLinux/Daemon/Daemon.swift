@@ -52,7 +52,6 @@ public final class Daemon {
     let netlink: RouteNetlink
     var supervisor: Supervisor
     var children: [Int32: SupervisedChild] = [:]
-    var attributeNames: Set<String>
     var exitRequested = false
     /// Events were lost: enumerate once the monitor's queue is empty.
     var reconcilePending = false
@@ -69,7 +68,6 @@ public final class Daemon {
         self.options = options
         self.logger = logger
         supervisor = Supervisor(configuration: configuration)
-        attributeNames = configuration.attributeNames
         registry = ChildRegistry(runtimeDirectory: Self.runtimeDirectory(socketPath: options.socketPath))
         notifier = SystemdNotifier(logger: logger)
         do {

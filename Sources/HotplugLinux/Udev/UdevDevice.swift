@@ -75,9 +75,12 @@ public final class UdevDevice {
     /// The facts matching needs, read now and kept: the device, its udev
     /// properties and tags, and the named sysfs attributes of it and of every
     /// ancestor up to the root.
-    public func facts(attributeNames: Set<String>) -> DeviceFacts {
+    /// The device's facts, reading from sysfs only what `needs` names: the
+    /// parent chain (libudev opens each parent) and the named attributes.
+    public func facts(needs: FactNeeds) -> DeviceFacts {
+        let attributeNames = needs.attributeNames
         var ancestors: [AncestorFacts] = []
-        var parent = udev_device_get_parent(pointer)
+        var parent = needs.ancestors ? udev_device_get_parent(pointer) : nil
         while let current = parent, ancestors.count < 64 {
             ancestors.append(AncestorFacts(
                 syspath: udevString(udev_device_get_syspath(current)) ?? "",

@@ -85,7 +85,8 @@ struct ValidConfigTests {
         #expect(exec.settle == .milliseconds(200))
         #expect(exec.user == "nobody" && exec.group == "nogroup" && exec.workingDirectory == "/tmp")
         #expect(configuration.monitoredSubsystems == ["net"])
-        #expect(configuration.attributeNames.isSuperset(of: ["manufacturer", "idVendor"]))
+        #expect(configuration.everyFactNeed.attributeNames.isSuperset(of: ["manufacturer", "idVendor"]))
+        #expect(FactNeeds(binding).ancestors)
     }
 
     @Test func usbIdGlobsAreAllowedForBothKeys() {

@@ -272,6 +272,29 @@ struct SupervisorTests {
         #expect(Set(h.supervisor.status().map(\.binding)) == ["same", "changed", "new"])
     }
 
+    @Test func reloadThenReEnumerationBindsADeviceThatMatchedNothingBefore() {
+        var h = H([Bindings.binding("a", kernel: "x*")])
+        let device = FakeDevices.veth("v0")
+        h.send(.deviceAdded(device))
+        #expect(h.supervisor.status().allSatisfy { $0.pid == nil }, "nothing matches v0 yet, so it is not kept")
+        #expect(H.spawns(h.send(.reload(Configuration(bindings: [Bindings.binding("a", kernel: "x*"), Bindings.binding("b")])))).isEmpty,
+                "the reload alone cannot know v0")
+        #expect(H.spawns(h.send(.present([device]))).count == 1, "the daemon's enumeration after the reload finds it")
+        #expect(h.pid("b") != nil)
+    }
+
+    @Test func reEnumerationTakesFreshFactsForKnownDevices() {
+        var h = H([Bindings.binding("a")])
+        var device = FakeDevices.veth("v0")
+        h.send(.deviceAdded(device))
+        let pid = h.pid("a")!
+        // The same device, now with facts the binding no longer accepts
+        // (as if its change event had been lost): the child is stopped.
+        device.subsystem = "tty"
+        #expect(H.signals(h.send(.present([device]))).map(\.0) == [pid])
+        #expect(H.spawns(h.send(.present([FakeDevices.veth("v0")]))).isEmpty, "no second child while the first is stopping")
+    }
+
     @Test func restartCommandRestartsOneBinding() {
         var h = H([Bindings.binding("a"), Bindings.binding("b")])
         h.send(.deviceAdded(FakeDevices.veth("v0")))
@@ -282,11 +305,11 @@ struct SupervisorTests {
         #expect(h.supervisor.status().first { $0.binding == "a" }?.restarts == 1)
     }
 
-    @Test func mightMatchLooksAtSubsystemAndKernelOnly() {
+    @Test func factNeedsLookAtSubsystemAndKernelOnly() {
         let h = H([Bindings.binding("cable", kernel: "glk*")])
-        #expect(h.supervisor.mightMatch(subsystem: "net", sysname: "glk0"))
-        #expect(!h.supervisor.mightMatch(subsystem: "net", sysname: "peer0"))
-        #expect(!h.supervisor.mightMatch(subsystem: "tty", sysname: "glk0"))
+        #expect(h.supervisor.factNeeds(subsystem: "net", sysname: "glk0") != nil)
+        #expect(h.supervisor.factNeeds(subsystem: "net", sysname: "peer0") == nil)
+        #expect(h.supervisor.factNeeds(subsystem: "tty", sysname: "glk0") == nil)
     }
 
     @Test func summaryCountsStates() {

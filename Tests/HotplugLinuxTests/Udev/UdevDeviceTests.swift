@@ -21,12 +21,17 @@ struct UdevDeviceTests {
         let byDevpath = try DeviceLookup.find(byName.devpath, in: context)
         #expect(byDevpath.syspath == byName.syspath)
 
-        let facts = byName.facts(attributeNames: ["address", "ifindex"])
+        let facts = byName.facts(needs: FactNeeds(ancestors: true, attributeNames: ["address", "ifindex"]))
         #expect(facts.properties["ID_NET_DRIVER"] == "veth")
         #expect(facts.properties["INTERFACE"] == veth.name)
         #expect(facts.ifindex != nil && facts.ifindex == Int32(facts.attributes["ifindex"] ?? ""))
         #expect(facts.attributes["address"]?.count == 17)
         #expect(facts.nearestUSBDevice == nil)
+
+        // Asked for nothing, the shell reads no sysfs attribute and no parent.
+        let bare = byName.facts(needs: .nothing)
+        #expect(bare.attributes.isEmpty && bare.ancestors.isEmpty)
+        #expect(bare.properties["INTERFACE"] == veth.name && bare.ifindex == facts.ifindex)
     }
 
     @Test func refusesPathsThatEscapeSys() throws {
