@@ -19,7 +19,7 @@ struct ReliabilityTests {
     }
 
     static func sleeper(_ fixture: DaemonFixture) throws -> String {
-        try fixture.script("sleeper.sh", "echo \"pid:$$\"\ntrap 'exit 0' TERM\nsleep 600 & wait $!")
+        try fixture.script("sleeper.sh", "trap 'exit 0' TERM\necho \"pid:$$\"\nsleep 600 & wait $!")
     }
 
     /// Processes whose command line mentions `marker` (the child script's path).

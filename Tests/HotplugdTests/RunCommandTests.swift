@@ -10,10 +10,11 @@ struct RunCommandTests {
     /// A child that reports its argv, pid and a variable, and says when it gets SIGTERM.
     static func reportingChild(_ fixture: DaemonFixture) throws -> String {
         try fixture.script("child.sh", """
+            # The trap first: the tests stop the child as soon as it reports.
+            trap 'echo "got TERM"; exit 0' TERM
             echo "argv:$*"
             echo "pid:$$"
             echo "env:INTERFACE=$INTERFACE HOTPLUGD_BINDING=$HOTPLUGD_BINDING ROLE=$ROLE DRIVER=$ID_NET_DRIVER"
-            trap 'echo "got TERM"; exit 0' TERM
             sleep 600 & wait $!
             """)
     }

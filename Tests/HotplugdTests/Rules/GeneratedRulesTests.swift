@@ -14,8 +14,8 @@ struct GeneratedRulesTests {
         let fixedName = VethPair.uniqueName(prefix: "rgn")
         defer { deleteInterfaces(withPrefix: fixedName) }
         let child = try fixture.script("child.sh", """
-            echo "argv:$*"
             trap 'echo "got TERM"; exit 0' TERM
+            echo "argv:$*"
             sleep 600 & wait $!
             """)
         try fixture.bindings(["cable.toml": """

@@ -32,8 +32,8 @@ struct ShippedRulesTests {
         let fixture = try DaemonFixture(prefix: "vcablert")
         defer { fixture.cleanUp() }
         let child = try fixture.script("child.sh", """
-            echo "argv:$*"
             trap 'echo "got TERM"; exit 0' TERM
+            echo "argv:$*"
             sleep 600 & wait $!
             """)
         // Matches the tagged cables and the untagged "rtu" veths alike.

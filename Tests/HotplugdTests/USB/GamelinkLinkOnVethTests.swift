@@ -18,8 +18,8 @@ struct GamelinkLinkOnVethTests {
         let fixture = try DaemonFixture(prefix: "gmv")
         defer { fixture.cleanUp() }
         let child = try fixture.script("child.sh", """
-            echo "argv:$*"
             trap 'echo "got TERM"; exit 0' TERM
+            echo "argv:$*"
             sleep 600 & wait $!
             """)
         try fixture.bindings(["gamelink.toml": """

@@ -44,8 +44,8 @@ enum RecordedUSB {
         let path = directory.path + "/child.sh"
         try """
             #!/bin/sh
-            echo "argv:$*"
             trap 'echo "got TERM"; exit 0' TERM
+            echo "argv:$*"
             sleep 600 & wait $!
             """.write(toFile: path, atomically: true, encoding: .utf8)
         chmod(path, 0o755)
