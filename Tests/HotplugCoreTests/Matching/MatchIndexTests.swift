@@ -4,20 +4,6 @@ import Testing
 /// The index only proposes candidates; it must never leave out a binding
 /// that the plain scan over every binding finds, nor change their order.
 @Suite struct MatchIndexTests {
-    /// SplitMix64, so a failure reproduces from its seed.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func pick<T>(_ values: [T]) -> T { values[Int(next() % UInt64(values.count))] }
-        mutating func chance(_ percent: UInt64) -> Bool { next() % 100 < percent }
-    }
-
     // Small pools, so that bindings and devices meet often.
     static let subsystems = ["net", "tty", "usb", "block"]
     static let vendors = ["067b", "0403", "0bda", "1d6b", "06"]
@@ -27,7 +13,7 @@ import Testing
 
     /// A pattern list for one key: literals, prefix globs, other globs,
     /// negations and empty strings, alone or several.
-    static func patterns(_ pool: [String], _ random: inout Random) -> PatternList {
+    static func patterns(_ pool: [String], _ random: inout SeededGenerator) -> PatternList {
         var sources: [String] = []
         for _ in 0...(random.next() % 3) {
             let value = random.pick(pool)
@@ -42,7 +28,7 @@ import Testing
         return PatternList(sources)
     }
 
-    static func rules(_ random: inout Random) -> MatchRules {
+    static func rules(_ random: inout SeededGenerator) -> MatchRules {
         var rules = MatchRules(subsystem: random.chance(85) ? PatternList([random.pick(subsystems)]) : patterns(subsystems, &random))
         if random.chance(30) { rules.kernel = patterns(names, &random) }
         if random.chance(20) { rules.devtype = patterns(["usb_device", "disk", ""], &random) }
@@ -58,7 +44,7 @@ import Testing
         return rules
     }
 
-    static func device(_ random: inout Random) -> DeviceFacts {
+    static func device(_ random: inout SeededGenerator) -> DeviceFacts {
         var ancestors: [AncestorFacts] = []
         if random.chance(70) {
             var usb = ["idVendor": random.pick(vendors), "idProduct": random.pick(["25a1", "6001"])]
@@ -82,7 +68,7 @@ import Testing
 
     @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6, 7, 8])
     func indexAgreesWithScanningEveryBinding(seed: UInt64) {
-        var random = Random(state: seed)
+        var random = SeededGenerator(seed: seed)
         let bindings = (0..<60).map { Binding(name: "b\($0)", file: "b\($0).toml", match: Self.rules(&random)) }
         let table = MatchTable(bindings)
         var matchedSomething = 0

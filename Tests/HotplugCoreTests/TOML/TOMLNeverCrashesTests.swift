@@ -1,23 +1,6 @@
 import HotplugCore
 import Testing
 
-/// SplitMix64: small, deterministic, good enough to spread test inputs.
-struct TOMLSeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The parser is fuzzed; here a deterministic slice of that: random bytes,
 /// cut and mutated valid documents, and pathological nesting. Each input
 /// must parse or throw, with a sensible position if it throws.
@@ -35,7 +18,7 @@ struct TOMLSeededGenerator: RandomNumberGenerator {
     }
 
     @Test func randomBytes() {
-        var random = TOMLSeededGenerator(seed: 0x5EED)
+        var random = SeededGenerator(seed: 0x5EED)
         var failures: [String] = []
         for _ in 0..<10_000 {
             let length = Int.random(in: 0...48, using: &random)
@@ -51,7 +34,7 @@ struct TOMLSeededGenerator: RandomNumberGenerator {
     }
 
     @Test func truncatedAndMutatedDocuments() {
-        var random = TOMLSeededGenerator(seed: 42)
+        var random = SeededGenerator(seed: 42)
         var failures: [String] = []
         var cases = 0
         for document in TOMLSampleDocuments.all {
