@@ -8,8 +8,9 @@
 /// that key is one of those literals or starts with one of those prefixes.
 /// Bindings with no such key are checked for every device of the subsystem.
 /// The index only proposes candidates; `Matcher.matches` still decides, so
-/// it can be generous (String equality is canonical, glob matching is by
-/// scalar) but never leaves a matching binding out.
+/// it may propose too many (a prefix is not the whole glob, the subsystem
+/// lookup compares canonically) but never leaves a matching binding out:
+/// keys compare as bytes, which is the glob's own scalar-by-scalar equality.
 struct MatchIndex: Sendable {
     /// A fact of the device with one value per key (or a few, for
     /// attributes, which udev's ATTRS reads along the parent chain).

@@ -12,7 +12,7 @@ extension Daemon {
             let present = try UdevEnumerator.devices(
                 context, subsystems: supervisor.configuration.monitoredSubsystems, tag: options.tag,
                 initializedOnly: options.source == .udev)
-            apply(.present(present.map(checkedFacts)))
+            apply(.present(present.map { checkedFacts($0) }))
         } catch {
             logger.error("enumerating devices failed: \(error)")
         }
@@ -43,8 +43,8 @@ extension Daemon {
 
     /// The device's facts, as much as the bindings that might match it use,
     /// logging what was left out as not UTF-8.
-    func checkedFacts(_ device: UdevDevice) -> DeviceFacts {
-        let needs = supervisor.factNeeds(subsystem: device.subsystem ?? "", sysname: device.sysname) ?? .nothing
+    func checkedFacts(_ device: UdevDevice, needs: FactNeeds? = nil) -> DeviceFacts {
+        let needs = needs ?? supervisor.factNeeds(subsystem: device.subsystem ?? "", sysname: device.sysname) ?? .nothing
         let facts = device.facts(needs: needs)
         if !facts.droppedProperties.isEmpty {
             logger.warning("\(facts.devpath): ignoring udev properties that are not valid UTF-8: \(facts.droppedProperties.joined(separator: ", "))")
@@ -58,8 +58,8 @@ extension Daemon {
         case "add":
             // Reading the facts walks the parent chain and sysfs: skip it for
             // the many devices (a veth's peer, queues) no binding can want.
-            guard supervisor.factNeeds(subsystem: device.subsystem ?? "", sysname: device.sysname) != nil else { return }
-            apply(.deviceAdded(checkedFacts(device)))
+            guard let needs = supervisor.factNeeds(subsystem: device.subsystem ?? "", sysname: device.sysname) else { return }
+            apply(.deviceAdded(checkedFacts(device, needs: needs)))
         case "remove":
             // Nothing is read from sysfs: it is gone. Identity is enough.
             let ifindex = device.property("IFINDEX").flatMap { Int32($0) }

@@ -73,10 +73,9 @@ public final class UdevDevice {
     }
 
     /// The facts matching needs, read now and kept: the device, its udev
-    /// properties and tags, and the named sysfs attributes of it and of every
-    /// ancestor up to the root.
-    /// The device's facts, reading from sysfs only what `needs` names: the
-    /// parent chain (libudev opens each parent) and the named attributes.
+    /// properties and tags, and from sysfs only what `needs` names: the
+    /// parent chain up to the root (libudev opens each parent) and the named
+    /// attributes of the device and of each ancestor read.
     public func facts(needs: FactNeeds) -> DeviceFacts {
         let attributeNames = needs.attributeNames
         var ancestors: [AncestorFacts] = []
