@@ -22,6 +22,8 @@ struct MatchIndex: Sendable {
     /// sorted and deduplicated per event, and integers cost no reference
     /// counting on the way.
     struct Bucket: Sendable {
+        /// What the event view must hold for any binding filed here.
+        var viewParts: Matcher.EventView.Parts = []
         var scanned: [Int] = []
         var exact: [(key: Key, table: KeyTable)] = []
         /// Per key, per prefix length in use: the entries by prefix.
@@ -30,6 +32,7 @@ struct MatchIndex: Sendable {
 
     /// A bucket while bindings are filed into it, keyed by bytes.
     private struct BucketDraft {
+        var viewParts: Matcher.EventView.Parts = []
         var scanned: [Int] = []
         var exact: [Key: [[UInt8]: [Int]]] = [:]
         var prefixed: [Key: [Int: [[UInt8]: [Int]]]] = [:]
@@ -37,6 +40,7 @@ struct MatchIndex: Sendable {
         var exactOrder: [Key] = [], prefixedOrder: [Key] = []
 
         mutating func file(_ entry: MatchTable.Entry) {
+            viewParts.formUnion(Matcher.EventView.Parts(entry.rules))
             let keyed = MatchIndex.keyedLists(entry.rules)
             if let (key, list) = keyed.first(where: { MatchIndex.literals($0.1) != nil }) {
                 if exact[key] == nil { exactOrder.append(key) }
@@ -54,7 +58,7 @@ struct MatchIndex: Sendable {
         }
 
         var bucket: Bucket {
-            Bucket(scanned: scanned,
+            Bucket(viewParts: viewParts, scanned: scanned,
                    exact: exactOrder.map { ($0, KeyTable(exact[$0] ?? [:])) },
                    prefixed: prefixedOrder.map { key in
                        (key, (prefixed[key] ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, KeyTable($0.value)) })
@@ -91,6 +95,12 @@ struct MatchIndex: Sendable {
 
     /// Whether some binding's subsystem is a glob or a negation.
     var hasUnfiledSubsystems: Bool { !everySubsystem.isEmpty }
+
+    /// What the event view must hold for the candidates of a device whose
+    /// subsystem has this bucket.
+    func viewParts(for bucket: Bucket?) -> Matcher.EventView.Parts {
+        (bucket?.viewParts ?? []).union(everySubsystem.viewParts)
+    }
 
     /// The indexes of the entries that might match, ascending, without repeats.
     func candidates(_ device: DeviceFacts, _ view: Matcher.EventView) -> [Int] {

@@ -46,7 +46,7 @@ final class MatchTable: Sendable {
     func matching(_ facts: DeviceFacts) -> [Int] {
         let bucket = index.bucket(for: facts.subsystem)
         guard bucket != nil || index.hasUnfiledSubsystems else { return [] }
-        let view = Matcher.EventView(facts)
+        let view = Matcher.EventView(facts, parts: index.viewParts(for: bucket))
         var candidates = index.candidates(in: bucket, facts, view)
         // For an ASCII subsystem (the kernel's are), the bucket lookup's
         // String equality is the glob's exact comparison.

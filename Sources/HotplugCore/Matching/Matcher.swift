@@ -33,48 +33,6 @@ public enum Matcher {
         matches(MatchTable.Entry(name: "", rules: rules), device)
     }
 
-    /// What several keys read from the device's dictionaries, looked up
-    /// once per event rather than once per binding.
-    struct EventView {
-        /// A struct, not a tuple: a tuple in an Optional is destroyed through
-        /// the runtime's generic metadata path, measurably slower per event.
-        struct USBIdentity {
-            var vendor: String
-            var product: String
-            var serial: String
-        }
-
-        var usb: USBIdentity?
-        var mac: String
-        var path: String
-
-        /// Borrowing: an initializer otherwise takes its argument owned,
-        /// and every event paid for a copy of the whole DeviceFacts.
-        init(_ device: borrowing DeviceFacts) {
-            // Indexes rather than `for ancestor in`: reading fields in place
-            // copies (and reference-counts) no whole AncestorFacts.
-            usb = nil
-            if device.subsystem == "usb" && device.devtype == "usb_device" {
-                usb = Self.usbIdentity(device.attributes)
-            } else {
-                for index in device.ancestors.indices where Self.isUSBDevice(device.ancestors[index]) {
-                    usb = Self.usbIdentity(device.ancestors[index].attributes)
-                    break
-                }
-            }
-            mac = device.attributes["address"] ?? ""
-            path = device.properties["ID_PATH"] ?? ""
-        }
-
-        private static func isUSBDevice(_ ancestor: borrowing AncestorFacts) -> Bool {
-            ancestor.subsystem == "usb" && ancestor.devtype == "usb_device"
-        }
-
-        private static func usbIdentity(_ attributes: borrowing [String: String]) -> USBIdentity {
-            USBIdentity(vendor: attributes["idVendor"] ?? "", product: attributes["idProduct"] ?? "", serial: attributes["serial"] ?? "")
-        }
-    }
-
     static func matches(_ entry: MatchTable.Entry, _ device: DeviceFacts) -> Bool {
         matches(entry, device, EventView(device))
     }

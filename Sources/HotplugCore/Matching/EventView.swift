@@ -1,0 +1,71 @@
+extension Matcher {
+    /// What several keys read from the device's dictionaries, looked up
+    /// once per event rather than once per binding, and only the parts some
+    /// candidate binding uses (`Parts`): each is a dictionary lookup.
+    struct EventView {
+        struct Parts: OptionSet, Sendable {
+            let rawValue: UInt8
+            /// idVendor and idProduct of the nearest usb_device.
+            static let usb = Parts(rawValue: 1)
+            /// Its serial too.
+            static let usbSerial = Parts(rawValue: 2)
+            static let mac = Parts(rawValue: 4)
+            static let path = Parts(rawValue: 8)
+            static let all: Parts = [.usb, .usbSerial, .mac, .path]
+
+            /// The parts one binding's rules read.
+            init(_ rules: MatchRules) {
+                var parts: Parts = []
+                if rules.usbVendor != nil || rules.usbProduct != nil { parts.insert(.usb) }
+                if rules.usbSerial != nil { parts.formUnion([.usb, .usbSerial]) }
+                if rules.mac != nil { parts.insert(.mac) }
+                if rules.path != nil { parts.insert(.path) }
+                self = parts
+            }
+
+            init(rawValue: UInt8) { self.rawValue = rawValue }
+        }
+
+        /// A struct, not a tuple: a tuple in an Optional is destroyed through
+        /// the runtime's generic metadata path, measurably slower per event.
+        struct USBIdentity {
+            var vendor: String
+            var product: String
+            var serial: String
+        }
+
+        /// nil when the device has no usb_device in its chain, or when no
+        /// candidate reads it.
+        var usb: USBIdentity?
+        var mac = ""
+        var path = ""
+
+        /// Borrowing: an initializer otherwise takes its argument owned,
+        /// and every event paid for a copy of the whole DeviceFacts.
+        init(_ device: borrowing DeviceFacts, parts: Parts = .all) {
+            if parts.contains(.usb) {
+                // Indexes rather than `for ancestor in`: reading fields in
+                // place copies (and reference-counts) no whole AncestorFacts.
+                if device.subsystem == "usb" && device.devtype == "usb_device" {
+                    usb = Self.usbIdentity(device.attributes, serial: parts.contains(.usbSerial))
+                } else {
+                    for index in device.ancestors.indices where Self.isUSBDevice(device.ancestors[index]) {
+                        usb = Self.usbIdentity(device.ancestors[index].attributes, serial: parts.contains(.usbSerial))
+                        break
+                    }
+                }
+            }
+            if parts.contains(.mac) { mac = device.attributes["address"] ?? "" }
+            if parts.contains(.path) { path = device.properties["ID_PATH"] ?? "" }
+        }
+
+        private static func isUSBDevice(_ ancestor: borrowing AncestorFacts) -> Bool {
+            ancestor.subsystem == "usb" && ancestor.devtype == "usb_device"
+        }
+
+        private static func usbIdentity(_ attributes: borrowing [String: String], serial: Bool) -> USBIdentity {
+            USBIdentity(vendor: attributes["idVendor"] ?? "", product: attributes["idProduct"] ?? "",
+                        serial: serial ? attributes["serial"] ?? "" : "")
+        }
+    }
+}
