@@ -135,7 +135,9 @@ public final class Daemon {
             }
             for event in ready { dispatch(event.token) }
             armTimer()
-            notifier.status(supervisor.summary)
+            // Not built when systemd is not listening: this runs right after
+            // a spawn, while the new child competes for a CPU.
+            if notifier.isEnabled { notifier.status(supervisor.summary) }
         }
         logger.info("all children stopped; exiting")
     }
