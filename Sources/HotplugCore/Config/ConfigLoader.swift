@@ -22,7 +22,7 @@ public struct Configuration: Sendable, Equatable {
     /// Everything any binding could read, and the USB identity and MAC
     /// besides: what `hotplugd test` and `monitor` show of a device.
     public var everyFactNeed: FactNeeds {
-        var needs = FactNeeds(ancestors: true, attributeNames: FactNeeds.usbAttributes.union(["address"]))
+        var needs = FactNeeds(ancestors: true, driver: true, attributeNames: FactNeeds.usbAttributes.union(["address"]))
         for binding in bindings { needs.formUnion(FactNeeds(binding)) }
         return needs
     }

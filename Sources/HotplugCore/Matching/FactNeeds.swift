@@ -6,11 +6,15 @@
 public struct FactNeeds: Sendable, Equatable {
     /// Whether the parent chain is read (driver, usb-*, ATTRS-style keys).
     public var ancestors: Bool
+    /// Whether drivers are read, of the device and of each ancestor read:
+    /// for an event that does not carry DRIVER, each is a readlink in sysfs.
+    public var driver: Bool
     /// The attributes read on the device and, with `ancestors`, its parents.
     public var attributeNames: Set<String>
 
-    public init(ancestors: Bool = false, attributeNames: Set<String> = []) {
+    public init(ancestors: Bool = false, driver: Bool = false, attributeNames: Set<String> = []) {
         self.ancestors = ancestors
+        self.driver = driver
         self.attributeNames = attributeNames
     }
 
@@ -18,6 +22,7 @@ public struct FactNeeds: Sendable, Equatable {
 
     public mutating func formUnion(_ other: FactNeeds) {
         ancestors = ancestors || other.ancestors
+        driver = driver || other.driver
         attributeNames.formUnion(other.attributeNames)
     }
 
@@ -27,7 +32,10 @@ public struct FactNeeds: Sendable, Equatable {
     public init(_ binding: Binding) {
         let match = binding.match
         self.init()
-        if match.driver != nil { ancestors = true }
+        if match.driver != nil {
+            ancestors = true
+            driver = true
+        }
         if match.usbVendor != nil || match.usbProduct != nil || match.usbSerial != nil {
             ancestors = true
             attributeNames.formUnion(Self.usbAttributes)

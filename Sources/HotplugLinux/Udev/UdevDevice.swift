@@ -74,8 +74,8 @@ public final class UdevDevice {
 
     /// The facts matching needs, read now and kept: the device, its udev
     /// properties and tags, and from sysfs only what `needs` names: the
-    /// parent chain up to the root (libudev opens each parent) and the named
-    /// attributes of the device and of each ancestor read.
+    /// parent chain up to the root (libudev opens each parent), drivers, and
+    /// the named attributes of the device and of each ancestor read.
     public func facts(needs: FactNeeds) -> DeviceFacts {
         let attributeNames = needs.attributeNames
         var ancestors: [AncestorFacts] = []
@@ -86,7 +86,7 @@ public final class UdevDevice {
                 subsystem: udevString(udev_device_get_subsystem(current)),
                 devtype: udevString(udev_device_get_devtype(current)),
                 sysname: udevString(udev_device_get_sysname(current)) ?? "",
-                driver: udevString(udev_device_get_driver(current)),
+                driver: needs.driver ? udevString(udev_device_get_driver(current)) : nil,
                 attributes: Self.attributes(of: current, attributeNames)))
             parent = udev_device_get_parent(current)
         }
@@ -94,7 +94,7 @@ public final class UdevDevice {
         let ifindex = properties["IFINDEX"].flatMap { Int32($0) } ?? attribute("ifindex").flatMap { Int32($0) }
         var facts = DeviceFacts(
             syspath: syspath, devpath: devpath, subsystem: subsystem ?? "", devtype: devtype,
-            sysname: sysname, devnode: devnode, driver: driver, properties: properties, tags: tags,
+            sysname: sysname, devnode: devnode, driver: needs.driver ? driver : nil, properties: properties, tags: tags,
             attributes: Self.attributes(of: pointer, attributeNames), ancestors: ancestors,
             ifindex: subsystem == "net" ? ifindex : nil)
         facts.droppedProperties = dropped

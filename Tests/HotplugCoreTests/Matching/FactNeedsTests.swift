@@ -27,7 +27,9 @@ import Testing
     }
 
     @Test func driverAndAttributesReadTheChain() throws {
-        #expect(try needs("[match]\nsubsystem = \"tty\"\ndriver = \"ftdi_sio\"\n").ancestors)
+        let driven = try needs("[match]\nsubsystem = \"tty\"\ndriver = \"ftdi_sio\"\n")
+        #expect(driven.ancestors && driven.driver)
+        #expect(try !needs("[match]\nsubsystem = \"net\"\nusb-vendor = \"067b\"\n").driver, "drivers are read only for `driver`")
         let found = try needs("[match]\nsubsystem = \"tty\"\n[match.attribute]\nmanufacturer = \"FTDI\"\n")
         #expect(found.ancestors && found.attributeNames == ["manufacturer"])
     }

@@ -21,7 +21,7 @@ struct UdevDeviceTests {
         let byDevpath = try DeviceLookup.find(byName.devpath, in: context)
         #expect(byDevpath.syspath == byName.syspath)
 
-        let facts = byName.facts(needs: FactNeeds(ancestors: true, attributeNames: ["address", "ifindex"]))
+        let facts = byName.facts(needs: FactNeeds(ancestors: true, driver: true, attributeNames: ["address", "ifindex"]))
         #expect(facts.properties["ID_NET_DRIVER"] == "veth")
         #expect(facts.properties["INTERFACE"] == veth.name)
         #expect(facts.ifindex != nil && facts.ifindex == Int32(facts.attributes["ifindex"] ?? ""))
