@@ -13,8 +13,9 @@ public struct Configuration: Sendable, Equatable {
         var result = Set<String>()
         for binding in bindings {
             let positives = binding.match.subsystem.positives
-            guard !positives.isEmpty, positives.allSatisfy(\.isLiteral) else { return nil }
-            result.formUnion(positives.map(\.text))
+            let names = positives.compactMap(\.literalValue)
+            guard !positives.isEmpty, names.count == positives.count else { return nil }
+            result.formUnion(names)
         }
         return result
     }

@@ -46,6 +46,10 @@ public final class Glob: Sendable, Hashable, CustomStringConvertible {
     public static func == (lhs: Glob, rhs: Glob) -> Bool { lhs.text == rhs.text }
     public func hash(into hasher: inout Hasher) { hasher.combine(text) }
 
+    /// The one string a glob without wildcards matches: its text with the
+    /// backslash escapes resolved (`tty\-x` matches `tty-x`); nil otherwise.
+    public var literalValue: String? { literal }
+
     /// True when the glob has no wildcard: it matches exactly one string.
     public var isLiteral: Bool {
         tokens.allSatisfy { if case .literal = $0 { true } else { false } }

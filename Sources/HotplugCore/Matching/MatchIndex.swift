@@ -171,8 +171,14 @@ extension MatchIndex {
 
     /// The positive patterns' texts when there are some and all are literal.
     static func literals(_ list: PatternList) -> [String]? {
-        guard !list.positives.isEmpty, list.positives.allSatisfy(\.isLiteral) else { return nil }
-        return list.positives.map(\.text)
+        guard !list.positives.isEmpty else { return nil }
+        var values: [String] = []
+        for glob in list.positives {
+            // The matched string, not the pattern's text: escapes resolved.
+            guard let value = glob.literalValue else { return nil }
+            values.append(value)
+        }
+        return values
     }
 
     /// The positive patterns' prefixes when all are literal or "prefix*"
@@ -181,8 +187,8 @@ extension MatchIndex {
         guard !list.positives.isEmpty else { return nil }
         var prefixes: [String] = []
         for glob in list.positives {
-            if glob.isLiteral, !glob.text.isEmpty, glob.text.utf8.allSatisfy({ $0 < 0x80 }) {
-                prefixes.append(glob.text)
+            if let value = glob.literalValue, !value.isEmpty, value.utf8.allSatisfy({ $0 < 0x80 }) {
+                prefixes.append(value)
             } else if let prefix = glob.asciiPrefixPattern, !prefix.isEmpty {
                 prefixes.append(prefix)
             } else {

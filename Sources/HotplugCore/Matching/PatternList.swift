@@ -74,7 +74,7 @@ public final class PatternList: Sendable, Hashable, CustomStringConvertible {
         if mine.isEmpty || theirs.isEmpty { return true }
         for a in mine {
             for b in theirs where Self.mayOverlap(a, b) {
-                let witness = a.isLiteral ? a.text : (b.isLiteral ? b.text : nil)
+                let witness = a.literalValue ?? b.literalValue
                 if let witness, !(matches(witness) && other.matches(witness)) { continue }
                 return true
             }
@@ -83,11 +83,11 @@ public final class PatternList: Sendable, Hashable, CustomStringConvertible {
     }
 
     private static func mayOverlap(_ a: Glob, _ b: Glob) -> Bool {
-        switch (a.isLiteral, b.isLiteral) {
-        case (true, true): return a.text == b.text
-        case (true, false): return b.matches(a.text)
-        case (false, true): return a.matches(b.text)
-        case (false, false):
+        switch (a.literalValue, b.literalValue) {
+        case (let x?, let y?): return x == y
+        case (let x?, nil): return b.matches(x)
+        case (nil, let y?): return a.matches(y)
+        case (nil, nil):
             let p = a.literalPrefix, q = b.literalPrefix
             return p.hasPrefix(q) || q.hasPrefix(p)
         }

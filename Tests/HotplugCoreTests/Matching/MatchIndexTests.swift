@@ -7,9 +7,9 @@ import Testing
     // Small pools, so that bindings and devices meet often.
     static let subsystems = ["net", "tty", "usb", "block"]
     static let vendors = ["067b", "0403", "0bda", "1d6b", "06"]
-    static let names = ["usb0", "usb1", "enx02aa", "ttyUSB0", "eth0", "é", "e\u{301}"]
+    static let names = ["usb0", "usb1", "enx02aa", "ttyUSB0", "eth0", "é", "e\u{301}", "tty-x", "a?b", "a\\b"]
     static let macs = ["02:aa:00:00:00:01", "02:ab:00:00:00:02", "f6:90:6c:87:82:53", ""]
-    static let manufacturers = ["Prolific", "Prolific ", "Prolific\n", "FTDI", "Realtek Semi", ""]
+    static let manufacturers = ["Prolific", "Prolific ", "Prolific\n", "FTDI", "Realtek Semi", "Foo [TM]", "*", ""]
 
     /// A pattern list for one key: literals, prefix globs, other globs,
     /// negations and empty strings, alone or several.
@@ -17,7 +17,11 @@ import Testing
         var sources: [String] = []
         for _ in 0...(random.next() % 3) {
             let value = random.pick(pool)
-            switch random.next() % 7 {
+            switch random.next() % 9 {
+            // Escaped literals match the unescaped string: every character,
+            // or only the glob's own metacharacters.
+            case 7: sources.append(value.map { "\\\($0)" }.joined())
+            case 8: sources.append(value.map { "*?[]\\!".contains($0) ? "\\\($0)" : String($0) }.joined())
             case 0: sources.append(String(value.prefix(2)) + "*")
             case 1: sources.append("!" + value)
             case 2: sources.append("*" + String(value.suffix(1)))
@@ -81,6 +85,18 @@ import Testing
         }
         // The pools are small enough that the comparison is not vacuous.
         #expect(matchedSomething > 100)
+    }
+
+    @Test func escapedLiteralsAreFiledAndMonitoredUnescaped() {
+        // `n\et` is the literal "net"; `Foo \[TM\]` is "Foo [TM]".
+        let binding = Binding(name: "escaped", file: "e.toml",
+                              match: MatchRules(subsystem: PatternList(["n\\et"]),
+                                                attributes: [KeyedPatterns(key: "product", patterns: PatternList(["Foo \\[TM\\]"]))]))
+        #expect(Configuration(bindings: [binding]).monitoredSubsystems == ["net"])
+        let device = DeviceFacts(syspath: "/sys/x", devpath: "/x", subsystem: "net", sysname: "x", attributes: ["product": "Foo [TM]"])
+        let table = MatchTable([binding])
+        #expect(table.matching(device) == [0])
+        #expect(table.factNeeds(subsystem: "net", sysname: "x") != nil)
     }
 
     @Test func prefixAndLiteralPatternsAreFiledNotScanned() {
