@@ -2,10 +2,17 @@
 extension Supervisor {
     /// Unchanged bindings keep their children; changed ones are stopped and,
     /// where they still match, started again; removed ones are stopped; new
-    /// ones are matched against the devices present.
-    mutating func reload(_ new: Configuration) {
+    /// ones are matched against the devices present. With `present`, known
+    /// devices take their fresh facts first, and devices that matched nothing
+    /// before (and so were not kept) are added after.
+    mutating func reload(_ new: Configuration, present: [DeviceFacts]? = nil) {
         let old = configuration
         configuration = new
+        for facts in present ?? [] {
+            guard let id = deviceByDevpath[facts.devpath], let device = devices[id], !device.isGone,
+                  facts.ifindex == nil || device.facts.ifindex == facts.ifindex else { continue }
+            devices[id]?.facts = facts
+        }
         var changed = Set<String>()
         for binding in old.bindings where new.binding(named: binding.name) != binding { changed.insert(binding.name) }
         log(.notice, "configuration reloaded: \(new.bindings.count) binding(s), \(changed.count) changed or removed")
@@ -20,11 +27,10 @@ extension Supervisor {
             for instanceID in instanceIDs(of: id) where changed.contains(instanceID.binding) {
                 stop(instanceID, then: names.contains(instanceID.binding) ? .restart : .forget)
             }
-            for binding in matching where instances[InstanceID(binding: binding.name, device: id)] == nil {
-                begin(InstanceID(binding: binding.name, device: id), settle: .zero)
-            }
+            for binding in matching { keepRunning(InstanceID(binding: binding.name, device: id)) }
             forgetIfUnused(id)
         }
+        if let present { reconcile(present) }
     }
 
     mutating func restart(binding: String, device selector: String?) {

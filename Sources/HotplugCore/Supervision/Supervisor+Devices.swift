@@ -38,10 +38,19 @@ extension Supervisor {
             stop(instanceID, then: .forget)
         }
         if devices[id]?.linkOwner == nil { devices[id]?.linkOwner = matching.first { $0.link != nil }?.name }
-        for binding in matching where instances[InstanceID(binding: binding.name, device: id)] == nil {
-            begin(InstanceID(binding: binding.name, device: id), settle: .zero)
-        }
+        for binding in matching { keepRunning(InstanceID(binding: binding.name, device: id)) }
         forgetIfUnused(id)
+    }
+
+    /// The binding matches the device: start its instance if there is none,
+    /// and if its child is being stopped to be dropped (an earlier change
+    /// unbound it), start it again once it is gone instead.
+    mutating func keepRunning(_ id: InstanceID) {
+        guard let instance = instances[id] else {
+            begin(id, settle: .zero)
+            return
+        }
+        if case .stopping = instance.state, instance.afterStop == .forget { instances[id]?.afterStop = .restart }
     }
 
     mutating func deviceMoved(_ facts: DeviceFacts) {
@@ -86,9 +95,8 @@ extension Supervisor {
         for facts in present {
             if let id = deviceByDevpath[facts.devpath], let device = devices[id],
                facts.ifindex == nil || device.facts.ifindex == facts.ifindex {
-                // Known: take the fresh facts, which may now bind or unbind
-                // (a change we missed, or bindings that read more after a reload).
-                deviceChanged(facts)
+                // Known and kept as it is: matching it again would judge
+                // `kernel` by a name our own [link] rename may have changed.
                 continue
             }
             deviceAdded(facts)

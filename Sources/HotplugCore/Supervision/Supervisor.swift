@@ -40,7 +40,10 @@ public struct Supervisor: Sendable {
         case childStarted(InstanceID, pid: Int32)
         case spawnFailed(InstanceID, String)
         case childExited(pid: Int32, ChildExit)
-        case reload(Configuration)
+        /// New bindings, and, when the shell could enumerate, every device
+        /// present with the facts the new bindings read: the kept facts were
+        /// read for the old bindings and may lack what the new ones match on.
+        case reload(Configuration, present: [DeviceFacts]? = nil)
         /// `hotplugd restart BINDING [DEVICE]`; device is a syspath, devpath or interface name.
         case restart(binding: String, device: String?)
         case shutdown
@@ -67,7 +70,7 @@ public struct Supervisor: Sendable {
         case .childStarted(let id, let pid): childStarted(id, pid: pid)
         case .spawnFailed(let id, let reason): spawnFailed(id, reason)
         case .childExited(let pid, let exit): childExited(pid: pid, exit)
-        case .reload(let configuration): reload(configuration)
+        case .reload(let configuration, let present): reload(configuration, present: present)
         case .restart(let binding, let device): restart(binding: binding, device: device)
         case .shutdown: shutdown()
         case .tick: break

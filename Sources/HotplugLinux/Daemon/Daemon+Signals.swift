@@ -33,17 +33,33 @@ extension Daemon {
             return errors
         case .success(let configuration):
             let subsystemsChanged = configuration.monitoredSubsystems != supervisor.configuration.monitoredSubsystems
-            apply(.reload(configuration))
-            // Enumerate again, level-triggered: a new binding may match a
-            // device that matched nothing before (and so was not kept), and
-            // the new bindings may read facts the old ones did not.
-            if subsystemsChanged { reopenMonitor(configuration) } else { coldplug() }
+            // Enumerate first, level-triggered, reading what the new bindings
+            // read: a new binding may match a device that matched nothing
+            // before (and so was not kept), and the kept facts were read for
+            // the old bindings only.
+            apply(.reload(configuration, present: enumerateForReload(configuration)))
+            if subsystemsChanged { reopenMonitor(configuration) }
             return nil
         }
     }
 
     /// The kernel-side filter is fixed once installed: new subsystems need a
     /// new monitor, and a scan to catch what passed meanwhile.
+    /// The devices of the old and the new subsystems, with every fact the
+    /// new bindings use; nil (the kept facts are used) if enumeration fails.
+    private func enumerateForReload(_ configuration: Configuration) -> [DeviceFacts]? {
+        var subsystems = configuration.monitoredSubsystems
+        if let old = supervisor.configuration.monitoredSubsystems { subsystems?.formUnion(old) } else { subsystems = nil }
+        do {
+            let present = try UdevEnumerator.devices(context, subsystems: subsystems, tag: options.tag,
+                                                     initializedOnly: options.source == .udev)
+            return present.map { checkedFacts($0, needs: configuration.everyFactNeed) }
+        } catch {
+            logger.error("enumerating devices for the reload failed: \(error); matching what was known")
+            return nil
+        }
+    }
+
     func reopenMonitor(_ configuration: Configuration) {
         do {
             let fresh = try Self.openMonitor(context, options, configuration)

@@ -272,27 +272,58 @@ struct SupervisorTests {
         #expect(Set(h.supervisor.status().map(\.binding)) == ["same", "changed", "new"])
     }
 
-    @Test func reloadThenReEnumerationBindsADeviceThatMatchedNothingBefore() {
+    @Test func reloadWithTheDevicesPresentBindsOneThatMatchedNothingBefore() {
         var h = H([Bindings.binding("a", kernel: "x*")])
         let device = FakeDevices.veth("v0")
         h.send(.deviceAdded(device))
         #expect(h.supervisor.status().allSatisfy { $0.pid == nil }, "nothing matches v0 yet, so it is not kept")
-        #expect(H.spawns(h.send(.reload(Configuration(bindings: [Bindings.binding("a", kernel: "x*"), Bindings.binding("b")])))).isEmpty,
-                "the reload alone cannot know v0")
-        #expect(H.spawns(h.send(.present([device]))).count == 1, "the daemon's enumeration after the reload finds it")
+        let effects = h.send(.reload(Configuration(bindings: [Bindings.binding("a", kernel: "x*"), Bindings.binding("b")]),
+                                     present: [device]))
+        #expect(H.spawns(effects).count == 1, "the enumeration that comes with the reload finds v0")
         #expect(h.pid("b") != nil)
     }
 
-    @Test func reEnumerationTakesFreshFactsForKnownDevices() {
+    /// The kept facts were read for the old bindings (here: no parent chain);
+    /// a new binding that reads more must see the fresh facts, not those.
+    @Test func reloadMatchesAndExpandsWithTheFreshFacts() throws {
+        var h = H([Bindings.binding("a", kernel: "usb*")])
+        var bare = FakeDevices.gamelink
+        bare.ancestors = []
+        h.send(.deviceAdded(bare))
+        var serial = Bindings.binding("serial", kernel: "usb*")
+        serial.exec?.command = [try Template(parsing: "/bin/child"), try Template(parsing: "{usb-serial}")]
+        var vendor = Bindings.binding("vendor", kernel: "usb*")
+        vendor.match.usbVendor = PatternList(["067b"])
+        let effects = h.send(.reload(Configuration(bindings: [Bindings.binding("a", kernel: "usb*"), serial, vendor]),
+                                     present: [FakeDevices.gamelink]))
+        let argv = H.spawns(effects).map(\.argv)
+        #expect(argv.contains(["/bin/child", "GL0001"]), "\(argv)")
+        #expect(h.pid("vendor") != nil, "usb-vendor is judged on the fresh parent chain")
+    }
+
+    @Test func aChangedBindingThatMatchesOnlyWithFreshFactsIsRestartedNotLost() {
+        var h = H([Bindings.binding("a", kernel: "usb*")])
+        var bare = FakeDevices.gamelink
+        bare.ancestors = []
+        h.send(.deviceAdded(bare))
+        let pid = h.pid("a")!
+        var changed = Bindings.binding("a", kernel: "usb*")
+        changed.match.usbVendor = PatternList(["067b"])
+        #expect(H.signals(h.send(.reload(Configuration(bindings: [changed]), present: [FakeDevices.gamelink]))).map(\.0) == [pid])
+        #expect(H.spawns(h.send(.childExited(pid: pid, .signaled(15)))).count == 1, "started again once stopped")
+        #expect(h.pid("a") != nil && h.pid("a") != pid)
+    }
+
+    @Test func aChangeThatRebindsWhileTheChildStopsStartsItAgain() {
         var h = H([Bindings.binding("a")])
         var device = FakeDevices.veth("v0")
         h.send(.deviceAdded(device))
         let pid = h.pid("a")!
-        // The same device, now with facts the binding no longer accepts
-        // (as if its change event had been lost): the child is stopped.
-        device.subsystem = "tty"
-        #expect(H.signals(h.send(.present([device]))).map(\.0) == [pid])
-        #expect(H.spawns(h.send(.present([FakeDevices.veth("v0")]))).isEmpty, "no second child while the first is stopping")
+        device.sysname = "x0"
+        #expect(H.signals(h.send(.deviceChanged(device))).map(\.0) == [pid], "no longer matches: stopped")
+        device.sysname = "v0"
+        h.send(.deviceChanged(device))
+        #expect(H.spawns(h.send(.childExited(pid: pid, .signaled(15)))).count == 1, "matches again: not dropped")
     }
 
     @Test func restartCommandRestartsOneBinding() {
