@@ -26,9 +26,10 @@ enum SystemFiles {
         return String(decoding: buffer[0..<count], as: UTF8.self)
     }
 
-    /// Whether any line of a text file (a /proc table) satisfies `test`.
-    /// Reads in 64 KiB chunks; a line longer than `maxLineBytes` is skipped,
-    /// so a huge or hostile file costs bounded memory.
+    /// Whether any line of a text file (a /proc table) satisfies `test`; nil
+    /// when the file cannot be opened or read. Reads in 64 KiB chunks; a line
+    /// longer than `maxLineBytes` is skipped, so a huge or hostile file costs
+    /// bounded memory.
     static func anyLine(of path: String, maxLineBytes: Int = 4096, where test: (Substring) -> Bool) -> Bool? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
@@ -39,6 +40,7 @@ enum SystemFiles {
         while true {
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0, errno == EINTR { continue }
+            if count < 0 { return nil }
             guard count > 0 else { break }
             for byte in chunk[0..<count] {
                 if byte == UInt8(ascii: "\n") {

@@ -20,7 +20,26 @@ public final class UdevContext {
     /// cannot be read.
     public static var udevdIsRunning: Bool {
         guard controlSocketExists else { return false }
-        return SystemFiles.anyLine(of: "/proc/net/unix") { $0.hasSuffix(" " + controlSocket) } ?? true
+        return SystemFiles.anyLine(of: "/proc/net/unix") { isListening(unixSocketLine: $0, path: controlSocket) } ?? true
+    }
+
+    /// Whether a /proc/net/unix line is a listening socket bound to exactly
+    /// `path`. The line is "Num: RefCount Protocol Flags Type St Inode Path",
+    /// the inode padded with spaces and the path after one space, as is:
+    /// matching the suffix would let anyone's "/tmp/x /run/udev/control" pass.
+    static func isListening(unixSocketLine line: Substring, path: String) -> Bool {
+        var rest = line[...]
+        var fields: [Substring] = []
+        for _ in 0..<7 {
+            rest = rest.drop { $0 == " " }
+            let field = rest.prefix { $0 != " " }
+            guard !field.isEmpty else { return false }
+            fields.append(field)
+            rest = rest.dropFirst(field.count)
+        }
+        guard rest.first == " " else { return false }
+        // Flags 00010000 is __SO_ACCEPTCON: the socket listens.
+        return rest.dropFirst() == Substring(path) && fields[3] == "00010000"
     }
 
     public static let controlSocket = "/run/udev/control"

@@ -37,10 +37,25 @@ import Testing
         #expect(SystemFiles.anyLine(of: "/nonexistent/hotplugd") { _ in true } == nil)
     }
 
+    @Test func onlyAListeningSocketAtExactlyThePathCounts() {
+        let path = "/run/udev/control"
+        #expect(UdevContext.isListening(unixSocketLine: "000000007fba7aae: 00000002 00000000 00010000 0005 01 755317 /run/udev/control", path: path))
+        #expect(UdevContext.isListening(unixSocketLine: "0000000000000000: 00000002 00000000 00010000 0005 01    17 /run/udev/control", path: path),
+                "the inode is padded with spaces")
+        #expect(!UdevContext.isListening(unixSocketLine: "000000007fba7aae: 00000002 00000000 00010000 0005 01 755317 /tmp/x /run/udev/control", path: path))
+        #expect(!UdevContext.isListening(unixSocketLine: "000000007fba7aae: 00000002 00000000 00010000 0005 01 755317  /run/udev/control", path: path),
+                "a relative path that starts with a space")
+        #expect(!UdevContext.isListening(unixSocketLine: "000000007fba7aae: 00000003 00000000 00000000 0005 03 755318 /run/udev/control", path: path),
+                "connected, not listening")
+        #expect(!UdevContext.isListening(unixSocketLine: "Num       RefCount Protocol Flags    Type St Inode Path", path: path))
+        #expect(!UdevContext.isListening(unixSocketLine: "", path: path))
+    }
+
     @Test func liveUdevdIsSeenInProcNetUnix() {
         // Where udevd runs (scripts/setup starts it), its listening socket is listed.
         guard UdevContext.controlSocketExists else { return }
-        let listed = SystemFiles.anyLine(of: "/proc/net/unix") { $0.hasSuffix(" " + UdevContext.controlSocket) }
+        let listed = SystemFiles.anyLine(of: "/proc/net/unix") { UdevContext.isListening(unixSocketLine: $0, path: UdevContext.controlSocket) }
         #expect(listed != nil)
+        #expect(UdevContext.udevdIsRunning == (listed ?? true))
     }
 }
