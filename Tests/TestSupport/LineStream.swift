@@ -10,14 +10,7 @@ public final class RunningProcess: @unchecked Sendable {
     private var stderrLines: [String] = []
 
     public init(_ argv: [String], environment: [String: String]? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: argv[0])
-        process.arguments = Array(argv.dropFirst())
-        if let environment { process.environment = environment }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let (out, err) = try Shell.start(process, argv, environment: environment)
         // One blocking reader thread per pipe: simple, and independent of
         // run loops and dispatch sources.
         for (handle, isStderr) in [(out.fileHandleForReading, false), (err.fileHandleForReading, true)] {

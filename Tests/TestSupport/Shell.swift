@@ -8,9 +8,9 @@ public enum Shell {
         public var stderr: String
     }
 
-    @discardableResult
-    public static func run(_ argv: [String], environment: [String: String]? = nil) throws -> Output {
-        let process = Process()
+    /// Starts `argv` without a shell: stdin /dev/null, stdout and stderr to
+    /// the returned pipes.
+    static func start(_ process: Process, _ argv: [String], environment: [String: String]?) throws -> (out: Pipe, err: Pipe) {
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
         if let environment { process.environment = environment }
@@ -19,6 +19,13 @@ public enum Shell {
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        return (out, err)
+    }
+
+    @discardableResult
+    public static func run(_ argv: [String], environment: [String: String]? = nil) throws -> Output {
+        let process = Process()
+        let (out, err) = try start(process, argv, environment: environment)
         // Read both pipes before waiting, so a chatty child cannot block on a full pipe.
         let group = DispatchGroup()
         nonisolated(unsafe) var errData = Data()
