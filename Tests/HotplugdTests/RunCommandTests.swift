@@ -229,6 +229,26 @@ struct RunCommandTests {
         #expect(fixture.waitForLog("argv:\(veth.name) later") != nil, "the reload enumerates again and finds the device")
     }
 
+    /// The kernel-side filter only passes the subsystems of the bindings, so a
+    /// reload that adds one opens a new monitor and enumerates what it missed.
+    @Test func sighupWithANewSubsystemSeesPresentAndLaterDevices() throws {
+        let fixture = try DaemonFixture(prefix: "rhj")
+        defer { fixture.cleanUp() }
+        let child = try Self.reportingChild(fixture)
+        try fixture.bindings(["tty.toml": "[match]\nsubsystem = \"tty\"\nkernel = \"rhjnone*\"\n"])
+        try fixture.start()
+        #expect(fixture.waitForLog("ready") != nil)
+        let first = try VethPair(prefix: "rhj")
+        defer { first.delete() }
+        #expect(eventually { (try? Shell.run(["/bin/udevadm", "info", "--query=property", "/sys/class/net/" + first.name]).stdout.contains("ID_NET_DRIVER=veth")) == true })
+        try fixture.bindings(["net.toml": Self.binding(prefix: "rhj", child: child)])
+        fixture.signal(SIGHUP)
+        #expect(fixture.waitForLog("argv:\(first.name) net") != nil, "present before the reload: found by its enumeration")
+        let second = try VethPair(prefix: "rhj")
+        defer { second.delete() }
+        #expect(fixture.waitForLog("argv:\(second.name) net") != nil, "plugged after the reload: seen by the new monitor")
+    }
+
     @Test func sigtermStopsEveryChildAndExitsZero() throws {
         let fixture = try DaemonFixture(prefix: "rhg")
         defer { fixture.cleanUp() }

@@ -33,18 +33,17 @@ extension Daemon {
             return errors
         case .success(let configuration):
             let subsystemsChanged = configuration.monitoredSubsystems != supervisor.configuration.monitoredSubsystems
-            // Enumerate first, level-triggered, reading what the new bindings
-            // read: a new binding may match a device that matched nothing
-            // before (and so was not kept), and the kept facts were read for
-            // the old bindings only.
-            apply(.reload(configuration, present: enumerateForReload(configuration)))
+            // The monitor first, as at start, so nothing that happens during
+            // the scan is missed. Then enumerate, level-triggered, reading what
+            // the new bindings read: a new binding may match a device that
+            // matched nothing before (and so was not kept), and the kept facts
+            // were read for the old bindings only.
             if subsystemsChanged { reopenMonitor(configuration) }
+            apply(.reload(configuration, present: enumerateForReload(configuration)))
             return nil
         }
     }
 
-    /// The kernel-side filter is fixed once installed: new subsystems need a
-    /// new monitor, and a scan to catch what passed meanwhile.
     /// The devices of the old and the new subsystems, with every fact the
     /// new bindings use; nil (the kept facts are used) if enumeration fails.
     private func enumerateForReload(_ configuration: Configuration) -> [DeviceFacts]? {
@@ -60,13 +59,15 @@ extension Daemon {
         }
     }
 
-    func reopenMonitor(_ configuration: Configuration) {
+    /// The kernel-side filter is fixed once installed: new subsystems need a
+    /// new monitor. The reload's enumeration, which follows, catches what
+    /// passed meanwhile.
+    private func reopenMonitor(_ configuration: Configuration) {
         do {
             let fresh = try Self.openMonitor(context, options, configuration)
             try? epoll.remove(monitor.fileDescriptor)
             monitor = fresh
             try epoll.add(monitor.fileDescriptor, token: Token.monitor, events: .readable)
-            coldplug()
         } catch {
             logger.error("cannot watch the new subsystems: \(error)")
         }
