@@ -222,8 +222,7 @@ struct RunCommandTests {
         let veth = try VethPair(prefix: "rhi")
         defer { veth.delete() }
         #expect(fixture.waitForLog("ready") != nil)
-        // udevd has finished with the device once it can be seen initialized.
-        #expect(eventually { (try? Shell.run(["/bin/udevadm", "info", "--query=property", "/sys/class/net/" + veth.name]).stdout.contains("ID_NET_DRIVER=veth")) == true })
+        #expect(veth.waitUntilUdevFinished())
         try fixture.bindings(["later.toml": later])
         fixture.signal(SIGHUP)
         #expect(fixture.waitForLog("argv:\(veth.name) later") != nil, "the reload enumerates again and finds the device")
@@ -240,7 +239,7 @@ struct RunCommandTests {
         #expect(fixture.waitForLog("ready") != nil)
         let first = try VethPair(prefix: "rhj")
         defer { first.delete() }
-        #expect(eventually { (try? Shell.run(["/bin/udevadm", "info", "--query=property", "/sys/class/net/" + first.name]).stdout.contains("ID_NET_DRIVER=veth")) == true })
+        #expect(first.waitUntilUdevFinished())
         try fixture.bindings(["net.toml": Self.binding(prefix: "rhj", child: child)])
         fixture.signal(SIGHUP)
         #expect(fixture.waitForLog("argv:\(first.name) net") != nil, "present before the reload: found by its enumeration")

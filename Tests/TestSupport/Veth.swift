@@ -24,6 +24,22 @@ public final class VethPair: @unchecked Sendable {
         return prefix + String((String(repeating: "0", count: 8 - tag.count) + tag).prefix(6))
     }
 
+    /// Waits until udevd has processed the add of `name` (its database has
+    /// ID_NET_DRIVER): until then udevd may still change the link, its MAC
+    /// address among others (MACAddressPolicy=persistent). Returns at once
+    /// where no udevd runs; false after `timeout` seconds.
+    @discardableResult
+    public func waitUntilUdevFinished(timeout: TimeInterval = 10) -> Bool {
+        guard Udevd.answers() else { return true }
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let info = try? Shell.run(["/bin/udevadm", "info", "--query=property", "/sys/class/net/" + name])
+            if info?.stdout.contains("ID_NET_DRIVER=") == true { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+
     public func delete() {
         guard !deleted else { return }
         deleted = true

@@ -159,6 +159,8 @@ struct RouteNetlinkTests {
     @Test func setsLinkUpAndDown() throws {
         let veth = try VethPair(prefix: "nlt")
         defer { veth.delete() }
+        // udevd may still set the MAC address; compare once it is done.
+        #expect(veth.waitUntilUdevFinished())
         let netlink = try RouteNetlink()
         let before = try #require(try netlink.link(named: veth.name))
 
