@@ -85,7 +85,15 @@ struct RestartCommand: ParsableCommand {
     var device: String?
 
     func run() throws {
+        do {
+            try ControlRequest.checkArgument(binding, "binding name")
+            if let device { try ControlRequest.checkArgument(device, "device") }
+        } catch {
+            printError("hotplugd: \(error.description)")
+            throw ExitCode(1)
+        }
         let answer = try socket.send(.restart(binding: binding, device: device))
-        print("restarting \(answer["instances"]?.intValue ?? 0) instance(s) of \(binding)")
+        let on = device.map { " on \(Printable.escaped($0))" } ?? ""
+        print("restarting \(answer["instances"]?.intValue ?? 0) instance(s) of \(binding)\(on)")
     }
 }

@@ -13,12 +13,12 @@ enum StatusTable {
             lines.append(header)
             lines.append("")
         }
-        var rows: [[String]] = [["BINDING", "DEVICE", "INTERFACE", "STATE", "PID", "SINCE", "RESTARTS", "LAST EXIT / ERROR"]]
+        var rows: [[String]] = [["BINDING", "DEVICE", "INTERFACE", "STATE", "PID", "SINCE", "RESTARTS", "STAGE", "LAST EXIT / ERROR"]]
         for binding in document["bindings"]?.arrayValue ?? [] {
             let name = binding["name"]?.stringValue ?? "?"
             let devices = binding["devices"]?.arrayValue ?? []
             if devices.isEmpty {
-                rows.append([name, "-", "-", "waiting", "-", "-", "-", "-"])
+                rows.append([name, "-", "-", "waiting", "-", "-", "-", "-", "-"])
             }
             for device in devices {
                 let since = device["since_unix"]?.intValue.map { duration(nowUnix - $0) } ?? "-"
@@ -32,6 +32,7 @@ enum StatusTable {
                     device["pid"]?.intValue.map { String($0) } ?? "-",
                     since,
                     String(device["restarts"]?.intValue ?? 0),
+                    device["stage"]?.stringValue ?? "-",
                     printable(error ?? lastExit ?? "-"),
                 ])
             }

@@ -39,6 +39,16 @@ public enum ControlRequest: Sendable, Equatable {
         }
     }
 
+    /// An argument the client may send: one word of printable characters.
+    /// A newline would end the request early (and so restart the binding
+    /// named before it), a space would split the word in two.
+    public static func checkArgument(_ word: String, _ what: String) throws(ParseError) {
+        guard !word.isEmpty else { throw ParseError(description: "the \(what) is empty") }
+        guard !word.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }) else {
+            throw ParseError(description: "'\(Printable.escaped(word))' is not a \(what): it holds spaces or control characters")
+        }
+    }
+
     /// The line a client sends for this request.
     public var line: String {
         switch self {

@@ -46,6 +46,7 @@ public struct StatusDocument {
                             ("sysname", .string(instance.sysname)),
                             ("interface", .optional(instance.interface)),
                             ("state", .string(instance.state)),
+                            ("stage", .optional(instance.stage?.description)),
                             ("pid", instance.pid.map { .int(Int64($0)) } ?? .null),
                             ("since", .string(since.iso8601)),
                             ("since_unix", .int(since.unix)),

@@ -13,19 +13,31 @@ extension Supervisor {
                   facts.ifindex == nil || device.facts.ifindex == facts.ifindex else { continue }
             devices[id]?.facts = facts
         }
-        var changed = Set<String>()
-        for binding in old.bindings where new.binding(named: binding.name) != binding { changed.insert(binding.name) }
-        log(.notice, "configuration reloaded: \(new.bindings.count) binding(s), \(changed.count) changed or removed")
+        var affected: [String: Stage] = [:]
+        var removed = 0
+        for binding in old.bindings {
+            guard let replacement = new.binding(named: binding.name) else {
+                removed += 1
+                continue
+            }
+            affected[binding.name] = Stage.firstAffected(from: binding, to: replacement)
+        }
+        log(.notice, "configuration reloaded: \(new.bindings.count) binding(s), \(affected.count + removed) changed or removed")
         for (id, device) in devices.sorted(by: { $0.key < $1.key }) where !device.isGone {
             let matching = matchingBindings(device.facts)
             let names = Set(matching.map(\.name))
             let owner = matching.first { $0.link != nil }?.name
-            if owner != device.linkOwner || (owner.map(changed.contains) ?? false) {
+            if owner != device.linkOwner {
                 devices[id]?.linkOwner = owner
                 if devices[id]?.link != .pending { devices[id]?.link = .notStarted }
             }
-            for instanceID in instanceIDs(of: id) where changed.contains(instanceID.binding) {
-                stop(instanceID, then: names.contains(instanceID.binding) ? .restart : .forget)
+            for instanceID in instanceIDs(of: id) {
+                let stillMatches = names.contains(instanceID.binding)
+                if !stillMatches {
+                    tearDown(instanceID, then: .forget)
+                } else if let stage = affected[instanceID.binding] {
+                    tearDown(instanceID, downTo: stage, then: .setUpAgain)
+                }
             }
             for binding in matching { keepRunning(InstanceID(binding: binding.name, device: id)) }
             forgetIfUnused(id)
@@ -33,20 +45,28 @@ extension Supervisor {
         if let present { reconcile(present) }
     }
 
-    mutating func restart(binding: String, device selector: String?) {
-        let targets = instances.keys.filter { id in
+    /// The instances `restart BINDING [DEVICE]` acts on; the device is a
+    /// syspath, devpath or interface name. For `hotplugd restart` to say
+    /// what it restarted, and to refuse when that is nothing.
+    public func restartTargets(binding: String, device selector: String?) -> [InstanceID] {
+        instances.keys.filter { id in
             guard id.binding == binding else { return false }
             guard let selector else { return true }
-            guard let device = devices[id.device] else { return false }
+            guard let device = devices[id.device], !device.isGone else { return false }
             return [device.facts.syspath, device.facts.devpath, device.interface, device.facts.sysname].contains(selector)
         }.sorted()
+    }
+
+    mutating func restart(binding: String, device selector: String?) {
+        let targets = restartTargets(binding: binding, device: selector)
         if targets.isEmpty {
             log(.warning, "restart: binding '\(binding)' has no instance\(selector.map { " on '\($0)'" } ?? "")")
         }
         for id in targets {
             log(.notice, "restarting on request", id)
-            if case .failed = devices[id.device]?.link { devices[id.device]?.link = .notStarted }
-            stop(id, then: .restart)
+            // The stages below the children (link, firewall, sockets) stay:
+            // a restart is for the program, and a failed stage is retried.
+            tearDown(id, downTo: .children, then: .setUpAgain)
         }
     }
 
@@ -55,9 +75,6 @@ extension Supervisor {
         guard !isShuttingDown else { return }
         isShuttingDown = true
         log(.notice, "stopping \(instances.values.filter { $0.state.pid != nil }.count) child(ren)")
-        for id in instances.keys.sorted() { stop(id, then: .forget) }
+        for id in instances.keys.sorted() { tearDown(id, then: .forget) }
     }
-
-    /// Whether `restart` names something this supervisor knows.
-    public func hasBinding(_ name: String) -> Bool { configuration.binding(named: name) != nil }
 }

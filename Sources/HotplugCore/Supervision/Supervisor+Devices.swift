@@ -35,22 +35,27 @@ extension Supervisor {
         let names = Set(matching.map(\.name))
         for instanceID in instanceIDs(of: id) where !names.contains(instanceID.binding) {
             log(.info, "no longer matches after the change; unbinding", instanceID)
-            stop(instanceID, then: .forget)
+            tearDown(instanceID, then: .forget)
         }
         if devices[id]?.linkOwner == nil { devices[id]?.linkOwner = matching.first { $0.link != nil }?.name }
         for binding in matching { keepRunning(InstanceID(binding: binding.name, device: id)) }
         forgetIfUnused(id)
     }
 
-    /// The binding matches the device: start its instance if there is none,
-    /// and if its child is being stopped to be dropped (an earlier change
-    /// unbound it), start it again once it is gone instead.
+    /// The binding matches the device: start its instance if there is none;
+    /// if it is being torn down to be dropped (an earlier change unbound
+    /// it), set it up again once that is done instead; if a stage failed,
+    /// try it again.
     mutating func keepRunning(_ id: InstanceID) {
         guard let instance = instances[id] else {
             begin(id, settle: .zero)
             return
         }
-        if case .stopping = instance.state, instance.afterStop == .forget { instances[id]?.afterStop = .restart }
+        if let teardown = instance.teardown {
+            if teardown.then == .forget { instances[id]?.teardown?.then = .setUpAgain }
+        } else if case .failed = instance.state {
+            finishTeardown(id, then: .setUpAgain)
+        }
     }
 
     mutating func deviceMoved(_ facts: DeviceFacts) {
@@ -82,7 +87,7 @@ extension Supervisor {
         guard let id = deviceByDevpath[devpath] else { return }
         deviceByDevpath.removeValue(forKey: devpath)
         devices[id]?.isGone = true
-        for instanceID in instanceIDs(of: id) { stop(instanceID, then: .forget) }
+        for instanceID in instanceIDs(of: id) { tearDown(instanceID, then: .forget) }
         forgetIfUnused(id)
     }
 

@@ -8,6 +8,8 @@ public struct InstanceStatus: Sendable, Equatable {
     public var sysname: String
     public var interface: String?
     public var state: String
+    /// The lifecycle stage the instance is in or failed at; nil while settling.
+    public var stage: Stage?
     public var pid: Int32?
     public var since: Instant
     public var restarts: Int
@@ -23,7 +25,7 @@ extension Supervisor {
             return InstanceStatus(
                 binding: instance.id.binding, device: device.id, syspath: device.facts.syspath,
                 devpath: device.facts.devpath, subsystem: device.facts.subsystem, sysname: device.facts.sysname,
-                interface: device.interface, state: instance.state.name, pid: instance.state.pid,
+                interface: device.interface, state: instance.state.name, stage: instance.stage, pid: instance.state.pid,
                 since: instance.since, restarts: instance.restarts, lastExit: instance.lastExit, error: instance.error)
         }
     }
@@ -32,11 +34,6 @@ extension Supervisor {
     /// name; nil when no binding can match it, whatever its other facts.
     public func factNeeds(subsystem: String, sysname: String) -> FactNeeds? {
         matchTable.factNeeds(subsystem: subsystem, sysname: sysname)
-    }
-
-    /// The instance running `pid`, for tagging a child's output lines.
-    public func instance(runningPID pid: Int32) -> InstanceStatus? {
-        status().first { $0.pid == pid }
     }
 
     /// The device an instance runs for, for the shell's log lines.

@@ -35,10 +35,8 @@ public struct Supervisor: Sendable {
         /// Every device present now (after coldplug or lost events): what is
         /// tracked but absent is removed, what is present but unknown is added.
         case present([DeviceFacts])
-        /// Result of `.configureLink`: the interface's name afterwards, or why it failed.
-        case linkConfigured(DeviceID, Result<String, LinkFailure>)
-        case childStarted(InstanceID, pid: Int32)
-        case spawnFailed(InstanceID, String)
+        /// The shell's answer to `.setUp`.
+        case stageSetUp(InstanceID, Result<StageOutcome, StageFailure>)
         case childExited(pid: Int32, ChildExit)
         /// New bindings, and, when the shell could enumerate, every device
         /// present with the facts the new bindings read: the kept facts were
@@ -51,11 +49,6 @@ public struct Supervisor: Sendable {
         case tick
     }
 
-    public struct LinkFailure: Error, Sendable, Equatable {
-        public var reason: String
-        public init(_ reason: String) { self.reason = reason }
-    }
-
     /// Applies one event at `now` and returns what the shell must do, in order.
     public mutating func handle(_ event: Event, now: Instant) -> [Effect] {
         self.now = max(self.now, now)
@@ -66,9 +59,7 @@ public struct Supervisor: Sendable {
         case .deviceMoved(let facts): deviceMoved(facts)
         case .deviceRemoved(let devpath, let ifindex): deviceRemoved(devpath: devpath, ifindex: ifindex)
         case .present(let all): reconcile(all)
-        case .linkConfigured(let device, let result): linkConfigured(device, result)
-        case .childStarted(let id, let pid): childStarted(id, pid: pid)
-        case .spawnFailed(let id, let reason): spawnFailed(id, reason)
+        case .stageSetUp(let id, let result): stageSetUp(id, result)
         case .childExited(let pid, let exit): childExited(pid: pid, exit)
         case .reload(let configuration, let present): reload(configuration, present: present)
         case .restart(let binding, let device): restart(binding: binding, device: device)
@@ -115,14 +106,28 @@ struct Instance: Sendable {
     var id: InstanceID
     var state: InstanceState
     var since: Instant
+    /// The stages set up, in setup order; teardown pops from the end. The
+    /// children stage is in it while a child process is alive.
+    var setUp: [Stage] = []
+    /// A teardown under way, and what follows it.
+    var teardown: Teardown?
     var restarts = 0
     var consecutiveFailures = 0
     var lastExit: ChildExit?
     var startedAt: Instant?
-    /// What to do once a stopping child is gone.
-    var afterStop: AfterStop = .forget
 
-    enum AfterStop: Sendable, Equatable { case forget, restart }
+    /// Tear down every set-up stage from `downTo` up, then `then`.
+    struct Teardown: Sendable, Equatable {
+        var downTo: Stage
+        var then: AfterTeardown
+    }
+
+    enum AfterTeardown: Sendable, Equatable {
+        /// Drop the instance (remove, unbind, shutdown).
+        case forget
+        /// Set the torn-down stages up again (restart, reload).
+        case setUpAgain
+    }
 
     var deadline: Instant? {
         switch state {
@@ -133,7 +138,18 @@ struct Instance: Sendable {
     }
 
     var error: String? {
-        if case .failed(let reason) = state { return reason }
+        if case .failed(_, let reason) = state { return reason }
         return nil
+    }
+
+    /// The stage being set up, torn down, run, or failed at.
+    var stage: Stage? {
+        switch state {
+        case .settling: nil
+        case .waitingForLink: .link
+        case .settingUp(let stage), .failed(let stage, _): stage
+        case .running, .backoff, .stopping, .exited: .children
+        case .configured: setUp.last
+        }
     }
 }

@@ -41,24 +41,31 @@ public struct InstanceID: Sendable, Hashable, Comparable, CustomStringConvertibl
     public var description: String { "\(binding)@\(device)" }
 }
 
-/// The states DESIGN.md names; `status` shows them verbatim.
+/// Where one instance is in its lifecycle. `name` is the state `status`
+/// shows (settling, configuring, running, backoff, stopping, exited,
+/// failed, configured); `stage` says which stage it concerns.
 public enum InstanceState: Sendable, Equatable {
     case settling(until: Instant)
-    /// Link actions under way, or waiting for the binding that owns the link.
-    case configuring
+    /// Another binding owns the device's `[link]` and has not finished with
+    /// it: this one starts once the interface has its final name.
+    case waitingForLink
+    /// The stage's setup was sent to the shell; its answer is awaited.
+    case settingUp(Stage)
     case running(pid: Int32)
     case backoff(until: Instant)
+    /// The child is being stopped: its stop signal was sent, SIGKILL follows
+    /// at `killAt` unless it is gone by then.
     case stopping(pid: Int32, killAt: Instant, killed: Bool)
     /// The child ended and `restart` says not to run it again.
     case exited
-    case failed(String)
-    /// Link configured and nothing to run.
+    case failed(Stage, String)
+    /// Every stage is set up and there is nothing to run.
     case configured
 
     public var name: String {
         switch self {
         case .settling: "settling"
-        case .configuring: "configuring"
+        case .waitingForLink, .settingUp: "configuring"
         case .running: "running"
         case .backoff: "backoff"
         case .stopping: "stopping"
@@ -96,14 +103,23 @@ public struct LinkRequest: Sendable, Equatable {
     public var ifindex: Int32?
     public var currentName: String
     public var settings: LinkSettings
+
+    public init(ifindex: Int32?, currentName: String, settings: LinkSettings) {
+        self.ifindex = ifindex
+        self.currentName = currentName
+        self.settings = settings
+    }
 }
 
 /// Orders from the core to the shell, carried out in order.
 public enum Effect: Sendable, Equatable {
-    /// Rename/MTU/addresses/up; the shell answers with `.linkConfigured`.
-    case configureLink(DeviceID, LinkRequest)
-    /// Start a child; the shell answers with `.childStarted` or `.spawnFailed`.
-    case spawn(InstanceID, LaunchPlan)
+    /// Set up one stage; the shell answers with `.stageSetUp`.
+    case setUp(InstanceID, StageSetup)
+    /// Undo what the stage's setup did; not answered (a failure is the
+    /// shell's to log: the stage is gone from the core's view either way).
+    /// The children stage is never torn down this way: stopping a child
+    /// takes signals and time, which the core runs itself.
+    case tearDown(InstanceID, Stage)
     /// Send a signal to the child's process group.
     case signal(InstanceID, pid: Int32, Signal)
     case log(LogEntry)

@@ -86,10 +86,22 @@ extension Daemon {
             guard supervisor.configuration.binding(named: binding) != nil else {
                 return Self.failure("no binding named '\(binding)'")
             }
-            let before = supervisor.status().filter { $0.binding == binding }.count
-            apply(.restart(binding: binding, device: device))
-            return JSONValue.object([("ok", .bool(true)), ("instances", .int(Int64(before)))]).serialized()
+            let selector = device.map(canonicalDevice)
+            let targets = supervisor.restartTargets(binding: binding, device: selector)
+            guard !targets.isEmpty else {
+                let on = device.map { " on '\($0)'" } ?? ""
+                return Self.failure("binding '\(binding)' has no instance\(on): nothing to restart")
+            }
+            apply(.restart(binding: binding, device: selector))
+            return JSONValue.object([("ok", .bool(true)), ("instances", .int(Int64(targets.count)))]).serialized()
         }
+    }
+
+    /// `/sys/class/net/X` and other symlinked paths name a device by a path
+    /// the core does not keep: resolve them to the device's syspath.
+    func canonicalDevice(_ selector: String) -> String {
+        guard selector.hasPrefix("/"), let device = try? DeviceLookup.find(selector, in: context) else { return selector }
+        return device.syspath
     }
 
     func statusJSON(onlyBinding: String?) -> JSONValue {

@@ -1,15 +1,19 @@
 import Glibc
 import HotplugCore
 
-/// Carries out the core's effects.
+/// Carries out the core's effects: each stage's setup and teardown by its
+/// executor, signals to children, log lines.
 extension Daemon {
     func perform(_ effect: Effect) -> Supervisor.Event? {
         switch effect {
-        case .configureLink(let device, let request):
-            let result = LinkConfigurator(netlink: netlink).apply(request) { InterfaceNames.present() }
-            return .linkConfigured(device, result)
-        case .spawn(let id, let plan):
-            return spawn(id, plan)
+        case .setUp(let id, let setup):
+            return .stageSetUp(id, setUp(id, setup))
+        case .tearDown(_, let stage):
+            switch stage {
+            case .link: linkStage.tearDown()
+            case .children: break // stopped by signals the core sends
+            }
+            return nil
         case .signal(let id, let pid, let signal):
             if let child = children[pid] {
                 do { try child.process.signalGroup(signal.number) } catch { logger.warning("cannot signal child \(pid): \(error)") }
@@ -26,14 +30,23 @@ extension Daemon {
         }
     }
 
-    func spawn(_ id: InstanceID, _ plan: LaunchPlan) -> Supervisor.Event {
+    func setUp(_ id: InstanceID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure> {
+        switch setup {
+        case .link(let request): linkStage.setUp(request)
+        case .children(let plan): spawn(id, plan)
+        }
+    }
+
+    /// The children stage's executor: starts the child and watches its
+    /// pidfd and output pipes.
+    func spawn(_ id: InstanceID, _ plan: LaunchPlan) -> Result<StageOutcome, StageFailure> {
         let request = SpawnRequest(argv: plan.argv, environment: plan.environment,
                                    workingDirectory: plan.workingDirectory ?? "/", user: plan.user, group: plan.group)
         let process: ChildProcess
         do {
             process = try Spawner.spawn(request)
         } catch {
-            return .spawnFailed(id, error.description)
+            return .failure(StageFailure(.children, error.description))
         }
         let child = SupervisedChild(process: process, instance: id, interface: supervisor.interfaceName(id.device))
         children[process.pid] = child
@@ -47,7 +60,7 @@ extension Daemon {
         } catch {
             logger.error("cannot watch child \(process.pid): \(error)")
         }
-        return .childStarted(id, pid: process.pid)
+        return .success(.children(pid: process.pid))
     }
 }
 

@@ -49,7 +49,7 @@ public final class Daemon {
     let epoll: Epoll
     let signals: SignalFD
     let timer: TimerFD
-    let netlink: RouteNetlink
+    let linkStage: LinkStage<RouteNetlink>
     var supervisor: Supervisor
     var children: [Int32: SupervisedChild] = [:]
     var exitRequested = false
@@ -76,7 +76,7 @@ public final class Daemon {
             signals = try SignalFD(signals: [SIGTERM, SIGINT, SIGHUP, SIGCHLD])
             epoll = try Epoll()
             timer = try TimerFD()
-            netlink = try RouteNetlink()
+            linkStage = LinkStage(kernel: try RouteNetlink(), takenNames: { InterfaceNames.present() })
             context = try UdevContext()
             monitor = try Self.openMonitor(context, options, configuration)
             if let path = options.socketPath {
@@ -167,12 +167,9 @@ public final class Daemon {
     /// Feeds one event to the core and carries out what it asks, including
     /// the events those effects produce in turn.
     func apply(_ event: Supervisor.Event) {
-        var queue = [event]
-        while !queue.isEmpty {
-            let effects = supervisor.handle(queue.removeFirst(), now: Instant(nanoseconds: MonotonicClock.now()))
-            for effect in effects {
-                if let followUp = perform(effect) { queue.append(followUp) }
-            }
+        var runner = EffectRunner(event)
+        while let effect = runner.next(&supervisor, now: { Instant(nanoseconds: MonotonicClock.now()) }) {
+            runner.answer(perform(effect))
         }
     }
 

@@ -1,15 +1,16 @@
 @testable import HotplugCore
 
-/// Drives a `Supervisor` with a fake clock and plays the shell's part:
-/// links configure as asked, spawns get increasing pids.
+/// Drives a `Supervisor` with a fake clock through the daemon's own
+/// `EffectRunner`, and plays the shell's part: links configure as asked,
+/// spawns get increasing pids.
 struct SupervisorHarness {
     var supervisor: Supervisor
     var clock = Instant(nanoseconds: 1_000_000_000)
     var nextPID: Int32 = 1000
     var log: [Effect] = []
-    /// When set, `.configureLink` fails with this reason.
+    /// When set, the link stage fails with this reason.
     var linkFailure: String?
-    /// When set, `.spawn` fails with this reason.
+    /// When set, the children stage fails with this reason.
     var spawnFailure: String?
     var takenNames: Set<String> = []
 
@@ -20,36 +21,32 @@ struct SupervisorHarness {
     @discardableResult
     mutating func send(_ event: Supervisor.Event) -> [Effect] {
         var produced: [Effect] = []
-        var queue = [event]
-        while !queue.isEmpty {
-            let effects = supervisor.handle(queue.removeFirst(), now: clock)
-            produced += effects
-            for effect in effects {
-                switch effect {
-                case .configureLink(let device, let request):
-                    if let linkFailure {
-                        queue.append(.linkConfigured(device, .failure(.init(linkFailure))))
-                    } else {
-                        let name = request.settings.name.flatMap {
-                            LinkPlanning.targetName($0, current: request.currentName, taken: takenNames)
-                        } ?? request.currentName
-                        takenNames.insert(name)
-                        queue.append(.linkConfigured(device, .success(name)))
-                    }
-                case .spawn(let id, _):
-                    if let spawnFailure {
-                        queue.append(.spawnFailed(id, spawnFailure))
-                    } else {
-                        nextPID += 1
-                        queue.append(.childStarted(id, pid: nextPID))
-                    }
-                default:
-                    break
-                }
-            }
+        var runner = EffectRunner(event)
+        let clock = self.clock
+        while let effect = runner.next(&supervisor, now: { clock }) {
+            produced.append(effect)
+            runner.answer(perform(effect))
         }
         log += produced
         return produced
+    }
+
+    /// The fake shell: what the daemon's stage executors would answer.
+    mutating func perform(_ effect: Effect) -> Supervisor.Event? {
+        guard case .setUp(let id, let setup) = effect else { return nil }
+        switch setup {
+        case .link(let request):
+            if let linkFailure { return .stageSetUp(id, .failure(StageFailure(.link, linkFailure))) }
+            let name = request.settings.name.flatMap {
+                LinkPlanning.targetName($0, current: request.currentName, taken: takenNames)
+            } ?? request.currentName
+            takenNames.insert(name)
+            return .stageSetUp(id, .success(.link(interface: name)))
+        case .children:
+            if let spawnFailure { return .stageSetUp(id, .failure(StageFailure(.children, spawnFailure))) }
+            nextPID += 1
+            return .stageSetUp(id, .success(.children(pid: nextPID)))
+        }
     }
 
     @discardableResult
@@ -67,7 +64,7 @@ struct SupervisorHarness {
     }
 
     static func spawns(_ effects: [Effect]) -> [LaunchPlan] {
-        effects.compactMap { if case .spawn(_, let plan) = $0 { plan } else { nil } }
+        effects.compactMap { if case .setUp(_, .children(let plan)) = $0 { plan } else { nil } }
     }
 
     static func signals(_ effects: [Effect]) -> [(Int32, Signal)] {

@@ -140,12 +140,12 @@ struct SupervisorTests {
         let link = LinkSettings(name: try! InterfaceNameTemplate(parsing: "glk{n}"), mtu: 1400)
         var h = H([Bindings.binding("cable", link: link)])
         let effects = h.send(.deviceAdded(FakeDevices.veth("v0")))
-        guard case .configureLink(_, let request) = effects.first(where: { if case .configureLink = $0 { true } else { false } }) else {
+        guard case .setUp(_, .link(let request)) = effects.first(where: { if case .setUp(_, .link) = $0 { true } else { false } }) else {
             Issue.record("no link effect"); return
         }
         #expect(request.currentName == "v0" && request.ifindex == 42 && request.settings.mtu == 1400)
-        let spawnIndex = effects.firstIndex { if case .spawn = $0 { true } else { false } }!
-        let linkIndex = effects.firstIndex { if case .configureLink = $0 { true } else { false } }!
+        let spawnIndex = effects.firstIndex { if case .setUp(_, .children) = $0 { true } else { false } }!
+        let linkIndex = effects.firstIndex { if case .setUp(_, .link) = $0 { true } else { false } }!
         #expect(linkIndex < spawnIndex)
         #expect(H.spawns(effects).first?.argv == ["/bin/child", "glk0"])
         #expect(H.spawns(effects).first?.environment.contains("INTERFACE=glk0") == true)

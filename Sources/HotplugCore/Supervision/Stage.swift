@@ -1,0 +1,90 @@
+/// The stages of one binding's lifecycle on one device, in setup order.
+/// Setup runs them in this order, each only after the one before it
+/// succeeded; teardown runs the ones that were set up in reverse.
+///
+/// Adding a stage is one case here (with its place in `plan`), its setup
+/// payload in `StageSetup`, and one executor in the shell.
+public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
+    /// Rename, MTU, addresses, up: only for the binding that owns the device's `[link]`.
+    case link
+    /// The running child process, supervised with restart and backoff.
+    case children
+
+    public static func < (lhs: Stage, rhs: Stage) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The name `status` shows.
+    public var description: String {
+        switch self {
+        case .link: "link"
+        case .children: "children"
+        }
+    }
+
+    /// The stages a binding has on a device, in setup order.
+    static func plan(for binding: Binding, ownsLink: Bool) -> [Stage] {
+        var stages: [Stage] = []
+        if binding.link != nil && ownsLink { stages.append(.link) }
+        if binding.exec != nil { stages.append(.children) }
+        return stages
+    }
+
+    /// The first stage a reload must redo when `old` becomes `new`: the
+    /// stages from there up are torn down and set up again, the ones below
+    /// are kept as they are. Nil when only text a person reads changed.
+    static func firstAffected(from old: Binding, to new: Binding) -> Stage? {
+        if old.link != new.link { return .link }
+        // A changed match keeps the link (the device still matches, or the
+        // instance is dropped anyway) but restarts the child, which was
+        // started for what the binding used to mean.
+        if old.exec != new.exec || old.match != new.match { return .children }
+        return nil
+    }
+}
+
+/// What the shell needs to set up one stage; it answers with `.stageSetUp`.
+public enum StageSetup: Sendable, Equatable {
+    case link(LinkRequest)
+    case children(LaunchPlan)
+
+    public var stage: Stage {
+        switch self {
+        case .link: .link
+        case .children: .children
+        }
+    }
+}
+
+/// What a stage's setup produced, as the shell reports it.
+public enum StageOutcome: Sendable, Equatable {
+    /// The interface's name after the link actions.
+    case link(interface: String)
+    case children(pid: Int32)
+
+    public var stage: Stage {
+        switch self {
+        case .link: .link
+        case .children: .children
+        }
+    }
+}
+
+/// Why a stage could not be set up, in words for `status` and the log.
+public struct StageFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public var stage: Stage
+    public var reason: String
+
+    public init(_ stage: Stage, _ reason: String) {
+        self.stage = stage
+        self.reason = reason
+    }
+
+    public var description: String { reason }
+
+    /// The log line: what could not be done, then why.
+    var logMessage: String {
+        switch stage {
+        case .link: "link configuration failed: \(reason)"
+        case .children: "cannot start child: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import HotplugCore
+
+/// The kernel operations the link stage needs: the seam that lets tests
+/// check the order of link actions (down, rename, up) without root, and
+/// stand in for a kernel that fails or never answers.
+public protocol LinkOperations {
+    func link(index: Int32) throws(NetlinkError) -> LinkState?
+    func link(named name: String) throws(NetlinkError) -> LinkState?
+    func setUp(index: Int32, _ up: Bool) throws(NetlinkError)
+    func rename(index: Int32, to newName: String) throws(NetlinkError)
+    func setMTU(index: Int32, _ mtu: UInt32) throws(NetlinkError)
+    func addresses(index: Int32) throws(NetlinkError) -> [IPPrefix]
+    func addAddress(index: Int32, _ prefix: IPPrefix) throws(NetlinkError)
+}
+
+extension RouteNetlink: LinkOperations {}
