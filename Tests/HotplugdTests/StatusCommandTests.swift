@@ -145,6 +145,43 @@ struct StatusCommandTests {
         #expect(reload.stderr.contains("broken.toml:3:1: unknown key 'mtu' in [match]"))
     }
 
+    /// `restart BINDING DEVICE` used to count every instance of the
+    /// binding, to miss /sys/class/net paths, to succeed for a device with
+    /// no instance, and to restart the whole binding for "cable\nx".
+    @Test func restartActsOnTheNamedDeviceOnlyAndSaysWhenThereIsNone() throws {
+        let fixture = try DaemonFixture(prefix: "stg")
+        defer { fixture.cleanUp() }
+        let child = try fixture.script("child.sh", "echo \"pid:$$\"; sleep 600 & wait $!")
+        try fixture.bindings(["cable.toml": """
+            [match]
+            subsystem = "net"
+            kernel = "stg*"
+            [exec]
+            command = ["\(child)"]
+            """])
+        try fixture.start()
+        let first = try VethPair(prefix: "stg")
+        defer { first.delete() }
+        let second = try VethPair(prefix: "stg")
+        defer { second.delete() }
+        #expect(eventually { fixture.logLines(containing: "pid:").count == 2 })
+
+        let one = try fixture.client("restart", "cable", "/sys/class/net/" + second.name)
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(one.stdout.contains("restarting 1 instance(s) of cable on /sys/class/net/\(second.name)"))
+        #expect(eventually { fixture.logLines(containing: "pid:").count == 3 })
+
+        let none = try fixture.client("restart", "cable", "stgnone")
+        #expect(none.status == 1)
+        #expect(none.stderr.contains("binding 'cable' has no instance on 'stgnone': nothing to restart"))
+        let newline = try fixture.client("restart", "cable\n" + first.name)
+        #expect(newline.status == 1)
+        #expect(newline.stderr.contains("is not a binding name"))
+        #expect(!newline.stderr.contains("\n" + first.name), "escaped, not echoed raw")
+        let all = try fixture.client("restart", "cable")
+        #expect(all.stdout.contains("restarting 2 instance(s) of cable"))
+    }
+
     @Test func hostileClientsLeaveTheDaemonServing() throws {
         let fixture = try DaemonFixture(prefix: "stf")
         defer { fixture.cleanUp() }

@@ -1,0 +1,100 @@
+import Glibc
+import HotplugCore
+import HotplugLinux
+import Testing
+
+/// The link stage against a fake kernel: the order of operations, the
+/// checks that leave a configured link alone, and failures, without root.
+struct LinkStageTests {
+    /// Records every call and keeps one link's state as the kernel would.
+    final class FakeKernel: LinkOperations {
+        var state: LinkState
+        var addressList: [IPPrefix] = []
+        var calls: [String] = []
+        /// A call whose name starts with this fails with EEXIST.
+        var failing: String?
+
+        init(_ state: LinkState) { self.state = state }
+
+        private func record(_ call: String) throws(NetlinkError) {
+            calls.append(call)
+            if let failing, call.hasPrefix(failing) { throw NetlinkError(operation: call, errno: EEXIST) }
+        }
+
+        func link(index: Int32) throws(NetlinkError) -> LinkState? { index == state.index ? state : nil }
+        func link(named name: String) throws(NetlinkError) -> LinkState? { name == state.name ? state : nil }
+        func setUp(index: Int32, _ up: Bool) throws(NetlinkError) {
+            try record(up ? "up" : "down")
+            state.isUp = up
+        }
+        func rename(index: Int32, to newName: String) throws(NetlinkError) {
+            guard !state.isUp else { throw NetlinkError(operation: "rename", errno: EBUSY) }
+            try record("rename \(newName)")
+            state.name = newName
+        }
+        func setMTU(index: Int32, _ mtu: UInt32) throws(NetlinkError) {
+            try record("mtu \(mtu)")
+            state.mtu = mtu
+        }
+        func addresses(index: Int32) throws(NetlinkError) -> [IPPrefix] { addressList }
+        func addAddress(index: Int32, _ prefix: IPPrefix) throws(NetlinkError) {
+            try record("address \(prefix)")
+            addressList.append(prefix)
+        }
+    }
+
+    static let settings = LinkSettings(name: try! InterfaceNameTemplate(parsing: "glk{n}"), mtu: 1400,
+                                       addresses: [IPPrefix("10.42.0.1/24")!])
+
+    static func request(_ name: String = "usb0", _ settings: LinkSettings = settings) -> LinkRequest {
+        LinkRequest(ifindex: 7, currentName: name, settings: settings)
+    }
+
+    @Test func aRunningInterfaceGoesDownForTheRenameAndUpLast() {
+        let kernel = FakeKernel(LinkState(index: 7, name: "usb0", mtu: 1500, isUp: true, mac: nil))
+        let stage = LinkStage(kernel: kernel, takenNames: { ["glk0", "usb0"] })
+        #expect(stage.setUp(Self.request()) == .success(.link(interface: "glk1")))
+        #expect(kernel.calls == ["down", "rename glk1", "mtu 1400", "address 10.42.0.1/24", "up"])
+    }
+
+    @Test func aConfiguredLinkIsLeftAlone() {
+        let kernel = FakeKernel(LinkState(index: 7, name: "glk3", mtu: 1400, isUp: true, mac: nil))
+        kernel.addressList = [IPPrefix("10.42.0.1/24")!]
+        let stage = LinkStage(kernel: kernel, takenNames: { ["glk3"] })
+        #expect(stage.setUp(Self.request("glk3")) == .success(.link(interface: "glk3")))
+        #expect(kernel.calls.isEmpty)
+    }
+
+    @Test func aDownInterfaceStaysDownWhenUpIsFalse() {
+        var settings = Self.settings
+        settings.up = false
+        let kernel = FakeKernel(LinkState(index: 7, name: "usb0", mtu: 1500, isUp: true, mac: nil))
+        let stage = LinkStage(kernel: kernel, takenNames: { [] })
+        #expect(stage.setUp(Self.request("usb0", settings)) == .success(.link(interface: "glk0")))
+        #expect(kernel.calls == ["down", "rename glk0", "up", "mtu 1400", "address 10.42.0.1/24"],
+                "it was up, so it is up again, but not brought up by hotplugd")
+    }
+
+    @Test func aFailedStepFailsTheStageWithTheKernelsReasonAndStops() {
+        let kernel = FakeKernel(LinkState(index: 7, name: "usb0", mtu: 1500, isUp: false, mac: nil))
+        kernel.failing = "mtu"
+        let stage = LinkStage(kernel: kernel, takenNames: { [] })
+        guard case .failure(let failure) = stage.setUp(Self.request()) else {
+            Issue.record("the stage should fail")
+            return
+        }
+        #expect(failure.stage == .link)
+        #expect(failure.reason.hasPrefix("mtu 1400: File exists"))
+        #expect(kernel.calls == ["rename glk0", "mtu 1400"], "nothing after the failed step")
+    }
+
+    @Test func aGoneInterfaceAndATemplateWithNoFreeNameFail() {
+        let kernel = FakeKernel(LinkState(index: 9, name: "other", mtu: 1500, isUp: false, mac: nil))
+        let stage = LinkStage(kernel: kernel, takenNames: { [] })
+        #expect(stage.setUp(Self.request()) == .failure(StageFailure(.link, "interface usb0 is gone")))
+        let fixed = LinkSettings(name: try! InterfaceNameTemplate(parsing: "glk"))
+        let present = FakeKernel(LinkState(index: 7, name: "usb0", mtu: 1500, isUp: false, mac: nil))
+        let full = LinkStage(kernel: present, takenNames: { ["glk"] })
+        #expect(full.setUp(Self.request("usb0", fixed)) == .failure(StageFailure(.link, "every name 'glk' can make is taken")))
+    }
+}
