@@ -53,7 +53,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let answer = try socket.exchange(.status(binding: binding))
-        // The daemon's own document, keys in DESIGN.md's order, one line.
+        // The daemon's own document, keys in their documented order, one line.
         print(json ? answer.raw : StatusTable.render(answer.object, nowUnix: Int64(WallClock.now().seconds)))
     }
 }

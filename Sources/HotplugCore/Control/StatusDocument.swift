@@ -1,4 +1,6 @@
-/// The JSON `hotplugd status --json` prints, in DESIGN.md's shape.
+/// The JSON `hotplugd status --json` prints; its shape is a contract that
+/// scripts read (README, "The control socket"): fields may be added, never
+/// renamed or removed.
 public struct StatusDocument {
     public struct Daemon: Sendable {
         public var pid: Int32
