@@ -44,7 +44,8 @@ public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStri
 /// What the shell needs to set up one stage; it answers with `.stageSetUp`.
 public enum StageSetup: Sendable, Equatable {
     case link(LinkRequest)
-    case children(LaunchPlan)
+    /// One child of the stage: the children stage sends one per worker.
+    case children(worker: Int, LaunchPlan)
 
     public var stage: Stage {
         switch self {
@@ -58,7 +59,7 @@ public enum StageSetup: Sendable, Equatable {
 public enum StageOutcome: Sendable, Equatable {
     /// The interface's name after the link actions.
     case link(interface: String)
-    case children(pid: Int32)
+    case children(worker: Int, pid: Int32)
 
     public var stage: Stage {
         switch self {
@@ -72,10 +73,13 @@ public enum StageOutcome: Sendable, Equatable {
 public struct StageFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public var stage: Stage
     public var reason: String
+    /// The worker whose child could not start, for the children stage.
+    public var worker: Int?
 
-    public init(_ stage: Stage, _ reason: String) {
+    public init(_ stage: Stage, _ reason: String, worker: Int? = nil) {
         self.stage = stage
         self.reason = reason
+        self.worker = worker
     }
 
     public var description: String { reason }

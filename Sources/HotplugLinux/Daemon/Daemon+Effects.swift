@@ -33,20 +33,20 @@ extension Daemon {
     func setUp(_ id: InstanceID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure> {
         switch setup {
         case .link(let request): linkStage.setUp(request)
-        case .children(let plan): spawn(id, plan)
+        case .children(let worker, let plan): spawn(id, worker: worker, plan)
         }
     }
 
     /// The children stage's executor: starts the child and watches its
     /// pidfd and output pipes.
-    func spawn(_ id: InstanceID, _ plan: LaunchPlan) -> Result<StageOutcome, StageFailure> {
+    func spawn(_ id: InstanceID, worker: Int, _ plan: LaunchPlan) -> Result<StageOutcome, StageFailure> {
         let request = SpawnRequest(argv: plan.argv, environment: plan.environment,
                                    workingDirectory: plan.workingDirectory ?? "/", user: plan.user, group: plan.group)
         let process: ChildProcess
         do {
             process = try Spawner.spawn(request)
         } catch {
-            return .failure(StageFailure(.children, error.description))
+            return .failure(StageFailure(.children, error.description, worker: worker))
         }
         let child = SupervisedChild(process: process, instance: id, interface: supervisor.interfaceName(id.device))
         children[process.pid] = child
@@ -60,7 +60,7 @@ extension Daemon {
         } catch {
             logger.error("cannot watch child \(process.pid): \(error)")
         }
-        return .success(.children(pid: process.pid))
+        return .success(.children(worker: worker, pid: process.pid))
     }
 }
 
