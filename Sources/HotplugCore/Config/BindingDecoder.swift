@@ -207,6 +207,10 @@ enum BindingDecoder {
                     diagnostics.append(reader.diagnostic(entry.keyPosition, "'\(entry.key)' is not a valid environment variable name (letters, digits, '_', not starting with a digit)"))
                     continue
                 }
+                if ["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"].contains(entry.key) {
+                    diagnostics.append(reader.diagnostic(entry.keyPosition, "'\(entry.key)' is set by hotplugd for the sockets of [listen]; remove it here"))
+                    continue
+                }
                 guard case .string(let text) = entry.node.value else {
                     diagnostics.append(reader.typeError(entry, expected: "a string"))
                     continue

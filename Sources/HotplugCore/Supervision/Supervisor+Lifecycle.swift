@@ -41,6 +41,11 @@ extension Supervisor {
             devices[id.device]?.link = .pending
             let request = LinkRequest(ifindex: device.facts.ifindex, currentName: device.label, settings: link)
             effects.append(.setUp(id, .link(request)))
+        case .sockets:
+            guard let listen = binding.listen else { return }
+            let request = SocketRequest(listen: listen, interface: listen.bindToDevice ? device.interface ?? device.facts.interfaceName : nil,
+                                        workers: binding.exec?.instances ?? 1)
+            effects.append(.setUp(id, .sockets(request)))
         case .children:
             let count = binding.exec?.instances ?? 1
             var workers = instance.workers

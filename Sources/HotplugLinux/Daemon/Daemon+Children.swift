@@ -16,6 +16,7 @@ extension Daemon {
         }
         children.removeValue(forKey: pid)
         registry.forget(pid: pid)
+        socketStage.workerExited(child.instance, worker: child.worker)
         apply(.childExited(pid: pid, status.childExit))
     }
 

@@ -8,9 +8,10 @@ extension Daemon {
         switch effect {
         case .setUp(let id, let setup):
             return .stageSetUp(id, setUp(id, setup))
-        case .tearDown(_, let stage):
+        case .tearDown(let id, let stage):
             switch stage {
             case .link: linkStage.tearDown()
+            case .sockets: socketStage.tearDown(id)
             case .children: break // stopped by signals the core sends
             }
             return nil
@@ -33,6 +34,7 @@ extension Daemon {
     func setUp(_ id: InstanceID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure> {
         switch setup {
         case .link(let request): linkStage.setUp(request)
+        case .sockets(let request): socketStage.setUp(id, request)
         case .children(let worker, let plan): spawn(id, worker: worker, plan)
         }
     }
@@ -44,11 +46,14 @@ extension Daemon {
                                    workingDirectory: plan.workingDirectory ?? "/", user: plan.user, group: plan.group)
         let process: ChildProcess
         do {
-            process = try Spawner.spawn(request)
+            let sockets = try socketStage.sockets(for: id, worker: worker)
+            process = try Spawner.spawn(request, passing: sockets, names: socketStage.names(for: id, count: sockets.count))
+        } catch let failure as StageFailure {
+            return .failure(StageFailure(.children, failure.reason, worker: worker))
         } catch {
-            return .failure(StageFailure(.children, error.description, worker: worker))
+            return .failure(StageFailure(.children, String(describing: error), worker: worker))
         }
-        let child = SupervisedChild(process: process, instance: id, interface: supervisor.interfaceName(id.device))
+        let child = SupervisedChild(process: process, instance: id, worker: worker, interface: supervisor.interfaceName(id.device))
         children[process.pid] = child
         registry.record(pid: process.pid, binding: id.binding, devpath: supervisor.deviceFacts(id.device)?.devpath ?? "")
         do {
@@ -68,11 +73,13 @@ extension Daemon {
 final class SupervisedChild {
     let process: ChildProcess
     let instance: InstanceID
+    let worker: Int
     let interface: String?
 
-    init(process: ChildProcess, instance: InstanceID, interface: String?) {
+    init(process: ChildProcess, instance: InstanceID, worker: Int, interface: String?) {
         self.process = process
         self.instance = instance
+        self.worker = worker
         self.interface = interface
     }
 }

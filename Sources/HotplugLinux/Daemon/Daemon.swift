@@ -50,6 +50,7 @@ public final class Daemon {
     let signals: SignalFD
     let timer: TimerFD
     let linkStage: LinkStage<RouteNetlink>
+    let socketStage = SocketStage()
     var supervisor: Supervisor
     var children: [Int32: SupervisedChild] = [:]
     var exitRequested = false
