@@ -3,18 +3,21 @@ import Glibc
 /// Paths the daemon is given may be relative to wherever it was started;
 /// what it records and logs must not depend on that.
 public enum AbsolutePath {
+    /// An absolute path as given; a relative one prefixed with the working
+    /// directory, so that it names the same file wherever it is read later.
+    public static func anchored(_ path: String) -> String {
+        guard !path.hasPrefix("/") else { return path }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return path }
+        let directory = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return (directory == "/" ? "" : directory) + "/" + path
+    }
+
     /// `path` against the working directory, with `.`, `..` and repeated
     /// slashes folded away by spelling alone (no lookups).
-    public static func resolve(_ path: String) -> String {
-        var base = ""
-        if !path.hasPrefix("/") {
-            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            if getcwd(&buffer, buffer.count) != nil {
-                base = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            }
-        }
+    static func resolve(_ path: String) -> String {
         var parts: [Substring] = []
-        for part in (base + "/" + path).split(separator: "/") {
+        for part in anchored(path).split(separator: "/") {
             switch part {
             case ".": continue
             case "..": _ = parts.popLast()
