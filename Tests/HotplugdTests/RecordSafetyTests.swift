@@ -20,6 +20,11 @@ struct RecordSafetyTests {
         """
     }
 
+    /// Becomes the sleep itself: a sleep forked beside a shell that traps
+    /// SIGTERM can catch the group's stop signal between fork and exec, in
+    /// the shell's handler, and outlive the test.
+    static let childScript = "echo \"pid:$$\"\nexec /bin/sleep 600"
+
     /// Runs `script` (with `arguments` as $1...) as nobody, as an attacker
     /// without privileges would.
     static func asNobody(_ script: String, _ arguments: String...) throws {
@@ -71,7 +76,7 @@ struct RecordSafetyTests {
         let precious = fixture.directory.path + "/precious"
         try "precious\n".write(toFile: precious, atomically: false, encoding: .utf8)
 
-        let child = try fixture.script("child.sh", "trap 'exit 0' TERM\necho \"pid:$$\"\nsleep 600 & wait $!")
+        let child = try fixture.script("child.sh", Self.childScript)
         try fixture.bindings(["cable.toml": Self.binding(prefix: "rsa", child: child)])
         try fixture.start()
         #expect(processIsAlive(victimPID), "root hotplugd killed a process because of a record nobody planted")
@@ -102,7 +107,7 @@ struct RecordSafetyTests {
     @Test func daemonsWithSocketsInOneDirectoryLeaveEachOthersChildrenAlone() throws {
         let first = try DaemonFixture(prefix: "rsb")
         defer { first.cleanUp() }
-        let child = try first.script("child.sh", "trap 'exit 0' TERM\necho \"pid:$$\"\nsleep 600 & wait $!")
+        let child = try first.script("child.sh", Self.childScript)
         try first.bindings(["cable.toml": Self.binding(prefix: "rsb", child: child)])
         try first.start()
         let veth = try VethPair(prefix: "rsb")
