@@ -67,7 +67,11 @@ final class ChildRegistry {
     /// Stops every child the previous daemon of this instance left running,
     /// each with its recorded stop signal and timeout, all in parallel.
     func stopLeftovers(logger: Logger) {
-        guard let directory, let instance, let names = directory.names() else { return }
+        guard let directory, let instance else { return }
+        guard let names = directory.names() else {
+            logger.error("cannot list \(directory.path) (is /proc mounted?); children a previous hotplugd left are not stopped")
+            return
+        }
         var targets: [LeftoverStop.Target] = []
         for name in names.sorted() {
             let place = "\(directory.path)/\(name)"

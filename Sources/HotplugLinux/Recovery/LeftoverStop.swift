@@ -25,7 +25,7 @@ enum LeftoverStop {
             // pidfd pins this very process and nothing else can take its pid.
             let pidfd = FileDescriptor(adopting: hotplug_pidfd_open(target.child.pid))
             guard target.child.isRunning else { continue }
-            signal(target.child.pid, target.stop.signal.number)
+            send(target.stop.signal.number, to: target.child.pid)
             pending.append(Watched(target, pidfd: pidfd, deadline: start &+ target.stop.timeout.nanoseconds))
         }
         while !pending.isEmpty {
@@ -36,7 +36,7 @@ enum LeftoverStop {
                     watched.done = true
                 } else {
                     logger.warning("child \(watched.target.child.pid) left by a previous hotplugd did not stop on \(watched.target.stop.signal) within \(watched.target.stop.timeout); sending SIGKILL to its process group")
-                    signal(watched.target.child.pid, SIGKILL)
+                    send(SIGKILL, to: watched.target.child.pid)
                     watched.killed = true
                     watched.deadline = now &+ killGrace
                 }
@@ -48,7 +48,7 @@ enum LeftoverStop {
     }
 
     /// The group first, then the process, in case it left its group.
-    private static func signal(_ pid: Int32, _ number: Int32) {
+    private static func send(_ number: Int32, to pid: Int32) {
         kill(-pid, number)
         kill(pid, number)
     }
