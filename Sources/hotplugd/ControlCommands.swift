@@ -86,6 +86,6 @@ struct RestartCommand: ParsableCommand {
 
     func run() throws {
         let answer = try socket.send(.restart(binding: binding, device: device))
-        printLines("restarting \(answer["instances"]?.intValue ?? 0) instance(s) of \(binding)")
+        print("restarting \(answer["instances"]?.intValue ?? 0) instance(s) of \(binding)")
     }
 }

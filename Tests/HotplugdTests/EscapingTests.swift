@@ -61,7 +61,8 @@ struct ControlEscapingTests {
             let result = try fixture.client(command, "no\u{1b}[2Jpe\u{8}")
             #expect(result.status == 1)
             #expect(!hasRawControlCharacters(result.stderr), "\(command): \(result.stderr.debugDescription)")
-            #expect(result.stderr.contains("no binding named 'no\\x1b[2Jpe\\x08'"), "\(command): \(result.stderr)")
+            // Whoever refuses the name, client or daemon, quotes it escaped.
+            #expect(result.stderr.contains("'no\\x1b[2Jpe\\x08'"), "\(command): \(result.stderr)")
         }
     }
 }
