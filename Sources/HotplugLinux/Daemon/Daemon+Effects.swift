@@ -55,7 +55,8 @@ extension Daemon {
         }
         let child = SupervisedChild(process: process, instance: id, worker: worker, interface: supervisor.interfaceName(id.device))
         children[process.pid] = child
-        registry.record(pid: process.pid, binding: id.binding, devpath: supervisor.deviceFacts(id.device)?.devpath ?? "")
+        registry.record(pid: process.pid, binding: id.binding, devpath: supervisor.deviceFacts(id.device)?.devpath ?? "",
+                        stop: supervisor.configuration.binding(named: id.binding)?.exec?.stopSequence ?? .standard)
         do {
             if let pidfd = process.pidfd {
                 try epoll.add(pidfd, token: Token.child(process.pid, 0), events: .readable)

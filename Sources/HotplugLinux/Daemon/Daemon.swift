@@ -69,7 +69,7 @@ public final class Daemon {
         self.options = options
         self.logger = logger
         supervisor = Supervisor(configuration: configuration)
-        registry = ChildRegistry(runtimeDirectory: Self.runtimeDirectory(socketPath: options.socketPath))
+        registry = ChildRegistry(socketPath: options.socketPath, configPath: options.configPath)
         notifier = SystemdNotifier(logger: logger)
         do {
             // Signals first: from here on SIGTERM waits for the loop instead
@@ -86,15 +86,6 @@ public final class Daemon {
         } catch {
             throw DaemonError(String(describing: error))
         }
-    }
-
-    /// Where the control socket lives (default /run/hotplugd) also holds
-    /// the child records, so daemons on different sockets never meet.
-    static func runtimeDirectory(socketPath: String?) -> String {
-        guard let path = socketPath, let slash = path.lastIndex(of: "/"), slash != path.startIndex else {
-            return "/run/hotplugd"
-        }
-        return String(path[..<slash])
     }
 
     static func openMonitor(_ context: UdevContext, _ options: Options, _ configuration: Configuration) throws(UdevError) -> UdevMonitor {
@@ -119,7 +110,7 @@ public final class Daemon {
             throw DaemonError(String(describing: error))
         }
         logger.info("starting: \(options.source.rawValue) source, \(supervisor.configuration.bindings.count) binding(s) from \(options.configPath)")
-        registry.prepare()
+        registry.prepare(logger: logger)
         registry.stopLeftovers(logger: logger)
         // The monitor is already listening, so a device that appears during
         // the scan is seen by one or both; the core binds it once either way.
@@ -140,6 +131,7 @@ public final class Daemon {
             // a spawn, while the new child competes for a CPU.
             if notifier.isEnabled { notifier.status(supervisor.summary) }
         }
+        registry.close()
         logger.info("all children stopped; exiting")
     }
 
