@@ -10,6 +10,8 @@ struct SupervisorHarness {
     var log: [Effect] = []
     /// When set, the link stage fails with this reason.
     var linkFailure: String?
+    /// When set, the sockets stage fails with this reason.
+    var socketFailure: String?
     /// When set, the children stage fails with this reason.
     var spawnFailure: String?
     var takenNames: Set<String> = []
@@ -42,6 +44,9 @@ struct SupervisorHarness {
             } ?? request.currentName
             takenNames.insert(name)
             return .stageSetUp(id, .success(.link(interface: name)))
+        case .sockets:
+            if let socketFailure { return .stageSetUp(id, .failure(StageFailure(.sockets, socketFailure))) }
+            return .stageSetUp(id, .success(.sockets))
         case .children(let worker, _):
             if let spawnFailure { return .stageSetUp(id, .failure(StageFailure(.children, spawnFailure, worker: worker))) }
             nextPID += 1
