@@ -19,16 +19,18 @@ final class NetlinkSocket {
     /// may be inconsistent; the dump is repeated this many times at most.
     static let maximumDumpAttempts = 5
 
-    private let descriptor: Int32
+    private let descriptor: FileDescriptor
     /// The port the kernel bound us to; replies addressed elsewhere are not ours.
     let portID: UInt32
     private var lastSequence: UInt32 = 0
 
     init() throws(NetlinkError) {
         let operation = "open rtnetlink socket"
-        let descriptor = socket(
-            AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), NetlinkSocketOption.routeProtocol)
-        guard descriptor >= 0 else { throw NetlinkError(operation: operation, errno: errno) }
+        // Every failure below closes the socket: the owner ends with the scope,
+        // after the error (and its errno) has been made.
+        guard let descriptor = FileDescriptor(adopting: socket(
+            AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), NetlinkSocketOption.routeProtocol))
+        else { throw NetlinkError(operation: operation, errno: errno) }
 
         // The options below only improve things (smaller ACKs, kernel error
         // text, kernel-side filtering of dumps); older kernels lacking them
@@ -37,16 +39,9 @@ final class NetlinkSocket {
         Self.setOption(descriptor, NetlinkSocketOption.extendedAcknowledgement, 1)
         Self.setOption(descriptor, NetlinkSocketOption.strictChecking, 1)
 
-        // Each step's errno is read right after it fails, before close() can clobber it.
-        func closeAndFail() -> NetlinkError {
-            let failure = NetlinkError(operation: operation, errno: errno)
-            close(descriptor)
-            return failure
-        }
-
         var timeout = timeval(tv_sec: Self.receiveTimeoutSeconds, tv_usec: 0)
-        guard setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0
-        else { throw closeAndFail() }
+        guard setsockopt(descriptor.rawValue, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0
+        else { throw NetlinkError(operation: operation, errno: errno) }
 
         // Port 0 lets the kernel choose a unique port id; read it back so
         // replies can be checked against it.
@@ -54,26 +49,21 @@ final class NetlinkSocket {
         Self.writeNetlinkAddress(into: &address, portID: 0)
         let bindResult = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, socklen_t(Self.netlinkAddressSize))
+                bind(descriptor.rawValue, $0, socklen_t(Self.netlinkAddressSize))
             }
         }
-        guard bindResult == 0 else { throw closeAndFail() }
+        guard bindResult == 0 else { throw NetlinkError(operation: operation, errno: errno) }
 
         var boundLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let nameResult = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                getsockname(descriptor, $0, &boundLength)
+                getsockname(descriptor.rawValue, $0, &boundLength)
             }
         }
-        guard nameResult == 0 else { throw closeAndFail() }
+        guard nameResult == 0 else { throw NetlinkError(operation: operation, errno: errno) }
 
         self.descriptor = descriptor
         self.portID = Self.readNetlinkAddress(address).portID
-    }
-
-    deinit {
-        // No retry on EINTR: on Linux the descriptor is released regardless.
-        close(descriptor)
     }
 
     // MARK: Conversations
@@ -181,7 +171,7 @@ final class NetlinkSocket {
             result = bytes.withUnsafeBytes { buffer in
                 withUnsafePointer(to: &kernel) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        sendto(descriptor, buffer.baseAddress, buffer.count, 0, $0, socklen_t(Self.netlinkAddressSize))
+                        sendto(descriptor.rawValue, buffer.baseAddress, buffer.count, 0, $0, socklen_t(Self.netlinkAddressSize))
                     }
                 }
             }
@@ -213,7 +203,7 @@ final class NetlinkSocket {
                         header.msg_iovlen = 1
                         var result: Int
                         repeat {
-                            result = recvmsg(descriptor, &header, 0)
+                            result = recvmsg(descriptor.rawValue, &header, 0)
                         } while result < 0 && errno == EINTR
                         failure = result < 0 ? errno : 0
                         messageFlags = header.msg_flags
@@ -248,9 +238,9 @@ final class NetlinkSocket {
         }
     }
 
-    private static func setOption(_ descriptor: Int32, _ option: Int32, _ value: Int32) {
+    private static func setOption(_ descriptor: borrowing FileDescriptor, _ option: Int32, _ value: Int32) {
         var value = value
-        _ = setsockopt(descriptor, NetlinkSocketOption.level, option, &value, socklen_t(MemoryLayout<Int32>.size))
+        _ = setsockopt(descriptor.rawValue, NetlinkSocketOption.level, option, &value, socklen_t(MemoryLayout<Int32>.size))
     }
 
     // MARK: sockaddr_nl
