@@ -35,10 +35,14 @@ public final class Daemon {
         static let timer: UInt64 = 3
         static let control: UInt64 = 4
         static let watchdog: UInt64 = 5
-        /// Control connections: a bit no child token has, plus the fd.
+        /// Control connections: a bit no child token has, plus the
+        /// connection's id. Not its descriptor number: the kernel hands a
+        /// closed number out again, and a stale readiness would then reach
+        /// whichever connection got it.
         static let connectionFlag: UInt64 = 1 << 40
-        static func connection(_ fd: Int32) -> UInt64 { connectionFlag | UInt64(UInt32(bitPattern: fd)) }
-        // Children: pid << 2 | stream (0 pidfd, 1 stdout, 2 stderr).
+        static let connectionIDs: UInt64 = connectionFlag - 1
+        static func connection(_ id: UInt64) -> UInt64 { connectionFlag | (id & connectionIDs) }
+        // Children: pid << 8 | 0x10 | stream (0 pidfd, 1 stdout, 2 stderr).
         static func child(_ pid: Int32, _ stream: UInt64) -> UInt64 { UInt64(UInt32(bitPattern: pid)) << 8 | 0x10 | stream }
     }
 
@@ -56,8 +60,9 @@ public final class Daemon {
     /// Events were lost: enumerate once the monitor's queue is empty.
     var reconcilePending = false
     var control: ControlServer?
-    /// Open control connections, oldest first.
-    var connections: [ControlConnection] = []
+    /// Open control connections by id; a lower id is an older connection.
+    var connections: [UInt64: ControlConnection] = [:]
+    var lastConnectionID: UInt64 = 0
     let startedAt = WallClock.now()
     let registry: ChildRegistry
     let notifier: SystemdNotifier
@@ -154,7 +159,7 @@ public final class Daemon {
         case Token.watchdog:
             pingWatchdog()
         case _ where token & Token.connectionFlag != 0:
-            serveConnection(Int32(bitPattern: UInt32(truncatingIfNeeded: token)))
+            serveConnection(token & Token.connectionIDs)
         default:
             let pid = Int32(bitPattern: UInt32(truncatingIfNeeded: token >> 8))
             switch token & 0xf {
