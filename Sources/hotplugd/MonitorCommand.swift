@@ -43,13 +43,8 @@ struct MonitorCommand: ParsableCommand {
     }
 
     private func watch(_ monitor: UdevMonitor, tracker: inout EventTracker, needs: FactNeeds) throws(UdevError) {
-        var descriptor = pollfd(fd: monitor.fileDescriptor, events: Int16(POLLIN), revents: 0)
         while true {
-            let ready = poll(&descriptor, 1, -1)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                throw UdevError(operation: "poll", errno: errno)
-            }
+            guard try monitor.waitForEvents(timeoutMilliseconds: -1) else { continue }
             drain: while true {
                 switch monitor.receive() {
                 case .empty:

@@ -16,8 +16,6 @@ public final class ControlConnection {
 
     init(descriptor: consuming FileDescriptor) { self.descriptor = .some(descriptor) }
 
-    public var fileDescriptor: Int32 { descriptor?.rawValue ?? -1 }
-
     public var isClosed: Bool { descriptor == nil }
 
     public func close() {
@@ -96,6 +94,18 @@ public final class ControlConnection {
     }
 
     public var hasPendingOutput: Bool { written < output.count }
+}
+
+extension ControlConnection: EpollWatchable {
+    /// A closed connection has nothing to watch: EBADF, as epoll_ctl would say.
+    public func withWatchedDescriptor<Result>(
+        _ body: (borrowing FileDescriptor) throws(SystemCallError) -> Result
+    ) throws(SystemCallError) -> Result {
+        switch descriptor {
+        case .some(let open): return try body(open)
+        case .none: throw SystemCallError("epoll_ctl(closed control connection)", errno: EBADF)
+        }
+    }
 }
 
 import HotplugCore

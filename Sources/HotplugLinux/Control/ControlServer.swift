@@ -6,7 +6,6 @@ import Glibc
 public final class ControlServer {
     public let path: String
     let descriptor: FileDescriptor
-    public var fileDescriptor: Int32 { descriptor.rawValue }
 
     public init(path: String, group: String?) throws(ControlSocketError) {
         self.path = path
@@ -60,7 +59,17 @@ public final class ControlServer {
             accepted.append(ControlConnection(descriptor: connection))
         }
     }
+}
 
+extension ControlServer: EpollWatchable {
+    public func withWatchedDescriptor<Result>(
+        _ body: (borrowing FileDescriptor) throws(SystemCallError) -> Result
+    ) throws(SystemCallError) -> Result {
+        try body(descriptor)
+    }
+}
+
+extension ControlServer {
     static func createParentDirectory(of path: String) throws(ControlSocketError) {
         guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return }
         let directory = String(path[..<slash])

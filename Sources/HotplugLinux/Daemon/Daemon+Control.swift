@@ -17,7 +17,7 @@ extension Daemon {
             lastConnectionID = (lastConnectionID + 1) & Token.connectionIDs
             let id = lastConnectionID
             do {
-                try epoll.add(connection.fileDescriptor, token: Token.connection(id), events: .readable)
+                try epoll.add(connection, token: Token.connection(id), events: .readable)
                 connections[id] = connection
             } catch {
                 logger.warning("cannot watch a control connection: \(error)")
@@ -47,13 +47,13 @@ extension Daemon {
             dropConnection(id)
         } else {
             // The client reads slowly: wait until its socket takes more.
-            try? epoll.modify(connection.fileDescriptor, token: Token.connection(id), events: .writable)
+            try? epoll.modify(connection, token: Token.connection(id), events: .writable)
         }
     }
 
     func dropConnection(_ id: UInt64) {
         guard let connection = connections.removeValue(forKey: id) else { return }
-        try? epoll.remove(connection.fileDescriptor)
+        try? epoll.remove(connection)
         connection.close()
     }
 

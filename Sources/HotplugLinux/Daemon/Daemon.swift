@@ -42,8 +42,22 @@ public final class Daemon {
         static let connectionFlag: UInt64 = 1 << 40
         static let connectionIDs: UInt64 = connectionFlag - 1
         static func connection(_ id: UInt64) -> UInt64 { connectionFlag | (id & connectionIDs) }
-        // Children: pid << 8 | 0x10 | stream (0 pidfd, 1 stdout, 2 stderr).
-        static func child(_ pid: Int32, _ stream: UInt64) -> UInt64 { UInt64(UInt32(bitPattern: pid)) << 8 | 0x10 | stream }
+        // Children: pid << 8 | 0x10 | what (0 exit, 1 stdout, 2 stderr).
+        static func child(_ pid: Int32, _ watched: ChildProcess.Watched) -> UInt64 {
+            let what: UInt64 = switch watched {
+            case .exit: 0
+            case .output(.standardOutput): 1
+            case .output(.standardError): 2
+            }
+            return UInt64(UInt32(bitPattern: pid)) << 8 | 0x10 | what
+        }
+        static func childWatched(_ token: UInt64) -> ChildProcess.Watched {
+            switch token & 0xf {
+            case 0: .exit
+            case 1: .output(.standardOutput)
+            default: .output(.standardError)
+            }
+        }
     }
 
     let options: Options
@@ -109,13 +123,13 @@ public final class Daemon {
     /// Runs until SIGTERM or SIGINT has stopped every child.
     public func run(onReady: () -> Void = {}) throws(DaemonError) {
         do {
-            try epoll.add(monitor.fileDescriptor, token: Token.monitor, events: .readable)
-            try epoll.add(signals.fileDescriptor, token: Token.signals, events: .readable)
-            try epoll.add(timer.fileDescriptor, token: Token.timer, events: .readable)
-            if let control { try epoll.add(control.fileDescriptor, token: Token.control, events: .readable) }
+            try epoll.add(monitor, token: Token.monitor, events: .readable)
+            try epoll.add(signals, token: Token.signals, events: .readable)
+            try epoll.add(timer, token: Token.timer, events: .readable)
+            if let control { try epoll.add(control, token: Token.control, events: .readable) }
             if let interval = notifier.watchdogInterval {
                 let watchdog = try TimerFD()
-                try epoll.add(watchdog.fileDescriptor, token: Token.watchdog, events: .readable)
+                try epoll.add(watchdog, token: Token.watchdog, events: .readable)
                 try watchdog.arm(deadlineNanoseconds: MonotonicClock.now() + interval)
                 watchdogTimer = watchdog
             }
@@ -162,9 +176,9 @@ public final class Daemon {
             serveConnection(token & Token.connectionIDs)
         default:
             let pid = Int32(bitPattern: UInt32(truncatingIfNeeded: token >> 8))
-            switch token & 0xf {
-            case 0: reap(pid)
-            default: drainOutput(pid, stream: token & 0xf)
+            switch Token.childWatched(token) {
+            case .exit: reap(pid)
+            case .output(let stream): drainOutput(pid, stream)
             }
         }
     }

@@ -20,7 +20,8 @@ public struct EpollEvents: OptionSet, Sendable, Hashable {
 
 /// An epoll instance. Registrations carry a caller-chosen 64-bit token that
 /// `wait` hands back, so the loop can map readiness to its own objects
-/// without keeping an fd table in sync.
+/// without keeping an fd table in sync. What is registered is an owner
+/// (`EpollWatchable`), never a bare number that may be closed or reused.
 ///
 /// Immutable and safe to share: the kernel serialises epoll_ctl/epoll_wait.
 public final class Epoll: Sendable {
@@ -34,24 +35,32 @@ public final class Epoll: Sendable {
         descriptor = try FileDescriptor.adopting(hotplug_epoll_create(), "epoll_create1")
     }
 
-    public func add(_ fd: Int32, token: UInt64, events: EpollEvents) throws(SystemCallError) {
-        try control(hotplug_epoll_ctl_add, "ADD", fd, token, events)
+    public func add<Watched: EpollWatchable & ~Copyable>(
+        _ watched: borrowing Watched, token: UInt64, events: EpollEvents
+    ) throws(SystemCallError) {
+        try control(hotplug_epoll_ctl_add, "ADD", watched, token, events)
     }
 
-    public func modify(_ fd: Int32, token: UInt64, events: EpollEvents) throws(SystemCallError) {
-        try control(hotplug_epoll_ctl_mod, "MOD", fd, token, events)
+    public func modify<Watched: EpollWatchable & ~Copyable>(
+        _ watched: borrowing Watched, token: UInt64, events: EpollEvents
+    ) throws(SystemCallError) {
+        try control(hotplug_epoll_ctl_mod, "MOD", watched, token, events)
     }
 
-    /// Remove before closing the fd: a closed fd only leaves the interest
-    /// list once every duplicate of it is closed too.
-    public func remove(_ fd: Int32) throws(SystemCallError) {
-        try control(hotplug_epoll_ctl_del, "DEL", fd, 0, [])
+    /// Remove before closing the descriptor: a closed one only leaves the
+    /// interest list once every duplicate of it is closed too.
+    public func remove<Watched: EpollWatchable & ~Copyable>(_ watched: borrowing Watched) throws(SystemCallError) {
+        try control(hotplug_epoll_ctl_del, "DEL", watched, 0, [])
     }
 
-    private func control(_ operation: Int32, _ name: String, _ fd: Int32, _ token: UInt64,
-                         _ events: EpollEvents) throws(SystemCallError) {
-        guard hotplug_epoll_ctl(descriptor.rawValue, operation, fd, events.rawValue, token) == 0 else {
-            throw SystemCallError("epoll_ctl(\(name) fd \(fd))", errno: errno)
+    private func control<Watched: EpollWatchable & ~Copyable>(
+        _ operation: Int32, _ name: String, _ watched: borrowing Watched, _ token: UInt64, _ events: EpollEvents
+    ) throws(SystemCallError) {
+        try watched.withWatchedDescriptor { target throws(SystemCallError) in
+            guard hotplug_epoll_ctl(descriptor.rawValue, operation, target.rawValue, events.rawValue, token) == 0 else {
+                let failure = errno
+                throw SystemCallError("epoll_ctl(\(name) fd \(target.rawValue))", errno: failure)
+            }
         }
     }
 

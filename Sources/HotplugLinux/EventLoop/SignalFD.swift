@@ -14,7 +14,6 @@ import Glibc
 /// happens to run deinit would not undo the block in the original thread.
 public final class SignalFD: Sendable {
     let descriptor: FileDescriptor
-    public var fileDescriptor: Int32 { descriptor.rawValue }
     public let signals: [Int32]
 
     public init(signals: [Int32]) throws(SystemCallError) {
@@ -47,5 +46,13 @@ public final class SignalFD: Sendable {
                 throw SystemCallError("read(signalfd fd \(descriptor.rawValue))", errno: errno)
             }
         }
+    }
+}
+
+extension SignalFD: EpollWatchable {
+    public func withWatchedDescriptor<Result>(
+        _ body: (borrowing FileDescriptor) throws(SystemCallError) -> Result
+    ) throws(SystemCallError) -> Result {
+        try body(descriptor)
     }
 }

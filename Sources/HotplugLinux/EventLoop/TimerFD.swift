@@ -6,7 +6,6 @@ import Glibc
 /// the loop is late re-arming. Nonblocking and close-on-exec.
 public final class TimerFD: Sendable {
     let descriptor: FileDescriptor
-    public var fileDescriptor: Int32 { descriptor.rawValue }
 
     public init() throws(SystemCallError) {
         descriptor = try FileDescriptor.adopting(hotplug_timerfd_create(), "timerfd_create(CLOCK_MONOTONIC)")
@@ -42,5 +41,13 @@ public final class TimerFD: Sendable {
             if count < 0 && (failure == EAGAIN || failure == EWOULDBLOCK) { return 0 }
             throw SystemCallError("read(timerfd fd \(descriptor.rawValue))", errno: count < 0 ? failure : EIO)
         }
+    }
+}
+
+extension TimerFD: EpollWatchable {
+    public func withWatchedDescriptor<Result>(
+        _ body: (borrowing FileDescriptor) throws(SystemCallError) -> Result
+    ) throws(SystemCallError) -> Result {
+        try body(descriptor)
     }
 }
