@@ -1,7 +1,9 @@
 import Glibc
 
-/// One NETLINK_ROUTE socket and the request/reply conversation over it:
-/// sequence numbers, matching replies to requests, ACKs and multipart dumps.
+/// One netlink socket and the request/reply conversation over it: sequence
+/// numbers, matching replies to requests, ACKs and multipart dumps. The
+/// conversation is the same for every netlink protocol, so the protocol is
+/// a parameter (RouteNetlink uses NETLINK_ROUTE).
 ///
 /// Not thread-safe: a request and its replies must not interleave with
 /// another request's, so one thread owns the socket.
@@ -24,12 +26,12 @@ final class NetlinkSocket {
     let portID: UInt32
     private var lastSequence: UInt32 = 0
 
-    init() throws(NetlinkError) {
-        let operation = "open rtnetlink socket"
+    init(protocol netlinkProtocol: Int32) throws(NetlinkError) {
+        let operation = "open netlink socket (protocol \(netlinkProtocol))"
         // Every failure below closes the socket: the owner ends with the scope,
         // after the error (and its errno) has been made.
         guard let descriptor = FileDescriptor(adopting: socket(
-            AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), NetlinkSocketOption.routeProtocol))
+            AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), netlinkProtocol))
         else { throw NetlinkError(operation: operation, errno: errno) }
 
         // The options below only improve things (smaller ACKs, kernel error

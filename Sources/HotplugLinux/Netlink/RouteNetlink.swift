@@ -10,7 +10,7 @@ public final class RouteNetlink {
     private let socket: NetlinkSocket
 
     public init() throws(NetlinkError) {
-        socket = try NetlinkSocket()
+        socket = try NetlinkSocket(protocol: NetlinkProtocol.route)
     }
 
     // MARK: Reading links
