@@ -4,12 +4,24 @@ import HotplugCore
 /// rename if it was up), MTU, addresses, up. Each step checks first, so a
 /// device already named and configured is left exactly as it is.
 public struct LinkConfigurator {
-    let netlink: RouteNetlink
+    /// The daemon's loop waits while a link is configured (up to six
+    /// requests); this bounds them together, each also having its own timeout.
+    public static let defaultTimeLimit: Duration = .seconds(2)
 
-    public init(netlink: RouteNetlink) { self.netlink = netlink }
+    let netlink: RouteNetlink
+    let timeLimit: Duration
+
+    public init(netlink: RouteNetlink, timeLimit: Duration = LinkConfigurator.defaultTimeLimit) {
+        self.netlink = netlink
+        self.timeLimit = timeLimit
+    }
 
     /// The interface's name afterwards, or the kernel's reason for failing.
     public func apply(_ request: LinkRequest, taken: () -> Set<String>) -> Result<String, Supervisor.LinkFailure> {
+        netlink.withTimeLimit(timeLimit, for: "configuring a link") { configure(request, taken: taken) }
+    }
+
+    private func configure(_ request: LinkRequest, taken: () -> Set<String>) -> Result<String, Supervisor.LinkFailure> {
         do throws(NetlinkError) {
             let found: LinkState?
             if let index = request.ifindex {

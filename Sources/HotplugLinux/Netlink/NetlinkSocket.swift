@@ -5,6 +5,14 @@ import Glibc
 /// conversation is the same for every netlink protocol, so the protocol is
 /// a parameter (RouteNetlink uses NETLINK_ROUTE).
 ///
+/// Every request waits for its reply with poll(2) until a deadline and then
+/// fails with ETIMEDOUT, never longer: the daemon has one thread, and a
+/// kernel that does not answer must not hold its loop (and systemd's
+/// watchdog) for more than a bounded time. Late replies to a timed-out
+/// request are harmless: they carry an old sequence number and are skipped.
+/// (Sending cannot be bounded this way: the kernel handles a request inside
+/// sendto, so a request stuck behind a kernel lock blocks there.)
+///
 /// Not thread-safe: a request and its replies must not interleave with
 /// another request's, so one thread owns the socket.
 final class NetlinkSocket {
@@ -13,10 +21,9 @@ final class NetlinkSocket {
     /// are small because statistics are filtered out; anything larger is
     /// reported (MSG_TRUNC) rather than silently cut.
     static let receiveBufferSize = 32 * 1024
-    /// A wedged kernel operation must not hang the supervisor forever. Late
-    /// replies to a timed-out request are harmless: they carry an old
-    /// sequence number and are skipped.
-    static let receiveTimeoutSeconds = 10
+    /// The kernel answers a request in microseconds; a second means it will
+    /// not, and a link configuration makes up to six requests.
+    static let defaultRequestTimeout: Duration = .seconds(1)
     /// NLM_F_DUMP_INTR means the table changed during the dump and the result
     /// may be inconsistent; the dump is repeated this many times at most.
     static let maximumDumpAttempts = 5
@@ -25,8 +32,13 @@ final class NetlinkSocket {
     /// The port the kernel bound us to; replies addressed elsewhere are not ours.
     let portID: UInt32
     private var lastSequence: UInt32 = 0
+    /// The longest one request waits for its reply.
+    let requestTimeout: Duration
+    /// While set, no request waits past it either, and none is sent after it.
+    var timeLimit: NetlinkTimeLimit?
 
-    init(protocol netlinkProtocol: Int32) throws(NetlinkError) {
+    init(protocol netlinkProtocol: Int32, requestTimeout: Duration = NetlinkSocket.defaultRequestTimeout) throws(NetlinkError) {
+        self.requestTimeout = requestTimeout
         let operation = "open netlink socket (protocol \(netlinkProtocol))"
         // Every failure below closes the socket: the owner ends with the scope,
         // after the error (and its errno) has been made.
@@ -40,10 +52,6 @@ final class NetlinkSocket {
         Self.setOption(descriptor, NetlinkSocketOption.capAcknowledgement, 1)
         Self.setOption(descriptor, NetlinkSocketOption.extendedAcknowledgement, 1)
         Self.setOption(descriptor, NetlinkSocketOption.strictChecking, 1)
-
-        var timeout = timeval(tv_sec: Self.receiveTimeoutSeconds, tv_usec: 0)
-        guard setsockopt(descriptor.rawValue, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0
-        else { throw NetlinkError(operation: operation, errno: errno) }
 
         // Port 0 lets the kernel choose a unique port id; read it back so
         // replies can be checked against it.
@@ -76,11 +84,12 @@ final class NetlinkSocket {
     /// errno if the ACK reports a failure.
     func performAcknowledged(_ request: NetlinkRequest, operation: String) throws(NetlinkError) -> [NetlinkMessage] {
         let sequence = nextSequence()
+        let deadline = try replyDeadline(operation: operation)
         try send(request.encoded(sequence: sequence), operation: operation)
 
         var replies: [NetlinkMessage] = []
         while true {
-            for message in try receiveMessages(operation: operation) where isReply(message, to: sequence) {
+            for message in try receiveMessages(until: deadline, operation: operation) where isReply(message, to: sequence) {
                 if message.header.type == .error {
                     try throwIfFailed(message, operation: operation)
                     return replies
@@ -112,12 +121,13 @@ final class NetlinkSocket {
         _ request: NetlinkRequest, operation: String
     ) throws(NetlinkError) -> (messages: [NetlinkMessage], wasInterrupted: Bool) {
         let sequence = nextSequence()
+        let deadline = try replyDeadline(operation: operation)
         try send(request.encoded(sequence: sequence), operation: operation)
 
         var collected: [NetlinkMessage] = []
         var wasInterrupted = false
         while true {
-            for message in try receiveMessages(operation: operation) where isReply(message, to: sequence) {
+            for message in try receiveMessages(until: deadline, operation: operation) where isReply(message, to: sequence) {
                 if message.header.flags.contains(.dumpInterrupted) { wasInterrupted = true }
                 switch message.header.type {
                 case .done:
@@ -162,6 +172,16 @@ final class NetlinkSocket {
         return lastSequence
     }
 
+    /// The deadline of a request about to be sent; throws instead when the
+    /// time limit has run out, so nothing more is sent.
+    private func replyDeadline(operation: String) throws(NetlinkError) -> ReplyDeadline {
+        guard let deadline = ReplyDeadline(sentAt: MonotonicClock.now(), timeout: requestTimeout, limit: timeLimit) else {
+            let detail = timeLimit.map(ReplyDeadline.exhausted) ?? "no time left"
+            throw NetlinkError(operation: operation, errno: ETIMEDOUT, detail: detail)
+        }
+        return deadline
+    }
+
     // MARK: System calls
 
     private func send(_ bytes: [UInt8], operation: String) throws(NetlinkError) {
@@ -187,10 +207,12 @@ final class NetlinkSocket {
         }
     }
 
-    /// Receives one datagram from the kernel and splits it into messages.
-    private func receiveMessages(operation: String) throws(NetlinkError) -> [NetlinkMessage] {
+    /// Receives one datagram from the kernel, waiting for it until
+    /// `deadline`, and splits it into messages.
+    private func receiveMessages(until deadline: ReplyDeadline, operation: String) throws(NetlinkError) -> [NetlinkMessage] {
         var buffer = [UInt8](repeating: 0, count: Self.receiveBufferSize)
         while true {
+            try waitForDatagram(until: deadline, operation: operation)
             var sender = sockaddr_storage()
             var messageFlags: Int32 = 0
             var failure: Int32 = 0
@@ -205,7 +227,8 @@ final class NetlinkSocket {
                         header.msg_iovlen = 1
                         var result: Int
                         repeat {
-                            result = recvmsg(descriptor.rawValue, &header, 0)
+                            // Never blocks: the wait above is the only one, and it is bounded.
+                            result = recvmsg(descriptor.rawValue, &header, Int32(MSG_DONTWAIT))
                         } while result < 0 && errno == EINTR
                         failure = result < 0 ? errno : 0
                         messageFlags = header.msg_flags
@@ -215,11 +238,8 @@ final class NetlinkSocket {
             }
 
             if received < 0 {
-                if failure == EAGAIN || failure == EWOULDBLOCK {
-                    throw NetlinkError(
-                        operation: operation, errno: failure,
-                        detail: "no reply from the kernel within \(Self.receiveTimeoutSeconds) seconds")
-                }
+                // Readable but nothing there: wait again, with what is left.
+                if failure == EAGAIN || failure == EWOULDBLOCK { continue }
                 throw NetlinkError(operation: operation, errno: failure)
             }
             if messageFlags & Int32(MSG_TRUNC) != 0 {
@@ -236,6 +256,27 @@ final class NetlinkSocket {
                 return try NetlinkMessageDecoder.messages(in: buffer[0..<received])
             } catch {
                 throw error.asNetlinkError(operation: operation)
+            }
+        }
+    }
+
+    /// poll(2) until a datagram (or an error) is queued on the socket; throws
+    /// ETIMEDOUT at `deadline`. Signals restart the wait with the time left.
+    private func waitForDatagram(until deadline: ReplyDeadline, operation: String) throws(NetlinkError) {
+        while true {
+            // 0 once the time is up: then poll only looks at what has arrived,
+            // so a reply queued by the deadline still counts.
+            let remaining = deadline.remainingMilliseconds(at: MonotonicClock.now())
+            var request = pollfd(fd: descriptor.rawValue, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&request, 1, remaining)
+            if ready > 0 { return }
+            if ready < 0 {
+                let failure = errno
+                if failure == EINTR { continue }
+                throw NetlinkError(operation: operation, errno: failure)
+            }
+            if remaining == 0 {
+                throw NetlinkError(operation: operation, errno: ETIMEDOUT, detail: deadline.expiry)
             }
         }
     }
