@@ -28,7 +28,7 @@ final class NetlinkSocket {
     /// may be inconsistent; the dump is repeated this many times at most.
     static let maximumDumpAttempts = 5
 
-    private let descriptor: FileDescriptor
+    let descriptor: FileDescriptor
     /// The port the kernel bound us to; replies addressed elsewhere are not ours.
     let portID: UInt32
     private var lastSequence: UInt32 = 0
