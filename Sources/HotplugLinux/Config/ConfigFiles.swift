@@ -76,15 +76,20 @@ public enum ConfigFiles {
     }
 
     static func readText(_ path: String) -> Result<String, ConfigDiagnostic> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            return .failure(ConfigDiagnostic(file: path, position: nil, message: "cannot read: \(errnoText())"))
+        do throws(SystemCallError) {
+            // Closed when this scope ends, on every return of readText(from:).
+            let file = try FileDescriptor.open(path, O_RDONLY)
+            return readText(from: file, path)
+        } catch {
+            return .failure(ConfigDiagnostic(file: path, position: nil, message: "cannot read: \(errnoText(error.errno))"))
         }
-        defer { close(fd) }
+    }
+
+    private static func readText(from file: borrowing FileDescriptor, _ path: String) -> Result<String, ConfigDiagnostic> {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(file.rawValue, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
                 return .failure(ConfigDiagnostic(file: path, position: nil, message: "cannot read: \(errnoText())"))

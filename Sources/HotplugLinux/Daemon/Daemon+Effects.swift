@@ -58,11 +58,9 @@ extension Daemon {
         registry.record(pid: process.pid, binding: id.binding, devpath: supervisor.deviceFacts(id.device)?.devpath ?? "",
                         stop: supervisor.configuration.binding(named: id.binding)?.exec?.stopSequence ?? .standard)
         do {
-            if let pidfd = process.pidfd {
-                try epoll.add(pidfd, token: Token.child(process.pid, 0), events: .readable)
+            for watched in [ChildProcess.Watched.exit, .output(.standardOutput), .output(.standardError)] {
+                try process.watch(watched, in: epoll, token: Token.child(process.pid, watched))
             }
-            if let out = process.stdoutFD { try epoll.add(out, token: Token.child(process.pid, 1), events: .readable) }
-            if let err = process.stderrFD { try epoll.add(err, token: Token.child(process.pid, 2), events: .readable) }
         } catch {
             logger.error("cannot watch child \(process.pid): \(error)")
         }

@@ -35,11 +35,29 @@ public final class Daemon {
         static let timer: UInt64 = 3
         static let control: UInt64 = 4
         static let watchdog: UInt64 = 5
-        /// Control connections: a bit no child token has, plus the fd.
+        /// Control connections: a bit no child token has, plus the
+        /// connection's id. Not its descriptor number: the kernel hands a
+        /// closed number out again, and a stale readiness would then reach
+        /// whichever connection got it.
         static let connectionFlag: UInt64 = 1 << 40
-        static func connection(_ fd: Int32) -> UInt64 { connectionFlag | UInt64(UInt32(bitPattern: fd)) }
-        // Children: pid << 2 | stream (0 pidfd, 1 stdout, 2 stderr).
-        static func child(_ pid: Int32, _ stream: UInt64) -> UInt64 { UInt64(UInt32(bitPattern: pid)) << 8 | 0x10 | stream }
+        static let connectionIDs: UInt64 = connectionFlag - 1
+        static func connection(_ id: UInt64) -> UInt64 { connectionFlag | (id & connectionIDs) }
+        // Children: pid << 8 | 0x10 | what (0 exit, 1 stdout, 2 stderr).
+        static func child(_ pid: Int32, _ watched: ChildProcess.Watched) -> UInt64 {
+            let what: UInt64 = switch watched {
+            case .exit: 0
+            case .output(.standardOutput): 1
+            case .output(.standardError): 2
+            }
+            return UInt64(UInt32(bitPattern: pid)) << 8 | 0x10 | what
+        }
+        static func childWatched(_ token: UInt64) -> ChildProcess.Watched {
+            switch token & 0xf {
+            case 0: .exit
+            case 1: .output(.standardOutput)
+            default: .output(.standardError)
+            }
+        }
     }
 
     let options: Options
@@ -57,8 +75,9 @@ public final class Daemon {
     /// Events were lost: enumerate once the monitor's queue is empty.
     var reconcilePending = false
     var control: ControlServer?
-    /// Open control connections, oldest first.
-    var connections: [ControlConnection] = []
+    /// Open control connections by id; a lower id is an older connection.
+    var connections: [UInt64: ControlConnection] = [:]
+    var lastConnectionID: UInt64 = 0
     let startedAt = WallClock.now()
     let registry: ChildRegistry
     let notifier: SystemdNotifier
@@ -96,13 +115,13 @@ public final class Daemon {
     /// Runs until SIGTERM or SIGINT has stopped every child.
     public func run(onReady: () -> Void = {}) throws(DaemonError) {
         do {
-            try epoll.add(monitor.fileDescriptor, token: Token.monitor, events: .readable)
-            try epoll.add(signals.fileDescriptor, token: Token.signals, events: .readable)
-            try epoll.add(timer.fileDescriptor, token: Token.timer, events: .readable)
-            if let control { try epoll.add(control.fileDescriptor, token: Token.control, events: .readable) }
+            try epoll.add(monitor, token: Token.monitor, events: .readable)
+            try epoll.add(signals, token: Token.signals, events: .readable)
+            try epoll.add(timer, token: Token.timer, events: .readable)
+            if let control { try epoll.add(control, token: Token.control, events: .readable) }
             if let interval = notifier.watchdogInterval {
                 let watchdog = try TimerFD()
-                try epoll.add(watchdog.fileDescriptor, token: Token.watchdog, events: .readable)
+                try epoll.add(watchdog, token: Token.watchdog, events: .readable)
                 try watchdog.arm(deadlineNanoseconds: MonotonicClock.now() + interval)
                 watchdogTimer = watchdog
             }
@@ -147,12 +166,12 @@ public final class Daemon {
         case Token.watchdog:
             pingWatchdog()
         case _ where token & Token.connectionFlag != 0:
-            serveConnection(Int32(bitPattern: UInt32(truncatingIfNeeded: token)))
+            serveConnection(token & Token.connectionIDs)
         default:
             let pid = Int32(bitPattern: UInt32(truncatingIfNeeded: token >> 8))
-            switch token & 0xf {
-            case 0: reap(pid)
-            default: drainOutput(pid, stream: token & 0xf)
+            switch Token.childWatched(token) {
+            case .exit: reap(pid)
+            case .output(let stream): drainOutput(pid, stream)
             }
         }
     }

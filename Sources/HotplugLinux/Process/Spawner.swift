@@ -66,8 +66,11 @@ public enum Spawner {
         guard status == 0 else {
             throw describeFailure(result, path: path, request: request, credentials: credentials)
         }
-        return ChildProcess(pid: result.pid, pidfd: result.pidfd >= 0 ? result.pidfd : nil,
-                            stdoutFD: result.stdout_fd, stderrFD: result.stderr_fd)
+        // The descriptors are adopted here, where the system call handed them
+        // over; from now on only their owners close them.
+        return ChildProcess(pid: result.pid, pidfd: FileDescriptor(adopting: result.pidfd),
+                            standardOutput: FileDescriptor(adopting: result.stdout_fd),
+                            standardError: FileDescriptor(adopting: result.stderr_fd))
     }
 
     static let activationVariables = ["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"]

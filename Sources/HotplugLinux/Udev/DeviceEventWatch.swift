@@ -74,9 +74,6 @@ public final class DeviceEventWatch {
     /// Sleeps until the monitor's socket is readable; a signal that
     /// interrupts the sleep just starts it again.
     private func waitForEvents() throws(UdevError) {
-        var descriptor = pollfd(fd: monitor.fileDescriptor, events: Int16(POLLIN), revents: 0)
-        while poll(&descriptor, 1, -1) < 0 {
-            if errno != EINTR { throw UdevError(operation: "poll", errno: errno) }
-        }
+        while try !monitor.waitForEvents(timeoutMilliseconds: -1) {}
     }
 }
