@@ -46,9 +46,13 @@ enum BindingSummary {
             parts.append(link.up ? "up" : "leave down")
             actions.append("link: " + parts.joined(separator: ", "))
         }
+        if let listen = binding.listen {
+            actions.append("listen: " + listen.sockets.map(\.description).joined(separator: ", ") + " (\(listen.mode.rawValue))")
+        }
         if let exec = binding.exec {
             let program = exec.command.first?.source ?? "?"
-            actions.append("run \(program) (restart \(exec.restart.rawValue))")
+            let count = exec.instances > 1 ? "\(exec.instances) × " : ""
+            actions.append("run \(count)\(program) (restart \(exec.restart.rawValue))")
         }
         if actions.isEmpty { actions.append("match only") }
         return "\(binding.name): match \(what.joined(separator: " ")); \(actions.joined(separator: "; "))"

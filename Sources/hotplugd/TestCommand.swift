@@ -97,13 +97,26 @@ enum DeviceReport {
             for address in link.addresses { lines.append("    address: \(address)") }
             lines.append("    up: \(link.up ? "yes" : "no")")
         }
+        if let listen = plan.binding.listen {
+            let device = listen.bindToDevice ? " on \(printable(plan.newName ?? device.interfaceName ?? device.sysname))" : ""
+            let each = listen.mode == .reuseport ? ", a set per instance" : ", shared by every instance"
+            lines.append("    listen\(device) (\(listen.mode.rawValue)\(each), backlog \(listen.backlog)):")
+            for (index, socket) in listen.sockets.enumerated() {
+                lines.append("      fd \(3 + index): \(socket) (LISTEN_FDNAMES \(listen.name))")
+            }
+        }
         if let launch = plan.launch, let exec = plan.binding.exec {
+            if exec.instances > 1 { lines.append("    instances: \(exec.instances) (shown: instance 0)") }
             lines.append("    argv:")
             for (index, argument) in launch.argv.enumerated() {
                 lines.append("      [\(index)] \"\(printable(argument))\"")
             }
             lines.append("    environment:")
             for entry in launch.environment { lines.append("      \(printable(entry))") }
+            if let listen = plan.binding.listen {
+                let names = Array(repeating: listen.name, count: listen.sockets.count).joined(separator: ":")
+                lines += ["      LISTEN_FDS=\(listen.sockets.count)", "      LISTEN_FDNAMES=\(names)", "      LISTEN_PID=(the child's own pid)"]
+            }
             if let directory = launch.workingDirectory { lines.append("    working-directory: \(directory)") }
             if let user = launch.user { lines.append("    user: \(user)") }
             if let group = launch.group { lines.append("    group: \(group)") }
