@@ -70,9 +70,17 @@ struct Worker: Sendable {
     var restarts = 0
     var consecutiveFailures = 0
     var lastExit: ChildExit?
+    /// The pid of the worker's last child, once it has exited.
+    var lastPID: Int32?
     var startedAt: Instant?
     /// Start it again once its child is gone (a rolling restart).
     var respawnAfterStop = false
+    /// The process group of the worker's last child, when processes of it
+    /// outlived the child: teardown stops them too.
+    var leftoverGroup: Int32?
+    /// `stopping` is for `leftoverGroup`: no exit is reported for it, so
+    /// the stop ends at the deadline, with SIGKILL.
+    var stoppingLeftovers = false
 
     var deadline: Instant? {
         switch state {

@@ -62,6 +62,7 @@ extension Supervisor {
               let instance = instances[id], let index = instance.worker(runningPID: pid) else { return }
         var worker = instance.workers[index]
         worker.lastExit = exit
+        worker.lastPID = pid
         instances[id]?.workers[index] = worker
         if case .stopping = worker.state {
             log(.info, "child \(pid) stopped (\(exit))", id, pid: pid)
@@ -92,6 +93,23 @@ extension Supervisor {
         log(.warning, "child \(pid) ended (\(exit)); restarting in \(delay)", id, pid: pid)
         setWorkerState(id, index, .backoff(until: now + delay))
         if instance.rollingRestart == index { restartWorker(id, index + 1) }
+    }
+
+    mutating func childLeftProcesses(pid: Int32) {
+        guard let id = instances.values.first(where: { $0.worker(runningPID: pid) != nil })?.id,
+              let index = instances[id]?.worker(runningPID: pid) else { return }
+        instances[id]?.workers[index].leftoverGroup = pid
+        log(.notice, "child \(pid) is ending but leaves processes in its group; they are stopped with the device", id, pid: pid)
+    }
+
+    /// The stop signal to what is left of an ended child's group; SIGKILL
+    /// at the deadline, and then the stop counts as done.
+    mutating func stopLeftovers(_ id: InstanceID, _ index: Int, group: Int32) {
+        let exec = configuration.binding(named: id.binding)?.exec
+        instances[id]?.workers[index].stoppingLeftovers = true
+        instances[id]?.workers[index].leftoverGroup = nil
+        setWorkerState(id, index, .stopping(pid: group, killAt: now + (exec?.stopTimeout ?? .seconds(5)), killed: false))
+        effects.append(.signal(id, pid: group, exec?.stopSignal ?? .terminate))
     }
 
     /// `restart-delay` doubled per consecutive failure, capped at `restart-delay-max`.
@@ -155,6 +173,11 @@ extension Supervisor {
                 case .backoff:
                     instances[id]?.workers[index].restarts += 1
                     spawn(id, worker: index)
+                case .stopping(let pid, _, false) where worker.stoppingLeftovers:
+                    effects.append(.signal(id, pid: pid, .kill))
+                    instances[id]?.workers[index].stoppingLeftovers = false
+                    setWorkerState(id, index, .exited)
+                    continueTeardown(id)
                 case .stopping(let pid, let killAt, false):
                     log(.warning, "child \(pid) did not stop in time; sending SIGKILL to its process group", id, pid: pid)
                     instances[id]?.workers[index].state = .stopping(pid: pid, killAt: killAt, killed: true)

@@ -157,6 +157,13 @@ extension Supervisor {
                     for index in alive { stopWorker(id, index, respawn: false) }
                     return
                 }
+                let leftovers = instance.workers.indices.filter { instance.workers[$0].leftoverGroup != nil }
+                if !leftovers.isEmpty {
+                    for index in leftovers {
+                        if let group = instance.workers[index].leftoverGroup { stopLeftovers(id, index, group: group) }
+                    }
+                    return
+                }
                 for index in instance.workers.indices where instance.workers[index].state != .exited {
                     instance.workers[index].state = .exited
                 }

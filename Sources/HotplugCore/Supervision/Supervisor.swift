@@ -38,6 +38,9 @@ public struct Supervisor: Sendable {
         /// The shell's answer to `.setUp`.
         case stageSetUp(InstanceID, Result<StageOutcome, StageFailure>)
         case childExited(pid: Int32, ChildExit)
+        /// The child is gone but processes it started are still in its
+        /// process group (a daemon it left in the background).
+        case childLeftProcesses(pid: Int32)
         /// New bindings, and, when the shell could enumerate, every device
         /// present with the facts the new bindings read: the kept facts were
         /// read for the old bindings and may lack what the new ones match on.
@@ -61,6 +64,7 @@ public struct Supervisor: Sendable {
         case .present(let all): reconcile(all)
         case .stageSetUp(let id, let result): stageSetUp(id, result)
         case .childExited(let pid, let exit): childExited(pid: pid, exit)
+        case .childLeftProcesses(let pid): childLeftProcesses(pid: pid)
         case .reload(let configuration, let present): reload(configuration, present: present)
         case .restart(let binding, let device): restart(binding: binding, device: device)
         case .shutdown: shutdown()

@@ -17,6 +17,8 @@ extension Daemon {
         children.removeValue(forKey: pid)
         registry.forget(pid: pid)
         socketStage.workerExited(child.instance, worker: child.worker)
+        // Told first, so that a teardown the exit completes stops them too.
+        if ProcessGroup.hasMembers(pid) { apply(.childLeftProcesses(pid: pid)) }
         apply(.childExited(pid: pid, status.childExit))
     }
 

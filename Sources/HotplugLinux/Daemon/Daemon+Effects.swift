@@ -18,8 +18,8 @@ extension Daemon {
         case .signal(let id, let pid, let signal):
             if let child = children[pid] {
                 do { try child.process.signalGroup(signal.number) } catch { logger.warning("cannot signal child \(pid): \(error)") }
-            } else {
-                logger.debug("no child \(pid) to signal for \(id)")
+            } else if !ProcessGroup.signalLeftovers(pid, signal.number) {
+                logger.debug("no child \(pid) and nothing left of its group to signal for \(id)")
             }
             return nil
         case .log(let entry):

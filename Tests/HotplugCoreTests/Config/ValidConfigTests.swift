@@ -17,7 +17,7 @@ struct ValidConfigTests {
 
     @Test func everyShippedExampleIsValid() throws {
         let sources = try Self.examples()
-        #expect(sources.map(\.bindingName) == ["gamelink", "usb-nic", "usb-serial", "virtual-cable"])
+        #expect(sources.map(\.bindingName) == ["gamelink", "twisted-web", "usb-nic", "usb-serial", "virtual-cable"])
         let result = ConfigLoader.load(sources)
         guard case .success(let configuration) = result else { Issue.record("\(result)"); return }
         let gamelink = try #require(configuration.binding(named: "gamelink"))

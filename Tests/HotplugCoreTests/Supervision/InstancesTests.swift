@@ -101,3 +101,45 @@ struct InstancesTests {
         #expect(h.supervisor.status().map(\.state) == ["running", "running"])
     }
 }
+
+/// Processes a child left in its process group are stopped with the
+/// device, also when the child itself has exited (they used to survive).
+struct LeftoverProcessTests {
+    typealias H = SupervisorHarness
+
+    @Test func anExitedChildsGroupIsStoppedOnRemoveThenKilledAtTheTimeout() {
+        var h = H([Bindings.binding("cable", restart: .no)])
+        h.send(.deviceAdded(FakeDevices.veth("v0")))
+        let pid = h.pid("cable")!
+        h.send(.childLeftProcesses(pid: pid))
+        h.send(.childExited(pid: pid, .exited(0)))
+        #expect(h.state("cable") == "exited")
+        let removal = h.send(.deviceRemoved(devpath: "/devices/virtual/net/v0", ifindex: 42))
+        #expect(H.signals(removal).map(\.0) == [pid] && H.signals(removal).map(\.1) == [.terminate])
+        #expect(h.state("cable") == "stopping")
+        let killed = h.advance(.seconds(5))
+        #expect(H.signals(killed).map(\.1) == [.kill])
+        #expect(h.supervisor.status().isEmpty)
+    }
+
+    @Test func leftoversOfAChildStoppedOnRemoveAreStoppedToo() {
+        var h = H([Bindings.binding("cable")])
+        h.send(.deviceAdded(FakeDevices.veth("v0")))
+        let pid = h.pid("cable")!
+        h.send(.deviceRemoved(devpath: "/devices/virtual/net/v0", ifindex: 42))
+        h.send(.childLeftProcesses(pid: pid))
+        let exit = h.send(.childExited(pid: pid, .signaled(15)))
+        #expect(H.signals(exit).map(\.0) == [pid], "the rest of the group gets the stop signal")
+        #expect(h.supervisor.status().count == 1)
+        h.advance(.seconds(5))
+        #expect(h.supervisor.status().isEmpty)
+    }
+
+    @Test func withoutLeftoversRemoveForgetsAtOnce() {
+        var h = H([Bindings.binding("cable", restart: .no)])
+        h.send(.deviceAdded(FakeDevices.veth("v0")))
+        h.send(.childExited(pid: h.pid("cable")!, .exited(0)))
+        #expect(H.signals(h.send(.deviceRemoved(devpath: "/devices/virtual/net/v0", ifindex: 42))).isEmpty)
+        #expect(h.supervisor.status().isEmpty)
+    }
+}
