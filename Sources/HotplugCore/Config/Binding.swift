@@ -7,15 +7,17 @@ public struct Binding: Sendable, Equatable {
     public var match: MatchRules
     public var link: LinkSettings?
     public var exec: ExecSettings?
+    public var firewall: FirewallSettings?
 
     public init(name: String, file: String, description: String? = nil, match: MatchRules,
-                link: LinkSettings? = nil, exec: ExecSettings? = nil) {
+                link: LinkSettings? = nil, exec: ExecSettings? = nil, firewall: FirewallSettings? = nil) {
         self.name = name
         self.file = file
         self.description = description
         self.match = match
         self.link = link
         self.exec = exec
+        self.firewall = firewall
     }
 
     /// Wait after add before acting; lives in `[exec]` per the file format.

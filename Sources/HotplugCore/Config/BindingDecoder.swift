@@ -1,7 +1,7 @@
 /// Turns one parsed binding file into a `Binding`, or into every diagnostic
 /// the file deserves.
 enum BindingDecoder {
-    static let topKeys = ["description", "match", "link", "exec"]
+    static let topKeys = ["description", "match", "link", "exec", "firewall"]
     static let matchKeys = ["subsystem", "devtype", "kernel", "driver", "usb-vendor", "usb-product",
                             "usb-serial", "mac", "path", "tag", "property", "attribute"]
     static let linkKeys = ["name", "mtu", "addresses", "up"]
@@ -57,8 +57,19 @@ enum BindingDecoder {
             exec = decodeExec(TableReader(table, context: "[exec]", file: file, knownKeys: execKeys), into: &diagnostics)
         }
 
+        var firewall: FirewallSettings?
+        if let (table, entry) = top.subtable("firewall", into: &diagnostics) {
+            let reader = TableReader(table, context: "[firewall]", file: file, knownKeys: FirewallDecoder.keys)
+            firewall = FirewallDecoder.decode(reader, into: &diagnostics)
+            if let match, !match.subsystem.positives.allSatisfy({ $0.text == "net" }) || match.subsystem.positives.isEmpty {
+                diagnostics.append(ConfigDiagnostic(file: file, position: entry.node.position,
+                    message: "[firewall] applies to network interfaces only, but [match] subsystem is \(match.subsystem); set subsystem = \"net\" or remove [firewall]"))
+            }
+        }
+
         guard diagnostics.isEmpty, let match else { return .failure(ConfigErrors(diagnostics)) }
-        let binding = Binding(name: name, file: file, description: description, match: match, link: link, exec: exec)
+        let binding = Binding(name: name, file: file, description: description, match: match, link: link, exec: exec,
+                              firewall: firewall)
         return .success(Decoded(binding: binding, linkPosition: linkPosition))
     }
 

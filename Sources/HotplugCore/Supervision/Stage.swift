@@ -7,6 +7,8 @@
 public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
     /// Rename, MTU, addresses, up: only for the binding that owns the device's `[link]`.
     case link
+    /// The binding's `[firewall]` rules for the interface, in nftables.
+    case firewall
     /// The running child process, supervised with restart and backoff.
     case children
 
@@ -16,6 +18,7 @@ public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStri
     public var description: String {
         switch self {
         case .link: "link"
+        case .firewall: "firewall"
         case .children: "children"
         }
     }
@@ -24,6 +27,7 @@ public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStri
     static func plan(for binding: Binding, ownsLink: Bool) -> [Stage] {
         var stages: [Stage] = []
         if binding.link != nil && ownsLink { stages.append(.link) }
+        if binding.firewall != nil { stages.append(.firewall) }
         if binding.exec != nil { stages.append(.children) }
         return stages
     }
@@ -33,6 +37,7 @@ public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStri
     /// are kept as they are. Nil when only text a person reads changed.
     static func firstAffected(from old: Binding, to new: Binding) -> Stage? {
         if old.link != new.link { return .link }
+        if old.firewall != new.firewall { return .firewall }
         // A changed match keeps the link (the device still matches, or the
         // instance is dropped anyway) but restarts the child, which was
         // started for what the binding used to mean.
@@ -44,11 +49,13 @@ public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStri
 /// What the shell needs to set up one stage; it answers with `.stageSetUp`.
 public enum StageSetup: Sendable, Equatable {
     case link(LinkRequest)
+    case firewall(FirewallRequest)
     case children(LaunchPlan)
 
     public var stage: Stage {
         switch self {
         case .link: .link
+        case .firewall: .firewall
         case .children: .children
         }
     }
@@ -58,11 +65,14 @@ public enum StageSetup: Sendable, Equatable {
 public enum StageOutcome: Sendable, Equatable {
     /// The interface's name after the link actions.
     case link(interface: String)
+    /// The rules are in place.
+    case firewall
     case children(pid: Int32)
 
     public var stage: Stage {
         switch self {
         case .link: .link
+        case .firewall: .firewall
         case .children: .children
         }
     }
@@ -84,6 +94,7 @@ public struct StageFailure: Error, Sendable, Equatable, CustomStringConvertible 
     var logMessage: String {
         switch stage {
         case .link: "link configuration failed: \(reason)"
+        case .firewall: "cannot install the firewall rules: \(reason)"
         case .children: "cannot start child: \(reason)"
         }
     }

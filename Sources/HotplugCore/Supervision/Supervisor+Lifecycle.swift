@@ -41,6 +41,10 @@ extension Supervisor {
             devices[id.device]?.link = .pending
             let request = LinkRequest(ifindex: device.facts.ifindex, currentName: device.label, settings: link)
             effects.append(.setUp(id, .link(request)))
+        case .firewall:
+            guard let firewall = binding.firewall else { return }
+            let request = FirewallRequest(ifindex: device.facts.ifindex, binding: binding.name, settings: firewall)
+            effects.append(.setUp(id, .firewall(request)))
         case .children:
             guard let exec = binding.exec else { return }
             let values = PlaceholderValues(device: device.facts, bindingName: binding.name, interface: device.interface)
@@ -70,6 +74,7 @@ extension Supervisor {
             instances[id]?.setUp.append(stage)
             switch outcome {
             case .link(let interface): linkConfigured(id, interface: interface)
+            case .firewall: break
             case .children(let pid): childStarted(id, pid: pid)
             }
             if instances[id]?.teardown != nil {

@@ -8,9 +8,10 @@ extension Daemon {
         switch effect {
         case .setUp(let id, let setup):
             return .stageSetUp(id, setUp(id, setup))
-        case .tearDown(_, let stage):
+        case .tearDown(let id, let stage):
             switch stage {
             case .link: linkStage.tearDown()
+            case .firewall: tearDownFirewall(id)
             case .children: break // stopped by signals the core sends
             }
             return nil
@@ -33,6 +34,7 @@ extension Daemon {
     func setUp(_ id: InstanceID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure> {
         switch setup {
         case .link(let request): linkStage.setUp(request)
+        case .firewall(let request): setUpFirewall(id, request)
         case .children(let plan): spawn(id, plan)
         }
     }

@@ -1,0 +1,84 @@
+import HotplugCore
+import Testing
+@testable import HotplugLinux
+
+/// The firewall stage against a fake nftables: one transaction per change,
+/// only the device concerned rewritten, a failed transaction leaving the
+/// recorded state as it was, a failed removal repaired by a rebuild.
+struct FirewallStageTests {
+    final class FakeNftables: FirewallOperations {
+        var batches: [String] = []
+        /// The next `failures` batches are refused.
+        var failures = 0
+
+        func apply(_ batch: String) throws(NftablesError) {
+            batches.append(batch)
+            if failures > 0 {
+                failures -= 1
+                throw NftablesError("Error: Could not process rule: No such file or directory")
+            }
+        }
+    }
+
+    static let settings = FirewallSettings(input: .restrict, allowTCP: [PortRange(8080, 8080)!])
+    static func request(_ binding: String, ifindex: Int32? = 7) -> FirewallRequest {
+        FirewallRequest(ifindex: ifindex, binding: binding, settings: settings)
+    }
+    static let a7 = InstanceID(binding: "a", device: DeviceID(1))
+    static let b7 = InstanceID(binding: "b", device: DeviceID(1))
+    static let a9 = InstanceID(binding: "a", device: DeviceID(2))
+
+    @Test func eachChangeIsOneTransactionForItsDevice() throws {
+        let kernel = FakeNftables()
+        let stage = FirewallStage(kernel: kernel)
+        #expect(!stage.hasTouchedTable)
+        _ = try stage.setUp(Self.a7, Self.request("a")).get()
+        _ = try stage.setUp(Self.b7, Self.request("b")).get()
+        _ = try stage.setUp(Self.a9, Self.request("a", ifindex: 9)).get()
+        #expect(kernel.batches.count == 3)
+        #expect(kernel.batches[1].contains("comment \"binding a\"") && kernel.batches[1].contains("comment \"binding b\""),
+                "the second binding on a device joins the first")
+        #expect(!kernel.batches[2].contains("if7-"), "another device is not touched")
+        #expect(stage.tearDown(Self.b7) == nil)
+        #expect(kernel.batches[3].contains("add rule inet hotplugd if7-in tcp dport 8080 accept comment \"binding a\""))
+        #expect(!kernel.batches[3].contains("binding b"))
+        #expect(stage.tearDown(Self.a7) == nil)
+        #expect(kernel.batches[4] == FirewallRuleset.removalBatch(ifindex: 7))
+        #expect(stage.tearDown(Self.a7) == nil && kernel.batches.count == 5, "nothing installed: nothing sent")
+        try stage.removeTable()
+        #expect(kernel.batches.last == FirewallRuleset.deleteTableBatch() && stage.isEmpty)
+    }
+
+    @Test func aRefusedTransactionFailsTheStageAndRecordsNothing() {
+        let kernel = FakeNftables()
+        let stage = FirewallStage(kernel: kernel)
+        kernel.failures = 1
+        guard case .failure(let failure) = stage.setUp(Self.a7, Self.request("a")) else {
+            Issue.record("expected a failure")
+            return
+        }
+        #expect(failure.stage == .firewall && failure.reason.contains("No such file"))
+        #expect(stage.isEmpty)
+        guard case .failure = stage.setUp(Self.a7, Self.request("a", ifindex: nil)) else {
+            Issue.record("no ifindex must fail closed")
+            return
+        }
+    }
+
+    @Test func aFailedRemovalIsRepairedByARebuild() throws {
+        let kernel = FakeNftables()
+        let stage = FirewallStage(kernel: kernel)
+        _ = try stage.setUp(Self.a7, Self.request("a")).get()
+        _ = try stage.setUp(Self.a9, Self.request("a", ifindex: 9)).get()
+        kernel.failures = 1
+        #expect(stage.tearDown(Self.a7)?.contains("rebuilt the table instead") == true)
+        #expect(kernel.batches.last?.hasPrefix("add table inet hotplugd\ndelete table inet hotplugd\n") == true)
+        #expect(kernel.batches.last?.contains("if9-in") == true && kernel.batches.last?.contains("if7-in") == false)
+    }
+
+    @Test func aDaemonWithoutFirewallNeverTouchesTheTable() throws {
+        let kernel = FakeNftables()
+        try FirewallStage(kernel: kernel).removeTable()
+        #expect(kernel.batches.isEmpty)
+    }
+}
