@@ -1,0 +1,149 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Two namespaces joined by veth pairs: `host`, where `hotplugd run`
+/// watches the interfaces, applies `[firewall]` and runs a listener as its
+/// child, and `client`, which holds the far ends and connects in. Nothing
+/// of it touches the machine's own interfaces, firewall or addresses.
+final class FirewallFixture: @unchecked Sendable {
+    let host: NetworkNamespace
+    let client: NetworkNamespace
+    let directory: TemporaryDirectory
+    private(set) var daemon: RunningProcess?
+    static let listener = """
+        import socket, sys, threading
+        for port in map(int, sys.argv[2:]):
+            s = socket.socket()
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((sys.argv[1], port))
+            s.listen(64)
+            def serve(s=s):
+                while True:
+                    c, _ = s.accept()
+                    c.sendall(b"hello\\n")
+                    c.close()
+            threading.Thread(target=serve, daemon=True).start()
+        print("listening", flush=True)
+        threading.Event().wait()
+        """
+
+    init(prefix: String) throws {
+        host = try NetworkNamespace(prefix: prefix)
+        client = try NetworkNamespace(prefix: prefix)
+        directory = try TemporaryDirectory(prefix: "hotplugd-\(prefix)")
+        try FileManager.default.createDirectory(atPath: directory.path + "/bindings", withIntermediateDirectories: true)
+        try directory.write("listen.py", Self.listener)
+    }
+
+    /// A binding whose [link] gives the interface `address`, whose child
+    /// listens there on `ports`, and whose [firewall] is `firewall`.
+    func binding(_ name: String, kernel: String, address: String, ports: [Int], firewall: String) throws {
+        let command = (["/usr/bin/python3", directory.path + "/listen.py", address] + ports.map(String.init))
+            .map { "\"\($0)\"" }.joined(separator: ", ")
+        try directory.write("bindings/\(name).toml", """
+            [match]
+            subsystem = "net"
+            kernel = "\(kernel)"
+            [link]
+            addresses = ["\(address)/24"]
+            [exec]
+            command = [\(command)]
+            [firewall]
+            \(firewall)
+            """)
+    }
+
+    func start() throws {
+        let process = try RunningProcess(host.exec + [
+            HotplugdBinary.path, "run", "--source", "kernel", "--config", directory.path + "/bindings",
+            "--socket", directory.path + "/control.sock"])
+        daemon = process
+        guard process.waitForLine(timeout: 20, stderr: true, { $0.contains("ready:") }) != nil else {
+            throw TestFailure("daemon did not become ready: \(process.errorOutput.joined(separator: "\n"))")
+        }
+    }
+
+    /// A veth pair: `name` in the host namespace (where hotplugd sees it
+    /// appear), the peer in the client namespace with `clientAddress`.
+    /// Returns the host side's ifindex.
+    @discardableResult
+    func plug(_ name: String, clientAddress: String) throws -> Int32 {
+        let peer = VethPair.uniqueName(prefix: "c")
+        var result = try host.run("/sbin/ip", "link", "add", name, "type", "veth", "peer", "name", peer, "netns", client.name)
+        guard result.status == 0 else { throw TestFailure("ip link add \(name): \(result.stderr)") }
+        result = try client.run("/sbin/ip", "addr", "add", clientAddress + "/24", "dev", peer)
+        guard result.status == 0 else { throw TestFailure("ip addr add: \(result.stderr)") }
+        try client.run("/sbin/ip", "link", "set", peer, "up")
+        return try ifindex(name)
+    }
+
+    func ifindex(_ name: String) throws -> Int32 {
+        let text = try host.run("/bin/cat", "/sys/class/net/\(name)/ifindex").stdout
+        guard let index = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw TestFailure("no ifindex for \(name)")
+        }
+        return index
+    }
+
+    func unplug(_ name: String) throws {
+        try host.run("/sbin/ip", "link", "del", name)
+    }
+
+    /// Whether a TCP connection from the client namespace to `address:port`
+    /// gets the listener's greeting within `timeout` seconds.
+    func connects(to address: String, port: Int, timeout: Double = 1) throws -> Bool {
+        let script = "import socket,sys\ns=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=float(sys.argv[3]))\nprint(s.recv(16).decode().strip())"
+        let result = try client.run("/usr/bin/python3", "-c", script, address, String(port), String(timeout))
+        return result.status == 0 && result.stdout.contains("hello")
+    }
+
+    /// `nft list table inet hotplugd` in the host namespace; nil when absent.
+    func table() throws -> String? {
+        let result = try host.run("/usr/sbin/nft", "list", "table", "inet", "hotplugd")
+        return result.status == 0 ? result.stdout : nil
+    }
+
+    func chainExists(_ chain: String) throws -> Bool {
+        try host.run("/usr/sbin/nft", "list", "chain", "inet", "hotplugd", chain).status == 0
+    }
+
+    /// How many daemon log lines contain `text`.
+    func logCount(_ text: String) -> Int {
+        (daemon?.errorOutput ?? []).filter { $0.contains(text) }.count
+    }
+
+    /// Waits for the `count`-th log line containing every part.
+    @discardableResult
+    func waitForLog(_ parts: String..., count: Int = 1, timeout: TimeInterval = 15) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if (daemon?.errorOutput ?? []).filter({ line in parts.allSatisfy(line.contains) }).count >= count { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    func stopDaemon() -> Int32? {
+        guard let process = daemon?.process else { return nil }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+        return process.terminationStatus
+    }
+
+    func killDaemon() {
+        guard let process = daemon?.process, process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    func cleanUp() {
+        killDaemon()
+        host.delete()
+        client.delete()
+    }
+
+    deinit { cleanUp() }
+}
