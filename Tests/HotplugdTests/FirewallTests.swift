@@ -106,4 +106,74 @@ struct FirewallTests {
         try fixture.host.run("/usr/sbin/iptables", "-D", "FILTERS", "-m", "mark", "--mark", "0x4000/0x4000", "-j", "ACCEPT")
         #expect(try !fixture.connects(to: Self.address, port: Self.allowed, timeout: 0.5))
     }
+
+    /// SIGKILL leaves the rules (a plugged device never loses its
+    /// restrictions); the next start drops what belongs to a device
+    /// unplugged meanwhile and keeps the present one's, once.
+    @Test func aCrashKeepsTheRulesAndTheNextStartReconciles() throws {
+        let fixture = try FirewallFixture(prefix: "hfk")
+        defer { fixture.cleanUp() }
+        try fixture.binding("game", kernel: "hk*", address: Self.address, ports: [Self.allowed, Self.blocked],
+                            firewall: "input = \"restrict\"\nallow-tcp = [\(Self.allowed)]\n")
+        try fixture.directory.write("bindings/other.toml", "[match]\nsubsystem = \"net\"\nkernel = \"hg*\"\n[firewall]\ninput = \"restrict\"\n")
+        try fixture.start()
+        let kept = "hk" + String(VethPair.uniqueName(prefix: "").prefix(6))
+        let gone = "hg" + String(VethPair.uniqueName(prefix: "").prefix(6))
+        let keptIndex = try fixture.plug(kept, clientAddress: "10.99.0.2")
+        let goneIndex = try fixture.plug(gone, clientAddress: "10.99.1.2")
+        #expect(fixture.waitForLog("listening"))
+        #expect(eventually { (try? fixture.chainExists("if\(goneIndex)-in")) == true })
+        fixture.killDaemon()
+        #expect(try fixture.chainExists("if\(keptIndex)-in") && fixture.chainExists("if\(goneIndex)-in"))
+        #expect(try !fixture.connects(to: Self.address, port: Self.blocked, timeout: 0.5), "still restricted without hotplugd")
+        try fixture.unplug(gone)
+        try fixture.start()
+        #expect(fixture.waitForLog("listening"), "the present device's child is started again")
+        let table = try #require(try fixture.table())
+        #expect(table.components(separatedBy: "chain if\(keptIndex)-in ").count == 2, "the present device's rules, once")
+        #expect(!table.contains("if\(goneIndex)-"), "the unplugged device's rules are gone")
+        #expect(try fixture.connects(to: Self.address, port: Self.allowed))
+        #expect(try !fixture.connects(to: Self.address, port: Self.blocked, timeout: 0.5))
+    }
+
+    /// 100 interfaces in one `ip -batch`, then removed in one: every one
+    /// gets its rules once, and none are left.
+    @Test func aStormOfDevicesGetsItsRulesOnceAndLeavesNone() throws {
+        let fixture = try FirewallFixture(prefix: "hfs")
+        defer { fixture.cleanUp() }
+        try fixture.directory.write("bindings/storm.toml", """
+            [match]
+            subsystem = "net"
+            kernel = "hs*"
+            [firewall]
+            input = "restrict"
+            allow-udp = [27015]
+            """)
+        try fixture.start()
+        let tag = String(VethPair.uniqueName(prefix: "").prefix(4))
+        let names = (0..<100).map { "hs\(tag)x\($0)" }
+        let add = names.map { "link add \($0) type veth peer name ps\($0.dropFirst(2))" }.joined(separator: "\n") + "\n"
+        let del = names.map { "link del \($0)" }.joined(separator: "\n") + "\n"
+        try fixture.directory.write("add.batch", add)
+        try fixture.directory.write("del.batch", del)
+        func chains() -> Int {
+            guard let table = (try? fixture.table()) ?? nil else { return -1 }
+            return table.components(separatedBy: "\n").filter { $0.hasPrefix("\tchain if") && $0.hasSuffix("-in {") }.count
+        }
+        var start = Date()
+        #expect(try fixture.host.run("/sbin/ip", "-batch", fixture.directory.path + "/add.batch").status == 0)
+        #expect(eventually(timeout: 30) { chains() == 100 })
+        print("firewall: 100 devices' rules installed \(Int(Date().timeIntervalSince(start) * 1000)) ms after one ip -batch")
+        let table = try #require(try fixture.table())
+        for name in names.prefix(3) {
+            let index = try fixture.ifindex(name)
+            #expect(table.components(separatedBy: "chain if\(index)-in ").count == 2)
+        }
+        start = Date()
+        #expect(try fixture.host.run("/sbin/ip", "-batch", fixture.directory.path + "/del.batch").status == 0)
+        let ipTook = Date().timeIntervalSince(start)
+        #expect(eventually(timeout: 30) { chains() == 0 })
+        print("firewall: 100 devices' rules removed \(Int(Date().timeIntervalSince(start) * 1000)) ms after the start of one ip -batch (ip itself took \(Int(ipTook * 1000)) ms)")
+        #expect(fixture.logCount("was changed by") == 0)
+    }
 }
