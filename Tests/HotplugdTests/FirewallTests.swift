@@ -14,20 +14,24 @@ struct FirewallTests {
     static let allowed = 27015
     static let blocked = 27100
     static let address = "10.99.0.1"
+    static let address6 = "fd99::1"
 
     @Test func onlyTheAllowedPortAnswersAndTheRulesFollowTheDevice() throws {
         let fixture = try FirewallFixture(prefix: "hfw")
         defer { fixture.cleanUp() }
-        try fixture.binding("game", kernel: "h*", address: Self.address, ports: [Self.allowed, Self.blocked],
+        try fixture.binding("game", kernel: "h*", address: Self.address, address6: Self.address6, ports: [Self.allowed, Self.blocked],
                             firewall: "input = \"restrict\"\nallow-tcp = [\(Self.allowed)]\n")
         try fixture.start()
         // A name nftables' parser could not take as a quoted string: quote,
         // backslash and a trailing star (a wildcard to nft).
         let name = "h\"\\x" + String(VethPair.uniqueName(prefix: "").prefix(4)) + "*"
-        let ifindex = try fixture.plug(name, clientAddress: "10.99.0.2")
+        let ifindex = try fixture.plug(name, clientAddress: "10.99.0.2", clientAddress6: "fd99::2")
         #expect(fixture.waitForLog("listening"), "the child starts after the firewall stage")
         #expect(try fixture.connects(to: Self.address, port: Self.allowed))
         #expect(try !fixture.connects(to: Self.address, port: Self.blocked, timeout: 0.5))
+        #expect(try fixture.connects(to: Self.address6, port: Self.allowed), "IPv6 works: neighbour discovery passes")
+        #expect(try !fixture.connects(to: Self.address6, port: Self.blocked, timeout: 0.5))
+        #expect(try !fixture.pings(Self.address) && !fixture.pings(Self.address6), "allow-icmp is off")
         let table = try #require(try fixture.table())
         #expect(table.contains("chain if\(ifindex)-in") && table.contains("tcp dport \(Self.allowed) accept"))
 
@@ -77,7 +81,7 @@ struct FirewallTests {
         }
         try loadHostRuleset()
         try fixture.binding("game", kernel: "h*", address: Self.address, ports: [Self.allowed, Self.blocked],
-                            firewall: "input = \"restrict\"\nallow-tcp = [\(Self.allowed)]\naccept-mark = \"0x4000\"\n")
+                            firewall: "input = \"restrict\"\nallow-tcp = [\(Self.allowed)]\nallow-icmp = true\naccept-mark = \"0x4000\"\n")
         try fixture.start()
         try fixture.plug("hm" + String(VethPair.uniqueName(prefix: "").prefix(6)), clientAddress: "10.99.0.2")
         #expect(fixture.waitForLog("listening"))
@@ -85,6 +89,7 @@ struct FirewallTests {
         #expect(before.contains("meta mark set meta mark | 0x00004000 accept"))
 
         #expect(try fixture.connects(to: Self.address, port: Self.allowed), "accepted by FILTERS through the mark")
+        #expect(try fixture.pings(Self.address), "allow-icmp: echo requests get the mark too")
         #expect(try !fixture.connects(to: Self.address, port: Self.blocked, timeout: 0.5))
 
         // The host ruleset reloaded twice and Docker-style chains recreated:
@@ -175,5 +180,59 @@ struct FirewallTests {
         #expect(eventually(timeout: 30) { chains() == 0 })
         print("firewall: 100 devices' rules removed \(Int(Date().timeIntervalSince(start) * 1000)) ms after the start of one ip -batch (ip itself took \(Int(ipTook * 1000)) ms)")
         #expect(fixture.logCount("was changed by") == 0)
+    }
+
+    /// `forward = "restrict"`: traffic from the device routed to an allowed
+    /// out-interface passes on an allowed port only; to another
+    /// out-interface it does not. Forwarding is on inside the test's
+    /// namespace only.
+    @Test func forwardingIsRestrictedToTheAllowedOutInterfacesAndPorts() throws {
+        let fixture = try FirewallFixture(prefix: "hff")
+        defer { fixture.cleanUp() }
+        let allowedSide = try NetworkNamespace(prefix: "hff")
+        defer { allowedSide.delete() }
+        let otherSide = try NetworkNamespace(prefix: "hff")
+        defer { otherSide.delete() }
+        try fixture.directory.write("bindings/router.toml", """
+            [match]
+            subsystem = "net"
+            kernel = "hfi*"
+            [firewall]
+            forward = "restrict"
+            forward-to = ["hfa*"]
+            allow-tcp = [\(Self.allowed)]
+            """)
+        try fixture.host.run("/sbin/sysctl", "-qw", "net.ipv4.ip_forward=1")
+        /// A veth from the host namespace to `far`, both ends addressed and up.
+        func wire(_ name: String, to far: NetworkNamespace, subnet: String) throws {
+            let peer = VethPair.uniqueName(prefix: "c")
+            try fixture.host.run("/sbin/ip", "link", "add", name, "type", "veth", "peer", "name", peer, "netns", far.name)
+            try fixture.host.run("/sbin/ip", "addr", "add", "\(subnet).1/24", "dev", name)
+            try fixture.host.run("/sbin/ip", "link", "set", name, "up")
+            try far.run("/sbin/ip", "addr", "add", "\(subnet).2/24", "dev", peer)
+            try far.run("/sbin/ip", "link", "set", peer, "up")
+            try far.run("/sbin/ip", "route", "add", "default", "via", "\(subnet).1")
+        }
+        let tag = String(VethPair.uniqueName(prefix: "").prefix(6))
+        try wire("hfa" + tag, to: allowedSide, subnet: "10.98.0")
+        try wire("hfb" + tag, to: otherSide, subnet: "10.97.0")
+        var listeners: [RunningProcess] = []
+        // SIGKILL: a SIGTERM may find the signal blocked in the mask the
+        // listener inherited from the test runner's thread.
+        defer { listeners.forEach { kill($0.process.processIdentifier, SIGKILL); $0.process.waitUntilExit() } }
+        for (side, address) in [(allowedSide, "10.98.0.2"), (otherSide, "10.97.0.2")] {
+            let listener = try RunningProcess(side.exec + ["/usr/bin/python3", fixture.directory.path + "/listen.py", address,
+                                                           String(Self.allowed), String(Self.blocked)])
+            listeners.append(listener)
+            #expect(listener.waitForLine { $0.contains("listening") } != nil)
+        }
+        try fixture.start()
+        try wire("hfi" + tag, to: fixture.client, subnet: "10.99.0")
+        let ifindex = try fixture.ifindex("hfi" + tag)
+        #expect(eventually { (try? fixture.chainExists("if\(ifindex)-fwd")) == true })
+        #expect(try !fixture.chainExists("if\(ifindex)-in"), "input stays open")
+        #expect(try fixture.connects(to: "10.98.0.2", port: Self.allowed))
+        #expect(try !fixture.connects(to: "10.98.0.2", port: Self.blocked, timeout: 0.5), "a port not allowed")
+        #expect(try !fixture.connects(to: "10.97.0.2", port: Self.allowed, timeout: 0.5), "an out-interface not allowed")
     }
 }
