@@ -59,9 +59,9 @@ final class FirewallFixture: @unchecked Sendable {
             """)
     }
 
-    func start() throws {
+    func start(logLevel: String = "info") throws {
         let process = try RunningProcess(host.exec + [
-            HotplugdBinary.path, "run", "--source", "kernel", "--config", directory.path + "/bindings",
+            "/usr/bin/env", "HOTPLUGD_LOG_LEVEL=\(logLevel)", HotplugdBinary.path, "run", "--source", "kernel", "--config", directory.path + "/bindings",
             "--socket", directory.path + "/control.sock"])
         daemon = process
         guard process.waitForLine(timeout: 20, stderr: true, { $0.contains("ready:") }) != nil else {

@@ -154,7 +154,7 @@ struct FirewallTests {
             input = "restrict"
             allow-udp = [27015]
             """)
-        try fixture.start()
+        try fixture.start(logLevel: "debug")
         let tag = String(VethPair.uniqueName(prefix: "").prefix(4))
         let names = (0..<100).map { "hs\(tag)x\($0)" }
         let add = names.map { "link add \($0) type veth peer name ps\($0.dropFirst(2))" }.joined(separator: "\n") + "\n"
@@ -169,6 +169,13 @@ struct FirewallTests {
         #expect(try fixture.host.run("/sbin/ip", "-batch", fixture.directory.path + "/add.batch").status == 0)
         #expect(eventually(timeout: 30) { chains() == 100 })
         print("firewall: 100 devices' rules installed \(Int(Date().timeIntervalSince(start) * 1000)) ms after one ip -batch")
+        let costs = (fixture.daemon?.errorOutput ?? []).compactMap { line -> Int? in
+            guard line.contains("firewall transaction for"), let took = line.range(of: " took ") else { return nil }
+            return Int(line[took.upperBound...].prefix { $0.isNumber })
+        }.sorted()
+        if !costs.isEmpty {
+            print("firewall: one device's transaction, \(costs.count) samples during the storm: p50 \(costs[costs.count / 2]) us, p90 \(costs[costs.count * 9 / 10]) us, max \(costs.last ?? 0) us")
+        }
         let table = try #require(try fixture.table())
         for name in names.prefix(3) {
             let index = try fixture.ifindex(name)

@@ -55,22 +55,34 @@ public enum FirewallRuleset {
 
     /// One device's rules replaced by what its bindings say now: the
     /// directions nobody restricts lose their chain. One transaction.
-    public static func deviceBatch(_ device: FirewallDevice) -> String {
-        (skeleton() + deviceLines(device)).joined(separator: "\n") + "\n"
+    ///
+    /// `withTable` also creates the table and base chains if missing. Only
+    /// when they may be missing: re-sending a base chain's definition costs
+    /// the kernel some 15 ms even when nothing changes, which is most of a
+    /// device's start-up. Without it the batch fails on a missing table,
+    /// and the caller rebuilds the table instead.
+    ///
+    /// `previously`, when the caller knows what the device had, limits the
+    /// removals to the directions it had and no longer has; nil removes
+    /// every unrestricted direction in case a predecessor left it.
+    public static func deviceBatch(_ device: FirewallDevice, withTable: Bool = true,
+                                   previously: FirewallDevice? = nil) -> String {
+        ((withTable ? skeleton() : []) + deviceLines(device, previously: previously)).joined(separator: "\n") + "\n"
     }
 
     /// Every rule of the device removed, in one transaction; succeeds also
-    /// when some of them are already gone.
+    /// when some of them are already gone (not the table: see `deviceBatch`).
     public static func removalBatch(ifindex: Int32) -> String {
-        let lines = skeleton() + Direction.allCases.flatMap { removal(ifindex: ifindex, $0) }
-        return lines.joined(separator: "\n") + "\n"
+        Direction.allCases.flatMap { removal(ifindex: ifindex, $0) }.joined(separator: "\n") + "\n"
     }
 
     /// The whole table dropped and rebuilt from `devices`, in one
     /// transaction: nothing is ever missing in between (used at start and
     /// to repair a table changed by someone else).
     public static func rebuildBatch(_ devices: [FirewallDevice]) -> String {
-        let lines = ["add table \(table)", "delete table \(table)"] + skeleton() + devices.flatMap(deviceLines)
+        let empty = devices.map { FirewallDevice(ifindex: $0.ifindex, bindings: []) }
+        let lines = ["add table \(table)", "delete table \(table)"] + skeleton()
+            + zip(devices, empty).flatMap { deviceLines($0, previously: $1) }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -79,10 +91,13 @@ public enum FirewallRuleset {
         "add table \(table)\ndelete table \(table)\n"
     }
 
-    static func deviceLines(_ device: FirewallDevice) -> [String] {
+    static func deviceLines(_ device: FirewallDevice, previously: FirewallDevice? = nil) -> [String] {
         Direction.allCases.flatMap { direction -> [String] in
             let restricting = device.bindings.filter { $0.settings.policy(direction) == .restrict }
-            guard !restricting.isEmpty else { return removal(ifindex: device.ifindex, direction) }
+            guard !restricting.isEmpty else {
+                let had = previously.map { $0.bindings.contains { $0.settings.policy(direction) == .restrict } } ?? true
+                return had ? removal(ifindex: device.ifindex, direction) : []
+            }
             let chain = Self.chain(ifindex: device.ifindex, direction)
             var lines = ["add chain \(table) \(chain)", "flush chain \(table) \(chain)"]
             func rule(_ text: String) { lines.append("add rule \(table) \(chain) \(text)") }

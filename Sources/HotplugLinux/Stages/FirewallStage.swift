@@ -19,6 +19,11 @@ public final class FirewallStage<Kernel: FirewallOperations> {
     /// Whether hotplugd has written to nftables at all: a daemon without
     /// `[firewall]` never touches it, not even to clean up.
     public private(set) var hasTouchedTable = false
+    /// Whether the table and its base chains are known to exist, so that a
+    /// device's batch can leave them out (see `FirewallRuleset.deviceBatch`).
+    /// Cleared when a transaction fails; the repair after someone else's
+    /// change rebuilds everything anyway.
+    private var tableIsKnown = false
 
     public init(kernel: Kernel) {
         self.kernel = kernel
@@ -33,9 +38,14 @@ public final class FirewallStage<Kernel: FirewallOperations> {
             return .failure(StageFailure(.firewall, "the interface has no ifindex to match"))
         }
         let previous = installed[id]
+        let before = device(ifindex)
         installed[id] = Entry(ifindex: ifindex, binding: FirewallBinding(name: request.binding, settings: request.settings))
         do throws(NftablesError) {
-            try write(FirewallRuleset.deviceBatch(device(ifindex)))
+            // With the table unknown, a predecessor's leftovers for this
+            // ifindex may be there: remove every direction not restricted.
+            let batch = FirewallRuleset.deviceBatch(device(ifindex), withTable: !tableIsKnown,
+                                                    previously: tableIsKnown ? before : nil)
+            try writeDevice(batch)
             return .success(.firewall)
         } catch {
             installed[id] = previous
@@ -44,20 +54,21 @@ public final class FirewallStage<Kernel: FirewallOperations> {
     }
 
     /// Removes the instance's rules. The others on the same device stay
-    /// (rewritten in the same transaction). Returns what went wrong, for
-    /// the log; on failure the whole table is rebuilt without them.
+    /// (rewritten in the same transaction). If that fails the whole table
+    /// is rebuilt without them; returns what went wrong, for the log, when
+    /// neither worked.
     public func tearDown(_ id: InstanceID) -> String? {
-        guard let entry = installed.removeValue(forKey: id) else { return nil }
+        let before = installed[id].map { device($0.ifindex) }
+        guard let entry = installed.removeValue(forKey: id), let before else { return nil }
         let remaining = device(entry.ifindex)
         let batch = remaining.bindings.isEmpty
             ? FirewallRuleset.removalBatch(ifindex: entry.ifindex)
-            : FirewallRuleset.deviceBatch(remaining)
+            : FirewallRuleset.deviceBatch(remaining, withTable: false, previously: before)
         do throws(NftablesError) {
-            try write(batch)
+            try writeDevice(batch)
             return nil
         } catch {
-            let retry = (try? rebuild()) != nil ? "; rebuilt the table instead" : "; rebuilding the table failed too"
-            return error.description + retry
+            return "neither the removal nor a rebuild of the table went through: \(error)"
         }
     }
 
@@ -65,12 +76,15 @@ public final class FirewallStage<Kernel: FirewallOperations> {
     /// transaction: what a crashed predecessor left for devices now gone
     /// disappears; present devices never lose their rules in between.
     public func rebuild() throws(NftablesError) {
+        tableIsKnown = false
         try write(FirewallRuleset.rebuildBatch(devices()))
+        tableIsKnown = true
     }
 
     /// Shutdown: the whole table goes, if we ever wrote to it.
     public func removeTable() throws(NftablesError) {
         guard hasTouchedTable else { return }
+        tableIsKnown = false
         try kernel.apply(FirewallRuleset.deleteTableBatch())
         installed = [:]
     }
@@ -81,6 +95,23 @@ public final class FirewallStage<Kernel: FirewallOperations> {
 
     func devices() -> [FirewallDevice] {
         Set(installed.values.map(\.ifindex)).sorted().map(device)
+    }
+
+    /// One device's batch; if it fails, the table may be damaged or gone
+    /// (a change not yet reported): the whole table is rebuilt from
+    /// `installed`, which already holds the change.
+    private func writeDevice(_ batch: String) throws(NftablesError) {
+        do {
+            try write(batch)
+            tableIsKnown = true
+        } catch {
+            tableIsKnown = false
+            do {
+                try rebuild()
+            } catch {
+                throw error
+            }
+        }
     }
 
     private func write(_ batch: String) throws(NftablesError) {
