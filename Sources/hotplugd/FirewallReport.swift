@@ -12,6 +12,8 @@ extension DeviceReport {
         }
         let entries = matching.compactMap { binding in binding.firewall.map { FirewallBinding(name: binding.name, settings: $0) } }
         let batch = FirewallRuleset.deviceBatch(FirewallDevice(ifindex: ifindex, bindings: entries))
-        return "\nfirewall (ifindex \(ifindex); one nftables transaction, table inet hotplugd):\n" + batch
+        // The first device's batch: with the table and base chains, which
+        // later devices' batches leave out once they exist.
+        return "\nfirewall (ifindex \(ifindex); one nftables transaction, table inet hotplugd; the table and base chain lines are sent while the table is not there yet):\n" + batch
     }
 }

@@ -162,6 +162,10 @@ final class FirewallFixture: @unchecked Sendable {
         return false
     }
 
+    func signal(_ number: Int32) {
+        if let pid = daemon?.process.processIdentifier { kill(pid, number) }
+    }
+
     func stopDaemon() -> Int32? {
         guard let process = daemon?.process else { return nil }
         if process.isRunning {

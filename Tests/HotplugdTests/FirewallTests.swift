@@ -242,4 +242,33 @@ struct FirewallTests {
         #expect(try !fixture.connects(to: "10.98.0.2", port: Self.blocked, timeout: 0.5), "a port not allowed")
         #expect(try !fixture.connects(to: "10.97.0.2", port: Self.allowed, timeout: 0.5), "an out-interface not allowed")
     }
+
+    /// A reload that changes one binding's [firewall] rewrites that
+    /// binding's rules only: another binding's on the same device keep
+    /// their handles, and so do other devices'.
+    @Test func aReloadReplacesOnlyTheChangedBindingsRules() throws {
+        let fixture = try FirewallFixture(prefix: "hfr")
+        defer { fixture.cleanUp() }
+        func write(_ name: String, _ body: String) throws {
+            try fixture.directory.write("bindings/\(name).toml", "[match]\nsubsystem = \"net\"\nkernel = \"hr*\"\n[firewall]\ninput = \"restrict\"\n" + body)
+        }
+        try write("keep", "allow-tcp = [22]\n")
+        try write("change", "allow-udp = [53]\n")
+        try fixture.start()
+        let first = try fixture.plug("hr" + String(VethPair.uniqueName(prefix: "").prefix(6)), clientAddress: "10.99.0.2")
+        let second = try fixture.plug("hr" + String(VethPair.uniqueName(prefix: "").prefix(6)), clientAddress: "10.99.1.2")
+        func handles(_ chain: String) -> String {
+            (try? fixture.host.run("/usr/sbin/nft", "-a", "list", "chain", "inet", "hotplugd", chain).stdout) ?? ""
+        }
+        #expect(eventually { handles("if\(second)-in-change").contains("udp dport 53") })
+        let kept = [handles("if\(first)-in-keep"), handles("if\(second)-in-keep")]
+        let before = handles("if\(first)-in-change")
+        #expect(kept.allSatisfy { $0.contains("# handle") })
+        try write("change", "allow-udp = [54]\n")
+        fixture.signal(SIGHUP)
+        #expect(eventually { handles("if\(first)-in-change").contains("udp dport 54") && handles("if\(second)-in-change").contains("udp dport 54") })
+        #expect(handles("if\(first)-in-change") != before)
+        #expect([handles("if\(first)-in-keep"), handles("if\(second)-in-keep")] == kept, "same rules, same handles")
+        #expect(fixture.logCount("was changed by") == 0)
+    }
 }

@@ -8,8 +8,9 @@
 ///                     iif vmap @input-devices }
 ///     chain forward { type filter hook forward priority filter - 10; policy accept;
 ///                     iif vmap @forward-devices }
-///     chain if7-in  { established/related, neighbour discovery, each
-///                     binding's allow rules (accept), then drop }
+///     chain if7-in  { established/related, neighbour discovery,
+///                     jump if7-in-BINDING for each binding, then drop }
+///     chain if7-in-BINDING { that binding's allow rules (accept) }
 ///
 /// Devices are matched by ifindex, not name: the rules follow a rename
 /// with no change (no window in which a renamed interface is unmatched),
@@ -62,18 +63,15 @@ public enum FirewallRuleset {
     /// device's start-up. Without it the batch fails on a missing table,
     /// and the caller rebuilds the table instead.
     ///
-    /// `previously`, when the caller knows what the device had, limits the
-    /// removals to the directions it had and no longer has; nil removes
-    /// every unrestricted direction in case a predecessor left it.
+    /// `previously` is what the device had, when the caller knows: then
+    /// only what changed is written (a binding whose settings are the same
+    /// keeps its chain and rule handles) and only what it had is removed.
+    /// Nil writes everything and removes every unrestricted direction, in
+    /// case a predecessor left it. A device with no bindings left and
+    /// `previously` given is the removal of all its rules.
     public static func deviceBatch(_ device: FirewallDevice, withTable: Bool = true,
                                    previously: FirewallDevice? = nil) -> String {
         ((withTable ? skeleton() : []) + deviceLines(device, previously: previously)).joined(separator: "\n") + "\n"
-    }
-
-    /// Every rule of the device removed, in one transaction; succeeds also
-    /// when some of them are already gone (not the table: see `deviceBatch`).
-    public static func removalBatch(ifindex: Int32) -> String {
-        Direction.allCases.flatMap { removal(ifindex: ifindex, $0) }.joined(separator: "\n") + "\n"
     }
 
     /// The whole table dropped and rebuilt from `devices`, in one
@@ -94,12 +92,35 @@ public enum FirewallRuleset {
     static func deviceLines(_ device: FirewallDevice, previously: FirewallDevice? = nil) -> [String] {
         Direction.allCases.flatMap { direction -> [String] in
             let restricting = device.bindings.filter { $0.settings.policy(direction) == .restrict }
-            guard !restricting.isEmpty else {
-                let had = previously.map { $0.bindings.contains { $0.settings.policy(direction) == .restrict } } ?? true
-                return had ? removal(ifindex: device.ifindex, direction) : []
-            }
+            let before = previously?.bindings.filter { $0.settings.policy(direction) == .restrict }
             let chain = Self.chain(ifindex: device.ifindex, direction)
-            var lines = ["add chain \(table) \(chain)", "flush chain \(table) \(chain)"]
+            // Bindings gone from the direction: their chains go once the
+            // device chain no longer jumps to them (same transaction).
+            let dropped = (before ?? []).filter { old in !restricting.contains { $0.name == old.name } }
+            let dropLines = dropped.flatMap { binding -> [String] in
+                let sub = bindingChain(chain, binding.name)
+                return ["flush chain \(table) \(sub)", "delete chain \(table) \(sub)"]
+            }
+            guard !restricting.isEmpty else {
+                // Unknown before (nil): a predecessor may have left it.
+                guard before.map({ !$0.isEmpty }) ?? true else { return [] }
+                return removal(ifindex: device.ifindex, direction) + dropLines
+            }
+            var lines: [String] = []
+            // Each binding's allow rules live in a chain of its own, written
+            // only when that binding's settings changed: a reload of one
+            // binding leaves the others' rules (and their handles) alone.
+            for binding in restricting where before?.first(where: { $0.name == binding.name }) != binding {
+                let sub = bindingChain(chain, binding.name)
+                lines += ["add chain \(table) \(sub)", "flush chain \(table) \(sub)"]
+                for text in allowRules(binding.settings, direction) {
+                    lines.append("add rule \(table) \(sub) \(text) \(verdict(mark: binding.settings.acceptMark)) comment \(comment(binding.name))")
+                }
+            }
+            // The device chain: what always passes, then each binding (an
+            // accept there is final, so a packet passes if any binding
+            // allows it), then the drop.
+            lines += ["add chain \(table) \(chain)", "flush chain \(table) \(chain)"]
             func rule(_ text: String) { lines.append("add rule \(table) \(chain) \(text)") }
             let everyMark = restricting.compactMap(\.settings.acceptMark).reduce(0, |)
             let anyMark: UInt32? = everyMark == 0 ? nil : everyMark
@@ -109,15 +130,27 @@ public enum FirewallRuleset {
                 // neighbours, no router); they never leave the link.
                 rule("icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } \(verdict(mark: anyMark))")
             }
-            for binding in restricting {
-                for text in allowRules(binding.settings, direction) {
-                    rule("\(text) \(verdict(mark: binding.settings.acceptMark)) comment \(comment(binding.name))")
-                }
-            }
+            for binding in restricting { rule("jump \(bindingChain(chain, binding.name))") }
             rule("drop")
             lines.append("add element \(table) \(direction.map) { \(indexLiteral(device.ifindex)) : jump \(chain) }")
-            return lines
+            return lines + dropLines
         }
+    }
+
+    /// One binding's chain under a device chain: `if7-in-gamelink`. Binding
+    /// names are letters, digits, '_', '.' and '-' already, which nft takes
+    /// as an identifier; any other name (or a very long one) is cut to
+    /// those and made unique by a hash, as this goes to the rule parser.
+    static func bindingChain(_ deviceChain: String, _ binding: String) -> String {
+        let safe = String(String.UnicodeScalarView(binding.unicodeScalars.filter(isIdentifierScalar).prefix(64)))
+        guard safe != binding || safe.isEmpty else { return "\(deviceChain)-\(safe)" }
+        var hash: UInt32 = 2_166_136_261  // FNV-1a: stable across runs, unlike Hasher
+        for byte in binding.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return "\(deviceChain)-\(safe)-\(String(hash, radix: 16))"
+    }
+
+    static func isIdentifierScalar(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "_.-".unicodeScalars.contains(scalar))
     }
 
     /// The direction's chain and map entry gone, whether or not they exist:
@@ -165,9 +198,7 @@ public enum FirewallRuleset {
     /// '_', '.' and '-' already; anything else is dropped all the same, as
     /// this text goes to the rule parser.
     static func comment(_ binding: String) -> String {
-        let safe = binding.unicodeScalars.filter {
-            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0))
-        }
+        let safe = binding.unicodeScalars.filter(isIdentifierScalar)
         return "\"binding " + String(String.UnicodeScalarView(safe.prefix(100))) + "\""
     }
 }

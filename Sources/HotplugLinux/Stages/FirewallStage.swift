@@ -61,9 +61,7 @@ public final class FirewallStage<Kernel: FirewallOperations> {
         let before = installed[id].map { device($0.ifindex) }
         guard let entry = installed.removeValue(forKey: id), let before else { return nil }
         let remaining = device(entry.ifindex)
-        let batch = remaining.bindings.isEmpty
-            ? FirewallRuleset.removalBatch(ifindex: entry.ifindex)
-            : FirewallRuleset.deviceBatch(remaining, withTable: false, previously: before)
+        let batch = FirewallRuleset.deviceBatch(remaining, withTable: false, previously: before)
         do throws(NftablesError) {
             try writeDevice(batch)
             return nil

@@ -20,14 +20,17 @@ struct FirewallRulesetTests {
             add chain inet hotplugd forward { type filter hook forward priority filter - 10; policy accept; }
             flush chain inet hotplugd forward
             add rule inet hotplugd forward iif vmap @forward-devices
+            add chain inet hotplugd if7-in-gamelink
+            flush chain inet hotplugd if7-in-gamelink
+            add rule inet hotplugd if7-in-gamelink tcp dport { 8080, 27015-27030 } meta mark set meta mark | 0x00004000 accept comment "binding gamelink"
+            add rule inet hotplugd if7-in-gamelink udp dport 27015 meta mark set meta mark | 0x00004000 accept comment "binding gamelink"
+            add rule inet hotplugd if7-in-gamelink icmp type echo-request meta mark set meta mark | 0x00004000 accept comment "binding gamelink"
+            add rule inet hotplugd if7-in-gamelink icmpv6 type echo-request meta mark set meta mark | 0x00004000 accept comment "binding gamelink"
             add chain inet hotplugd if7-in
             flush chain inet hotplugd if7-in
             add rule inet hotplugd if7-in ct state established,related meta mark set meta mark | 0x00004000 accept
             add rule inet hotplugd if7-in icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } meta mark set meta mark | 0x00004000 accept
-            add rule inet hotplugd if7-in tcp dport { 8080, 27015-27030 } meta mark set meta mark | 0x00004000 accept comment "binding gamelink"
-            add rule inet hotplugd if7-in udp dport 27015 meta mark set meta mark | 0x00004000 accept comment "binding gamelink"
-            add rule inet hotplugd if7-in icmp type echo-request meta mark set meta mark | 0x00004000 accept comment "binding gamelink"
-            add rule inet hotplugd if7-in icmpv6 type echo-request meta mark set meta mark | 0x00004000 accept comment "binding gamelink"
+            add rule inet hotplugd if7-in jump if7-in-gamelink
             add rule inet hotplugd if7-in drop
             add element inet hotplugd input-devices { " 7" : jump if7-in }
             add chain inet hotplugd if7-fwd
@@ -43,49 +46,83 @@ struct FirewallRulesetTests {
         let settings = FirewallSettings(forward: .restrict, allowTCP: [PortRange(80, 80)!], forwardTo: ["docker0", "br-*"])
         let batch = FirewallRuleset.deviceBatch(FirewallDevice(ifindex: 12, bindings: [FirewallBinding(name: "web", settings: settings)]))
         #expect(batch.contains("add rule inet hotplugd if12-fwd ct state established,related accept\n"))
-        #expect(batch.contains("add rule inet hotplugd if12-fwd oifname \"docker0\" tcp dport 80 accept comment \"binding web\"\n"))
-        #expect(batch.contains("add rule inet hotplugd if12-fwd oifname \"br-*\" tcp dport 80 accept comment \"binding web\"\n"))
+        #expect(batch.contains("add rule inet hotplugd if12-fwd-web oifname \"docker0\" tcp dport 80 accept comment \"binding web\"\n"))
+        #expect(batch.contains("add rule inet hotplugd if12-fwd-web oifname \"br-*\" tcp dport 80 accept comment \"binding web\"\n"))
         #expect(batch.contains("add rule inet hotplugd if12-fwd drop\nadd element inet hotplugd forward-devices { \" 12\" : jump if12-fwd }"))
         #expect(batch.contains("delete chain inet hotplugd if12-in\n"), "input is open: no input chain")
         #expect(!batch.contains("nd-neighbor"), "neighbour discovery is never forwarded")
     }
 
     /// Several bindings on one device: a packet passes if any binding that
-    /// restricts the direction allows it; their marks are joined for what
-    /// passes for all of them.
+    /// restricts the direction allows it (an accept in a jumped-to chain is
+    /// final); their marks are joined for what passes for all of them.
     @Test func severalBindingsOnOneDeviceAreJoined() {
         let a = FirewallSettings(input: .restrict, allowTCP: [PortRange(22, 22)!], acceptMark: 0x1)
         let b = FirewallSettings(input: .restrict, allowUDP: [PortRange(53, 53)!], acceptMark: 0x4000)
         let open = FirewallSettings(input: .open)
         let batch = FirewallRuleset.deviceBatch(FirewallDevice(ifindex: 3, bindings: [
             FirewallBinding(name: "z-open", settings: open), FirewallBinding(name: "b", settings: b), FirewallBinding(name: "a", settings: a)]))
-        let rules = batch.split(separator: "\n").filter { $0.hasPrefix("add rule inet hotplugd if3-in") }.map { String($0.dropFirst(30)) }
-        #expect(rules == [
+        func rules(_ chain: String) -> [String] {
+            let prefix = "add rule inet hotplugd \(chain) "
+            return batch.split(separator: "\n").filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+        }
+        #expect(rules("if3-in") == [
             "ct state established,related meta mark set meta mark | 0x00004001 accept",
             "icmpv6 type { nd-router-solicit, nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } meta mark set meta mark | 0x00004001 accept",
-            "tcp dport 22 meta mark set meta mark | 0x00000001 accept comment \"binding a\"",
-            "udp dport 53 meta mark set meta mark | 0x00004000 accept comment \"binding b\"",
+            "jump if3-in-a",
+            "jump if3-in-b",
             "drop",
         ])
+        #expect(rules("if3-in-a") == ["tcp dport 22 meta mark set meta mark | 0x00000001 accept comment \"binding a\""])
+        #expect(rules("if3-in-b") == ["udp dport 53 meta mark set meta mark | 0x00004000 accept comment \"binding b\""])
+        #expect(!batch.contains("z-open"), "a binding that leaves the direction open adds nothing to it")
     }
 
     @Test func restrictWithNothingAllowedDropsEverythingButEstablishedAndNeighbourDiscovery() {
         let batch = FirewallRuleset.deviceBatch(FirewallDevice(ifindex: 9, bindings: [FirewallBinding(name: "x", settings: FirewallSettings(input: .restrict))]))
-        let rules = batch.split(separator: "\n").filter { $0.hasPrefix("add rule inet hotplugd if9-in") }
-        #expect(rules.count == 3 && rules.last == "add rule inet hotplugd if9-in drop")
+        let rules = batch.split(separator: "\n").filter { $0.hasPrefix("add rule inet hotplugd if9-in ") }
+        #expect(rules.count == 4 && rules.last == "add rule inet hotplugd if9-in drop")
+        #expect(!batch.contains("add rule inet hotplugd if9-in-x "), "the binding's chain is empty")
     }
 
     @Test func removalAndRebuildNeverFailOnWhatIsMissing() {
-        let removal = FirewallRuleset.removalBatch(ifindex: 7)
-        for direction in ["in", "fwd"] {
-            #expect(removal.contains("add chain inet hotplugd if7-\(direction)\n"))
-            #expect(removal.contains("delete chain inet hotplugd if7-\(direction)\n"))
-        }
-        let rebuild = FirewallRuleset.rebuildBatch([FirewallDevice(ifindex: 7, bindings: [FirewallBinding(name: "g", settings: Self.game)])])
+        let game = FirewallDevice(ifindex: 7, bindings: [FirewallBinding(name: "g", settings: Self.game)])
+        let removal = FirewallRuleset.deviceBatch(FirewallDevice(ifindex: 7, bindings: []), withTable: false, previously: game)
+        #expect(removal == """
+            add chain inet hotplugd if7-in
+            add element inet hotplugd input-devices { " 7" : jump if7-in }
+            delete element inet hotplugd input-devices { " 7" }
+            flush chain inet hotplugd if7-in
+            delete chain inet hotplugd if7-in
+            flush chain inet hotplugd if7-in-g
+            delete chain inet hotplugd if7-in-g
+
+            """, "only what the device had; the device chain (and its jumps) before the binding's chain")
+        let unknown = FirewallRuleset.deviceBatch(FirewallDevice(ifindex: 7, bindings: []), withTable: false)
+        #expect(unknown.contains("delete chain inet hotplugd if7-in\n") && unknown.contains("delete chain inet hotplugd if7-fwd\n"),
+                "not knowing what a predecessor left, every direction is removed")
+        let rebuild = FirewallRuleset.rebuildBatch([game])
         #expect(rebuild.hasPrefix("add table inet hotplugd\ndelete table inet hotplugd\nadd table inet hotplugd\n"),
                 "dropped and rebuilt in the same transaction: never a moment without the rules")
         #expect(rebuild.contains("add element inet hotplugd input-devices { \" 7\" : jump if7-in }"))
+        #expect(!rebuild.contains("delete chain"), "nothing to remove in a fresh table")
         #expect(FirewallRuleset.deleteTableBatch() == "add table inet hotplugd\ndelete table inet hotplugd\n")
+    }
+
+    /// A reload that changes one binding rewrites its chain and the device
+    /// chain's jumps; another binding's chain (its rules' handles) is kept.
+    @Test func aChangedBindingLeavesTheOthersChainsAlone() {
+        let a = FirewallBinding(name: "a", settings: FirewallSettings(input: .restrict, allowTCP: [PortRange(22, 22)!]))
+        let b = FirewallBinding(name: "b", settings: FirewallSettings(input: .restrict, allowUDP: [PortRange(53, 53)!]))
+        var b2 = b
+        b2.settings.allowUDP = [PortRange(54, 54)!]
+        let batch = FirewallRuleset.deviceBatch(FirewallDevice(ifindex: 3, bindings: [a, b2]), withTable: false,
+                                                previously: FirewallDevice(ifindex: 3, bindings: [a, b]))
+        #expect(!batch.contains("if3-in-a\n") || batch.contains("jump if3-in-a\n"))
+        #expect(!batch.contains("flush chain inet hotplugd if3-in-a"))
+        #expect(batch.contains("flush chain inet hotplugd if3-in-b\nadd rule inet hotplugd if3-in-b udp dport 54 accept"))
+        #expect(!batch.contains("if3-fwd"), "forward was open and stays open: not touched")
+        #expect(!batch.contains("add table"))
     }
 
     /// Only the binding name (validated already) and validated forward-to
@@ -94,6 +131,9 @@ struct FirewallRulesetTests {
         #expect(FirewallRuleset.comment("we\"ird\\name*; drop") == "\"binding weirdnamedrop\"")
         #expect(FirewallRuleset.indexLiteral(42) == "\" 42\"")
         #expect(FirewallRuleset.chain(ifindex: 42, .forward) == "if42-fwd")
+        #expect(FirewallRuleset.bindingChain("if42-in", "game.v2") == "if42-in-game.v2")
+        #expect(FirewallRuleset.bindingChain("if42-in", "a b\"c").hasPrefix("if42-in-abc-"))
+        #expect(FirewallRuleset.bindingChain("if42-in", "a b\"c") != FirewallRuleset.bindingChain("if42-in", "ab\"c"))
     }
 
     @Test func portRangesMerge() {
