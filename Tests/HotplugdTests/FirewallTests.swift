@@ -270,5 +270,18 @@ struct FirewallTests {
         #expect(handles("if\(first)-in-change") != before)
         #expect([handles("if\(first)-in-keep"), handles("if\(second)-in-keep")] == kept, "same rules, same handles")
         #expect(fixture.logCount("was changed by") == 0)
+
+        // status shows the stage; watching nftables costs no idle wake-ups.
+        let status = try Shell.run([HotplugdBinary.path, "status", "--socket", fixture.directory.path + "/control.sock"])
+        #expect(status.stdout.contains("configured") && status.stdout.contains("firewall"), "\(status.stdout)")
+        let pid = try #require(fixture.daemon?.process.processIdentifier)
+        func switches() -> String? {
+            (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8))?
+                .split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches") }.map(String.init)
+        }
+        usleep(300_000)
+        let idle = switches()
+        usleep(1_500_000)
+        #expect(switches() == idle, "no wake-up in 1.5 s of idling with the nftables watch open")
     }
 }
