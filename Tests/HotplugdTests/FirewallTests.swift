@@ -51,6 +51,9 @@ struct FirewallTests {
         let restored = Date().timeIntervalSince(start)
         print("firewall: rules back \(Int(restored * 1000)) ms after `nft flush ruleset` (measured with nft polling)")
         #expect(restored < 2, "within a second, asserted generously")
+        if let line = fixture.daemon?.errorOutput.first(where: { $0.contains("firewall rules reinstalled in") }) {
+            print("firewall: the daemon's own repair transaction: \(line.components(separatedBy: "reinstalled in ").last ?? "?")")
+        }
         #expect(fixture.logCount("was changed by nft") >= 1)
         #expect(try !fixture.connects(to: Self.address, port: Self.blocked, timeout: 0.5))
         #expect(try fixture.connects(to: Self.address, port: Self.allowed))

@@ -61,9 +61,10 @@ extension Daemon {
             logger.warning("the nftables table inet hotplugd was changed by \(change.process) (pid \(change.pid)); reinstalling hotplugd's rules")
         }
         if report.lost { logger.warning("nftables change notifications were lost; reinstalling hotplugd's rules") }
+        let start = MonotonicClock.now()
         do {
             try firewallStage.rebuild()
-            logger.notice("firewall rules reinstalled")
+            logger.notice("firewall rules reinstalled in \((MonotonicClock.now() - start) / 1000) us")
         } catch {
             logger.error("cannot reinstall the firewall rules: \(error)")
         }
