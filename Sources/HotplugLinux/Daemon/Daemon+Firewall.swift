@@ -62,6 +62,10 @@ extension Daemon {
         }
         if report.lost { logger.warning("nftables change notifications were lost; reinstalling hotplugd's rules") }
         let start = MonotonicClock.now()
+        guard firewallStage.mayRepair(now: start) else {
+            logger.error("the table inet hotplugd keeps being changed (a second hotplugd in this network namespace?); not reinstalling it for a while")
+            return
+        }
         do {
             try firewallStage.rebuild()
             logger.notice("firewall rules reinstalled in \((MonotonicClock.now() - start) / 1000) us")
