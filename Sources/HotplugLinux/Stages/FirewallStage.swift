@@ -119,12 +119,7 @@ public final class FirewallStage<Kernel: FirewallOperations> {
             try write(batch)
             tableIsKnown = true
         } catch {
-            tableIsKnown = false
-            do {
-                try rebuild()
-            } catch {
-                throw error
-            }
+            try rebuild()
         }
     }
 
