@@ -271,6 +271,7 @@ struct FirewallTests {
         fixture.signal(SIGHUP)
         #expect(eventually { handles("if\(first)-in-change").contains("udp dport 54") && handles("if\(second)-in-change").contains("udp dport 54") })
         #expect(handles("if\(first)-in-change") != before)
+        #expect(fixture.waitForLog("firewall rules replaced", count: 2), "in place, on both devices")
         #expect([handles("if\(first)-in-keep"), handles("if\(second)-in-keep")] == kept, "same rules, same handles")
         #expect(fixture.logCount("was changed by") == 0)
 

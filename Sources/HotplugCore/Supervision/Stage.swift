@@ -37,12 +37,25 @@ public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStri
     /// are kept as they are. Nil when only text a person reads changed.
     static func firstAffected(from old: Binding, to new: Binding) -> Stage? {
         if old.link != new.link { return .link }
-        if old.firewall != new.firewall { return .firewall }
+        // A changed [firewall] is replaced in place (see
+        // `replacesFirewallInPlace`); one added or removed is a stage more
+        // or less, set up or torn down in order with the child.
+        if (old.firewall == nil) != (new.firewall == nil) { return .firewall }
         // A changed match keeps the link (the device still matches, or the
         // instance is dropped anyway) but restarts the child, which was
         // started for what the binding used to mean.
         if old.exec != new.exec || old.match != new.match { return .children }
         return nil
+    }
+}
+
+extension Stage {
+    /// Whether a reload replaces the binding's firewall rules where they are
+    /// set up, without touching the stages after them: the rules change,
+    /// the child keeps running (the shell writes the new rules in one
+    /// transaction, so there is no moment without either).
+    static func replacesFirewallInPlace(from old: Binding, to new: Binding) -> Bool {
+        old.firewall != nil && new.firewall != nil && old.firewall != new.firewall && old.link == new.link
     }
 }
 

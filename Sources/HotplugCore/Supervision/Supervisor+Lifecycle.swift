@@ -66,7 +66,11 @@ extension Supervisor {
         case .failure(let failure): failure.stage
         }
         guard let instance = instances[id], instance.state == .settingUp(stage) else {
-            discardUnwantedSetup(id, result)
+            if stage == .firewall, instances[id]?.setUp.contains(.firewall) == true {
+                firewallReplaced(id, result)
+            } else {
+                discardUnwantedSetup(id, result)
+            }
             return
         }
         switch result {
@@ -90,6 +94,25 @@ extension Supervisor {
             setState(id, .failed(stage, failure.reason))
             if stage == .link { linkFailed(id, failure.reason) }
             if instances[id]?.teardown != nil { continueTeardown(id) }
+        }
+    }
+
+    /// A reload changed the binding's `[firewall]`: its rules are replaced
+    /// where they are set up; nothing after them is redone.
+    mutating func replaceFirewall(_ id: InstanceID) {
+        guard instances[id]?.setUp.contains(.firewall) == true, let device = devices[id.device],
+              let binding = configuration.binding(named: id.binding), let firewall = binding.firewall else { return }
+        let request = FirewallRequest(ifindex: device.facts.ifindex, binding: binding.name, settings: firewall)
+        effects.append(.setUp(id, .firewall(request)))
+    }
+
+    /// The shell's answer to `replaceFirewall`. On failure the shell keeps
+    /// the previous rules (its transactions are atomic): the device stays
+    /// restricted as before, which the log says.
+    mutating func firewallReplaced(_ id: InstanceID, _ result: Result<StageOutcome, StageFailure>) {
+        switch result {
+        case .success: log(.info, "firewall rules replaced", id)
+        case .failure(let failure): log(.error, "cannot replace the firewall rules (the previous ones stay): \(failure.reason)", id)
         }
     }
 

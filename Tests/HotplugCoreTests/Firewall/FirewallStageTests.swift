@@ -47,18 +47,42 @@ struct FirewallStageTests {
         #expect(Self.stages(h.send(.restart(binding: "cable", device: nil))) == ["+firewall", "+children"])
     }
 
-    @Test func aReloadRedoesTheFirewallOnlyWhenItChanged() {
+    /// A changed [firewall] is replaced in place: the child keeps running.
+    /// One added or removed is a stage more or less, in order with the child.
+    @Test func aReloadReplacesAChangedFirewallWithoutRestartingTheChild() throws {
+        var h = H([Self.binding()])
+        h.send(.deviceAdded(FakeDevices.veth("v0")))
+        let pid = try #require(h.pid("cable"))
+        var changed = Self.binding()
+        changed.firewall?.allowUDP = [PortRange(53, 53)!]
+        let effects = h.send(.reload(Configuration(bindings: [changed])))
+        #expect(Self.stages(effects) == ["+firewall"])
+        let request = effects.compactMap { if case .setUp(_, .firewall(let request)) = $0 { request } else { nil } }.first
+        #expect(request?.settings.allowUDP == [PortRange(53, 53)!])
+        #expect(h.pid("cable") == pid && h.state("cable") == "running")
+        var described = changed
+        described.description = "words only"
+        #expect(Self.stages(h.send(.reload(Configuration(bindings: [described])))).isEmpty)
+
+        var removed = described
+        removed.firewall = nil
+        #expect(Self.stages(h.send(.reload(Configuration(bindings: [removed])))) == ["signal SIGTERM"])
+        #expect(Self.stages(h.send(.childExited(pid: pid, .signaled(15)))) == ["-firewall", "+children"], "the link is kept")
+        let second = try #require(h.pid("cable"))
+        #expect(Self.stages(h.send(.reload(Configuration(bindings: [described])))) == ["signal SIGTERM"])
+        #expect(Self.stages(h.send(.childExited(pid: second, .signaled(15)))) == ["+firewall", "+children"])
+    }
+
+    @Test func aFailedReplacementKeepsTheChildAndSaysSo() {
         var h = H([Self.binding()])
         h.send(.deviceAdded(FakeDevices.veth("v0")))
         var changed = Self.binding()
         changed.firewall?.allowUDP = [PortRange(53, 53)!]
-        let pid = h.pid("cable")!
-        #expect(Self.stages(h.send(.reload(Configuration(bindings: [changed])))) == ["signal SIGTERM"])
-        #expect(Self.stages(h.send(.childExited(pid: pid, .signaled(15)))) == ["-firewall", "+firewall", "+children"],
-                "the link is kept")
-        var described = changed
-        described.description = "words only"
-        #expect(Self.stages(h.send(.reload(Configuration(bindings: [described])))).isEmpty)
+        h.firewallFailure = "Error: Could not process rule"
+        let effects = h.send(.reload(Configuration(bindings: [changed])))
+        #expect(h.state("cable") == "running")
+        #expect(effects.contains { if case .log(let entry) = $0 { entry.message.contains("the previous ones stay") } else { false } })
+        #expect(!effects.contains { if case .tearDown = $0 { true } else { false } })
     }
 
     @Test func aFirewallOnlyBindingIsConfigured() {
