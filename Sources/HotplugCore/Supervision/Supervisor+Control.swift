@@ -38,8 +38,17 @@ extension Supervisor {
                 if !stillMatches {
                     tearDown(instanceID, then: .forget)
                 } else {
-                    if firewallReplaced.contains(instanceID.binding) { replaceFirewall(instanceID) }
-                    if let stage = affected[instanceID.binding] { tearDown(instanceID, downTo: stage, then: .setUpAgain) }
+                    var stage = affected[instanceID.binding]
+                    if firewallReplaced.contains(instanceID.binding) {
+                        // Rules in place are replaced there; a firewall stage
+                        // that failed or is still to come is (re)done in order.
+                        if instances[instanceID]?.setUp.contains(.firewall) == true {
+                            replaceFirewall(instanceID)
+                        } else {
+                            stage = min(stage ?? .firewall, .firewall)
+                        }
+                    }
+                    if let stage { tearDown(instanceID, downTo: stage, then: .setUpAgain) }
                 }
             }
             for binding in matching { keepRunning(InstanceID(binding: binding.name, device: id)) }

@@ -73,6 +73,18 @@ struct FirewallStageTests {
         #expect(Self.stages(h.send(.childExited(pid: second, .signaled(15)))) == ["+firewall", "+children"])
     }
 
+    @Test func aReloadThatChangesAFailedFirewallRetriesIt() {
+        var h = H([Self.binding(link: nil)])
+        h.firewallFailure = "Error: syntax error"
+        h.send(.deviceAdded(FakeDevices.veth("v0")))
+        #expect(h.state("cable") == "failed")
+        h.firewallFailure = nil
+        var changed = Self.binding(link: nil)
+        changed.firewall?.allowUDP = [PortRange(53, 53)!]
+        #expect(Self.stages(h.send(.reload(Configuration(bindings: [changed])))) == ["+firewall", "+children"])
+        #expect(h.state("cable") == "running")
+    }
+
     @Test func aFailedReplacementKeepsTheChildAndSaysSo() {
         var h = H([Self.binding()])
         h.send(.deviceAdded(FakeDevices.veth("v0")))
