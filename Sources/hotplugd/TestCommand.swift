@@ -32,6 +32,7 @@ struct TestCommand: ParsableCommand {
             let plan = BindingPlan(binding: binding, device: facts, takenInterfaceNames: taken)
             printLines(DeviceReport.plan(plan, device: facts))
         }
+        if let firewall = DeviceReport.firewall(configuration.bindings, device: facts) { print(firewall) }
     }
 }
 

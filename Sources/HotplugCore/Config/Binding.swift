@@ -7,16 +7,19 @@ public struct Binding: Sendable, Equatable {
     public var match: MatchRules
     public var link: LinkSettings?
     public var exec: ExecSettings?
+    public var firewall: FirewallSettings?
     public var listen: ListenSettings?
 
     public init(name: String, file: String, description: String? = nil, match: MatchRules,
-                link: LinkSettings? = nil, exec: ExecSettings? = nil, listen: ListenSettings? = nil) {
+                link: LinkSettings? = nil, exec: ExecSettings? = nil, firewall: FirewallSettings? = nil,
+                listen: ListenSettings? = nil) {
         self.name = name
         self.file = file
         self.description = description
         self.match = match
         self.link = link
         self.exec = exec
+        self.firewall = firewall
         self.listen = listen
     }
 

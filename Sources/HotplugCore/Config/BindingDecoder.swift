@@ -1,7 +1,7 @@
 /// Turns one parsed binding file into a `Binding`, or into every diagnostic
 /// the file deserves.
 enum BindingDecoder {
-    static let topKeys = ["description", "match", "link", "exec", "listen"]
+    static let topKeys = ["description", "match", "link", "exec", "firewall", "listen"]
     static let matchKeys = ["subsystem", "devtype", "kernel", "driver", "usb-vendor", "usb-product",
                             "usb-serial", "mac", "path", "tag", "property", "attribute"]
     static let linkKeys = ["name", "mtu", "addresses", "up"]
@@ -57,6 +57,16 @@ enum BindingDecoder {
             exec = decodeExec(TableReader(table, context: "[exec]", file: file, knownKeys: execKeys), into: &diagnostics)
         }
 
+        var firewall: FirewallSettings?
+        if let (table, entry) = top.subtable("firewall", into: &diagnostics) {
+            let reader = TableReader(table, context: "[firewall]", file: file, knownKeys: FirewallDecoder.keys)
+            firewall = FirewallDecoder.decode(reader, into: &diagnostics)
+            if let match, !match.subsystem.positives.allSatisfy({ $0.text == "net" }) || match.subsystem.positives.isEmpty {
+                diagnostics.append(ConfigDiagnostic(file: file, position: entry.node.position,
+                    message: "[firewall] applies to network interfaces only, but [match] subsystem is \(match.subsystem); set subsystem = \"net\" or remove [firewall]"))
+            }
+        }
+
         var listen: ListenSettings?
         if let (table, entry) = top.subtable("listen", into: &diagnostics) {
             let isNet = match.map { !$0.subsystem.positives.isEmpty && $0.subsystem.positives.allSatisfy { $0.text == "net" } } ?? true
@@ -70,7 +80,7 @@ enum BindingDecoder {
 
         guard diagnostics.isEmpty, let match else { return .failure(ConfigErrors(diagnostics)) }
         let binding = Binding(name: name, file: file, description: description, match: match, link: link, exec: exec,
-                              listen: listen)
+                              firewall: firewall, listen: listen)
         return .success(Decoded(binding: binding, linkPosition: linkPosition))
     }
 

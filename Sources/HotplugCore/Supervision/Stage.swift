@@ -7,6 +7,8 @@
 public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
     /// Rename, MTU, addresses, up: only for the binding that owns the device's `[link]`.
     case link = 0
+    /// The binding's `[firewall]` rules for the interface, in nftables.
+    case firewall = 10
     /// `[listen]`: sockets opened once the addresses exist, owned by
     /// hotplugd while the device is present, handed to every child.
     case sockets = 20
@@ -19,6 +21,7 @@ public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStri
     public var description: String {
         switch self {
         case .link: "link"
+        case .firewall: "firewall"
         case .sockets: "sockets"
         case .children: "children"
         }
@@ -28,6 +31,7 @@ public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStri
     static func plan(for binding: Binding, ownsLink: Bool) -> [Stage] {
         var stages: [Stage] = []
         if binding.link != nil && ownsLink { stages.append(.link) }
+        if binding.firewall != nil { stages.append(.firewall) }
         if binding.listen != nil { stages.append(.sockets) }
         if binding.exec != nil { stages.append(.children) }
         return stages
@@ -38,6 +42,10 @@ public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStri
     /// are kept as they are. Nil when only text a person reads changed.
     static func firstAffected(from old: Binding, to new: Binding) -> Stage? {
         if old.link != new.link { return .link }
+        // A changed [firewall] is replaced in place (see
+        // `replacesFirewallInPlace`); one added or removed is a stage more
+        // or less, set up or torn down in order with the child.
+        if (old.firewall == nil) != (new.firewall == nil) { return .firewall }
         if old.listen != new.listen { return .sockets }
         // A changed match keeps the link (the device still matches, or the
         // instance is dropped anyway) but restarts the child, which was
@@ -47,9 +55,20 @@ public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStri
     }
 }
 
+extension Stage {
+    /// Whether a reload replaces the binding's firewall rules where they are
+    /// set up, without touching the stages after them: the rules change,
+    /// the child keeps running (the shell writes the new rules in one
+    /// transaction, so there is no moment without either).
+    static func replacesFirewallInPlace(from old: Binding, to new: Binding) -> Bool {
+        old.firewall != nil && new.firewall != nil && old.firewall != new.firewall && old.link == new.link
+    }
+}
+
 /// What the shell needs to set up one stage; it answers with `.stageSetUp`.
 public enum StageSetup: Sendable, Equatable {
     case link(LinkRequest)
+    case firewall(FirewallRequest)
     case sockets(SocketRequest)
     /// One child of the stage: the children stage sends one per worker.
     case children(worker: Int, LaunchPlan)
@@ -57,6 +76,7 @@ public enum StageSetup: Sendable, Equatable {
     public var stage: Stage {
         switch self {
         case .link: .link
+        case .firewall: .firewall
         case .sockets: .sockets
         case .children: .children
         }
@@ -82,12 +102,15 @@ public struct SocketRequest: Sendable, Equatable {
 public enum StageOutcome: Sendable, Equatable {
     /// The interface's name after the link actions.
     case link(interface: String)
+    /// The rules are in place.
+    case firewall
     case sockets
     case children(worker: Int, pid: Int32)
 
     public var stage: Stage {
         switch self {
         case .link: .link
+        case .firewall: .firewall
         case .sockets: .sockets
         case .children: .children
         }
@@ -113,6 +136,7 @@ public struct StageFailure: Error, Sendable, Equatable, CustomStringConvertible 
     var logMessage: String {
         switch stage {
         case .link: "link configuration failed: \(reason)"
+        case .firewall: "cannot install the firewall rules: \(reason)"
         case .sockets: "cannot open the [listen] sockets: \(reason)"
         case .children: "cannot start child: \(reason)"
         }

@@ -14,6 +14,7 @@ extension Supervisor {
             devices[id]?.facts = facts
         }
         var affected: [String: Stage] = [:]
+        var firewallReplaced: Set<String> = []
         var removed = 0
         for binding in old.bindings {
             guard let replacement = new.binding(named: binding.name) else {
@@ -21,8 +22,9 @@ extension Supervisor {
                 continue
             }
             affected[binding.name] = Stage.firstAffected(from: binding, to: replacement)
+            if Stage.replacesFirewallInPlace(from: binding, to: replacement) { firewallReplaced.insert(binding.name) }
         }
-        log(.notice, "configuration reloaded: \(new.bindings.count) binding(s), \(affected.count + removed) changed or removed")
+        log(.notice, "configuration reloaded: \(new.bindings.count) binding(s), \(Set(affected.keys).union(firewallReplaced).count + removed) changed or removed")
         for (id, device) in devices.sorted(by: { $0.key < $1.key }) where !device.isGone {
             let matching = matchingBindings(device.facts)
             let names = Set(matching.map(\.name))
@@ -35,8 +37,18 @@ extension Supervisor {
                 let stillMatches = names.contains(instanceID.binding)
                 if !stillMatches {
                     tearDown(instanceID, then: .forget)
-                } else if let stage = affected[instanceID.binding] {
-                    tearDown(instanceID, downTo: stage, then: .setUpAgain)
+                } else {
+                    var stage = affected[instanceID.binding]
+                    if firewallReplaced.contains(instanceID.binding) {
+                        // Rules in place are replaced there; a firewall stage
+                        // that failed or is still to come is (re)done in order.
+                        if instances[instanceID]?.setUp.contains(.firewall) == true {
+                            replaceFirewall(instanceID)
+                        } else {
+                            stage = min(stage ?? .firewall, .firewall)
+                        }
+                    }
+                    if let stage { tearDown(instanceID, downTo: stage, then: .setUpAgain) }
                 }
             }
             for binding in matching { keepRunning(InstanceID(binding: binding.name, device: id)) }

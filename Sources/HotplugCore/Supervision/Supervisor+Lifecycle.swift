@@ -41,6 +41,10 @@ extension Supervisor {
             devices[id.device]?.link = .pending
             let request = LinkRequest(ifindex: device.facts.ifindex, currentName: device.label, settings: link)
             effects.append(.setUp(id, .link(request)))
+        case .firewall:
+            guard let firewall = binding.firewall else { return }
+            let request = FirewallRequest(ifindex: device.facts.ifindex, binding: binding.name, settings: firewall)
+            effects.append(.setUp(id, .firewall(request)))
         case .sockets:
             guard let listen = binding.listen else { return }
             let request = SocketRequest(listen: listen, interface: listen.bindToDevice ? device.interface ?? device.facts.interfaceName : nil,
@@ -72,8 +76,12 @@ extension Supervisor {
             spawnFailed(id, worker: failure.worker ?? 0, failure.reason)
         case .success(let outcome):
             guard instances[id]?.state == .settingUp(outcome.stage) else {
-                // Set up for an instance that is gone or no longer wants it.
-                effects.append(.tearDown(id, outcome.stage))
+                if outcome.stage == .firewall, instances[id]?.setUp.contains(.firewall) == true {
+                    firewallReplaced(id, result)
+                } else {
+                    // Set up for an instance that is gone or no longer wants it.
+                    effects.append(.tearDown(id, outcome.stage))
+                }
                 return
             }
             instances[id]?.setUp.append(outcome.stage)
@@ -84,8 +92,30 @@ extension Supervisor {
                 setUpNextStage(id)
             }
         case .failure(let failure):
-            guard instances[id]?.state == .settingUp(failure.stage) else { return }
+            guard instances[id]?.state == .settingUp(failure.stage) else {
+                if failure.stage == .firewall, instances[id]?.setUp.contains(.firewall) == true { firewallReplaced(id, result) }
+                return
+            }
             stageFailed(id, failure)
+        }
+    }
+
+    /// A reload changed the binding's `[firewall]`: its rules are replaced
+    /// where they are set up; nothing after them is redone.
+    mutating func replaceFirewall(_ id: InstanceID) {
+        guard instances[id]?.setUp.contains(.firewall) == true, let device = devices[id.device],
+              let binding = configuration.binding(named: id.binding), let firewall = binding.firewall else { return }
+        let request = FirewallRequest(ifindex: device.facts.ifindex, binding: binding.name, settings: firewall)
+        effects.append(.setUp(id, .firewall(request)))
+    }
+
+    /// The shell's answer to `replaceFirewall`. On failure the shell keeps
+    /// the previous rules (its transactions are atomic): the device stays
+    /// restricted as before, which the log says.
+    mutating func firewallReplaced(_ id: InstanceID, _ result: Result<StageOutcome, StageFailure>) {
+        switch result {
+        case .success: log(.info, "firewall rules replaced", id)
+        case .failure(let failure): log(.error, "cannot replace the firewall rules (the previous ones stay): \(failure.reason)", id)
         }
     }
 

@@ -11,6 +11,7 @@ extension Daemon {
         case .tearDown(let id, let stage):
             switch stage {
             case .link: linkStage.tearDown()
+            case .firewall: tearDownFirewall(id)
             case .sockets: socketStage.tearDown(id)
             case .children: break // stopped by signals the core sends
             }
@@ -34,6 +35,7 @@ extension Daemon {
     func setUp(_ id: InstanceID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure> {
         switch setup {
         case .link(let request): linkStage.setUp(request)
+        case .firewall(let request): setUpFirewall(id, request)
         case .sockets(let request): socketStage.setUp(id, request)
         case .children(let worker, let plan): spawn(id, worker: worker, plan)
         }

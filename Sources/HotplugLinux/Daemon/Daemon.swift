@@ -35,6 +35,7 @@ public final class Daemon {
         static let timer: UInt64 = 3
         static let control: UInt64 = 4
         static let watchdog: UInt64 = 5
+        static let firewall: UInt64 = 6
         /// Control connections: a bit no child token has, plus the
         /// connection's id. Not its descriptor number: the kernel hands a
         /// closed number out again, and a stale readiness would then reach
@@ -69,6 +70,9 @@ public final class Daemon {
     let timer: TimerFD
     let linkStage: LinkStage<RouteNetlink>
     let socketStage = SocketStage()
+    let firewallStage: FirewallStage<Nftables>
+    /// Open once a binding has `[firewall]`.
+    var firewallEvents: NftablesEvents?
     var supervisor: Supervisor
     var children: [Int32: SupervisedChild] = [:]
     var exitRequested = false
@@ -97,6 +101,7 @@ public final class Daemon {
             epoll = try Epoll()
             timer = try TimerFD()
             linkStage = LinkStage(kernel: try RouteNetlink(), takenNames: { InterfaceNames.present() })
+            firewallStage = FirewallStage(kernel: try Nftables())
             context = try UdevContext()
             monitor = try Self.openMonitor(context, options, configuration)
             if let path = options.socketPath {
@@ -134,6 +139,7 @@ public final class Daemon {
         // The monitor is already listening, so a device that appears during
         // the scan is seen by one or both; the core binds it once either way.
         coldplug()
+        startFirewall()
         logger.notice("ready: \(supervisor.summary)")
         notifier.ready(status: supervisor.summary)
         onReady()
@@ -150,6 +156,7 @@ public final class Daemon {
             // a spawn, while the new child competes for a CPU.
             if notifier.isEnabled { notifier.status(supervisor.summary) }
         }
+        stopFirewall()
         registry.close()
         logger.info("all children stopped; exiting")
     }
@@ -165,6 +172,8 @@ public final class Daemon {
             acceptConnections()
         case Token.watchdog:
             pingWatchdog()
+        case Token.firewall:
+            readFirewallEvents()
         case _ where token & Token.connectionFlag != 0:
             serveConnection(token & Token.connectionIDs)
         default:

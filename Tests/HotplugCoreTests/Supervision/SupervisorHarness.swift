@@ -10,6 +10,8 @@ struct SupervisorHarness {
     var log: [Effect] = []
     /// When set, the link stage fails with this reason.
     var linkFailure: String?
+    /// When set, the firewall stage fails with this reason.
+    var firewallFailure: String?
     /// When set, the sockets stage fails with this reason.
     var socketFailure: String?
     /// When set, the children stage fails with this reason.
@@ -44,6 +46,9 @@ struct SupervisorHarness {
             } ?? request.currentName
             takenNames.insert(name)
             return .stageSetUp(id, .success(.link(interface: name)))
+        case .firewall:
+            if let firewallFailure { return .stageSetUp(id, .failure(StageFailure(.firewall, firewallFailure))) }
+            return .stageSetUp(id, .success(.firewall))
         case .sockets:
             if let socketFailure { return .stageSetUp(id, .failure(StageFailure(.sockets, socketFailure))) }
             return .stageSetUp(id, .success(.sockets))

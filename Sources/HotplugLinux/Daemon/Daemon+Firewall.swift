@@ -1,0 +1,86 @@
+import HotplugCore
+
+/// The firewall stage's life in the daemon: the start-up reconcile, the
+/// watch for others changing the table, the repair, and the table's removal
+/// on shutdown. A configuration without `[firewall]` never touches nftables.
+extension Daemon {
+    var configurationUsesFirewall: Bool {
+        supervisor.configuration.bindings.contains { $0.firewall != nil }
+    }
+
+    /// After coldplug, with the present devices' rules written: one
+    /// transaction drops the table (what a crashed predecessor left for
+    /// devices now gone) and writes it again from what is present, so a
+    /// plugged device is never without its rules.
+    func startFirewall() {
+        guard configurationUsesFirewall || !firewallStage.isEmpty else { return }
+        watchFirewall()
+        do {
+            try firewallStage.rebuild()
+        } catch {
+            logger.error("cannot reconcile the nftables table inet hotplugd: \(error)")
+        }
+    }
+
+    func setUpFirewall(_ id: InstanceID, _ request: FirewallRequest) -> Result<StageOutcome, StageFailure> {
+        // A reload may bring the first [firewall]: watch from then on.
+        watchFirewall()
+        // Timed because it sits between plug and the child's start: the
+        // cost of [firewall] in a device's start-up is this transaction.
+        let start = MonotonicClock.now()
+        let result = firewallStage.setUp(id, request)
+        let micros = (MonotonicClock.now() - start) / 1000
+        logger.debug("firewall transaction for \(id.binding) on ifindex \(request.ifindex ?? 0) took \(micros) us")
+        return result
+    }
+
+    func tearDownFirewall(_ id: InstanceID) {
+        if let problem = firewallStage.tearDown(id) {
+            logger.error("removing the firewall rules of \(id.binding) failed: \(problem)")
+        }
+    }
+
+    /// Subscribes to nftables' change notifications once.
+    func watchFirewall() {
+        guard firewallEvents == nil else { return }
+        do {
+            let events = try NftablesEvents(family: 1 /* NFPROTO_INET */, table: FirewallRuleset.tableName)
+            try epoll.add(events, token: Token.firewall, events: .readable)
+            firewallEvents = events
+        } catch {
+            logger.error("cannot watch nftables for changes: \(error); if the table inet hotplugd is changed, its rules are not put back")
+        }
+    }
+
+    /// Someone else changed the table (`nft flush ruleset`, a reload of
+    /// nftables.service, a hand-deleted rule): put every rule back.
+    func readFirewallEvents() {
+        guard let report = firewallEvents?.drain(), !report.changes.isEmpty || report.lost else { return }
+        guard !firewallStage.isEmpty else { return }
+        for change in report.changes {
+            logger.warning("the nftables table inet hotplugd was changed by \(change.process) (pid \(change.pid)); reinstalling hotplugd's rules")
+        }
+        if report.lost { logger.warning("nftables change notifications were lost; reinstalling hotplugd's rules") }
+        let start = MonotonicClock.now()
+        guard firewallStage.mayRepair(now: start) else {
+            logger.error("the table inet hotplugd keeps being changed (a second hotplugd in this network namespace?); not reinstalling it for a while")
+            return
+        }
+        do {
+            try firewallStage.rebuild()
+            logger.notice("firewall rules reinstalled in \((MonotonicClock.now() - start) / 1000) us")
+        } catch {
+            logger.error("cannot reinstall the firewall rules: \(error)")
+        }
+    }
+
+    /// On shutdown, after every child has stopped: the table goes.
+    func stopFirewall() {
+        if let firewallEvents { try? epoll.remove(firewallEvents) }
+        do {
+            try firewallStage.removeTable()
+        } catch {
+            logger.error("cannot remove the nftables table inet hotplugd: \(error)")
+        }
+    }
+}
