@@ -29,6 +29,17 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("receive-buffer"), help: .hidden)
     var receiveBuffer: Int32 = 32 << 20
 
+    /// Options are checked before anything starts: a bad one used to start
+    /// a daemon that then failed to enumerate and ignored every device.
+    func validate() throws {
+        if let tag, let problem = UdevRulesGenerator.tagProblem(tag) {
+            throw ValidationError("--tag: \(problem)")
+        }
+        if receiveBuffer <= 0 {
+            throw ValidationError("--receive-buffer must be a positive number of bytes")
+        }
+    }
+
     func run() throws {
         // The journal with structured fields under systemd, plain lines otherwise.
         LogBackend.bootstrap()
