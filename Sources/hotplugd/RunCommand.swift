@@ -44,8 +44,10 @@ struct RunCommand: ParsableCommand {
         // The journal with structured fields under systemd, plain lines otherwise.
         LogBackend.bootstrap()
         let logger = Logger(label: "hotplugd")
-        let configuration = try options.loadOrExit(
+        let (loaded, warnings) = options.loadWithWarnings(source: self.source ?? .automatic)
+        let configuration = try ConfigOption.orExit(loaded,
             refusal: "hotplugd: not starting: the configuration has errors (see `hotplugd check --config \(options.config)`)")
+        for warning in warnings { logger.warning("\(warning)") }
         if !Capabilities.effective(.networkAdmin) {
             logger.warning("running without CAP_NET_ADMIN: renaming and configuring links will fail")
         }

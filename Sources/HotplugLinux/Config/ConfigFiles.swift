@@ -17,11 +17,18 @@ public enum ConfigFiles {
         guard stat(path, &info) == 0 else {
             return ([], [ConfigDiagnostic(file: path, position: nil, message: "cannot read configuration: \(errnoText())")])
         }
-        if strict, let problem = ownershipProblem(info) {
-            return ([], [ConfigDiagnostic(file: path, position: nil, message: problem)])
+        let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+        // `--config dir/` and `--config dir/file.toml` are held to the same
+        // rules: the directory that holds the files, then each file.
+        let directory = isDirectory ? path : containingDirectory(path)
+        if strict {
+            var directoryInfo = stat()
+            if stat(directory, &directoryInfo) == 0, let problem = ownershipProblem(directoryInfo) {
+                return ([], [ConfigDiagnostic(file: directory, position: nil, message: problem)])
+            }
         }
         let paths: [String]
-        if (info.st_mode & S_IFMT) == S_IFDIR {
+        if isDirectory {
             switch listTOMLFiles(path) {
             case .success(let names): paths = names.map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }
             case .failure(let diagnostic): return ([], [diagnostic])
@@ -32,17 +39,18 @@ public enum ConfigFiles {
         var sources: [ConfigSource] = []
         var diagnostics: [ConfigDiagnostic] = []
         for file in paths {
-            var fileInfo = stat()
-            if strict, stat(file, &fileInfo) == 0, let problem = ownershipProblem(fileInfo) {
-                diagnostics.append(ConfigDiagnostic(file: file, position: nil, message: problem))
-                continue
-            }
-            switch readText(file) {
+            switch readText(file, strict: strict) {
             case .success(let text): sources.append(ConfigSource(path: file, text: text))
             case .failure(let diagnostic): diagnostics.append(diagnostic)
             }
         }
         return (sources, diagnostics)
+    }
+
+    /// The directory part of a path: "." for a bare file name.
+    static func containingDirectory(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     static func ownershipProblem(_ info: stat) -> String? {
@@ -75,12 +83,25 @@ public enum ConfigFiles {
         return .success(names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
     }
 
-    static func readText(_ path: String) -> Result<String, ConfigDiagnostic> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    /// Only regular files are read: the open does not wait (O_NONBLOCK: a
+    /// FIFO named x.toml would hang `check` and `reload`), and the checks
+    /// are made on what was opened (fstat), not on the name.
+    static func readText(_ path: String, strict: Bool = false) -> Result<String, ConfigDiagnostic> {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard fd >= 0 else {
             return .failure(ConfigDiagnostic(file: path, position: nil, message: "cannot read: \(errnoText())"))
         }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            return .failure(ConfigDiagnostic(file: path, position: nil, message: "cannot read: \(errnoText())"))
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            return .failure(ConfigDiagnostic(file: path, position: nil, message: "not a regular file (\(fileKind(info.st_mode))); only regular files are read as bindings"))
+        }
+        if strict, let problem = ownershipProblem(info) {
+            return .failure(ConfigDiagnostic(file: path, position: nil, message: problem))
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
@@ -100,5 +121,15 @@ public enum ConfigFiles {
         }
         return .success(text)
     }
-}
 
+    static func fileKind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: "a directory"
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        default: "not a plain file"
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import Glibc
+import HotplugCore
+
+/// Answers `ConfigWarnings` about this machine the way a spawn would find
+/// out: the same credential resolution, the same exec permission test.
+public struct MachineLookup: MachineFacts {
+    public init() {}
+
+    public func executableProblem(_ path: String) -> String? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "'\(path)': \(errnoText())" }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { return "'\(path)' is not a regular file" }
+        guard access(path, X_OK) == 0 else { return "'\(path)' is not executable" }
+        return nil
+    }
+
+    public func credentialsProblem(user: String?, group: String?) -> (key: String, reason: String)? {
+        do {
+            _ = try SpawnCredentials.resolve(user: user, group: group)
+            return nil
+        } catch {
+            return (error.stage == .group ? "group" : "user", error.description)
+        }
+    }
+}
