@@ -100,7 +100,7 @@ enum DeviceReport {
         if let launch = plan.launch, let exec = plan.binding.exec {
             lines.append("    argv:")
             for (index, argument) in launch.argv.enumerated() {
-                lines.append("      [\(index)] \"\(printable(argument))\"")
+                lines.append("      [\(index)] \(Printable.quoted(argument))")
             }
             lines.append("    environment:")
             for entry in launch.environment { lines.append("      \(printable(entry))") }
