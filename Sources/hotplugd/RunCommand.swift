@@ -65,7 +65,10 @@ struct RunCommand: ParsableCommand {
                                        socketPath: socket.path, socketGroup: socketGroup,
                                        strictConfig: geteuid() == 0 && !options.allowInsecureConfig),
                 configuration: configuration, logger: logger)
-            try daemon.run()
+            // After the socket check (which names a daemon on the same
+            // socket), before anything is renamed or started.
+            let lock = try ConfigLock.acquire(options.config)
+            try withExtendedLifetime(lock) { try daemon.run() }
         } catch {
             printError("hotplugd: \(error)")
             throw ExitCode(1)
