@@ -58,4 +58,13 @@ struct SingleFileConfigPermissionTests {
         chmod(directory.path, 0o755)
         #expect(try HotplugdBinary.run("check", "--config", directory.path + "/a.toml").status == 0)
     }
+
+    /// Like /tmp: others may create files there but not replace root's.
+    @Test func aFileInAStickyDirectoryIsAccepted() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("a.toml", "[match]\nsubsystem = \"net\"\n")
+        chmod(directory.path, 0o1777)
+        #expect(try HotplugdBinary.run("check", "--config", directory.path + "/a.toml").status == 0)
+        #expect(try HotplugdBinary.run("check", "--config", directory.path).status == 1, "a whole directory anyone can add to")
+    }
 }

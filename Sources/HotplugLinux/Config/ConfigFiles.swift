@@ -23,7 +23,11 @@ public enum ConfigFiles {
         let directory = isDirectory ? path : containingDirectory(path)
         if strict {
             var directoryInfo = stat()
-            if stat(directory, &directoryInfo) == 0, let problem = ownershipProblem(directoryInfo) {
+            // A single file may sit in a sticky directory such as /tmp: no one
+            // else can replace or remove it there. A whole directory may not,
+            // since anyone could add a binding to it.
+            if stat(directory, &directoryInfo) == 0, isDirectory || !isStickyAndRootOwned(directoryInfo),
+               let problem = ownershipProblem(directoryInfo) {
                 return ([], [ConfigDiagnostic(file: directory, position: nil, message: problem)])
             }
         }
@@ -45,6 +49,10 @@ public enum ConfigFiles {
             }
         }
         return (sources, diagnostics)
+    }
+
+    static func isStickyAndRootOwned(_ info: stat) -> Bool {
+        info.st_mode & S_ISVTX != 0 && info.st_uid == 0
     }
 
     /// The directory part of a path: "." for a bare file name.
