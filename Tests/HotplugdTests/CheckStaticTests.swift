@@ -26,8 +26,10 @@ struct CheckStaticTests {
             command = ["/nonexistent/hotplugd-prog"]
             user = "hotplugd-no-such-user"
             """)
+        try directory.write("p.toml", "[match]\nsubsystem = \"net\"\n[exec]\ncommand = [\"hotplugd-no-such-prog\"]\n")
         let result = try HotplugdBinary.run("check", "--allow-insecure-config", "--config", directory.path)
         #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("\(directory.path)/p.toml:4:12: warning: 'hotplugd-no-such-prog' is not found in the child's PATH"), "\(result.stderr)")
         #expect(result.stderr.contains("\(directory.path)/w.toml:4:12: warning: '/nonexistent/hotplugd-prog': No such file or directory"), "\(result.stderr)")
         #expect(result.stderr.contains("\(directory.path)/w.toml:5:8: warning: user hotplugd-no-such-user: no such user"), "\(result.stderr)")
     }

@@ -23,8 +23,9 @@ public struct ConfigWarning: Sendable, Equatable, CustomStringConvertible {
 /// answers as a spawn would (the user and group databases, the file
 /// system), tests from a table.
 public protocol MachineFacts {
-    /// Why `path` cannot be executed, or nil.
-    func executableProblem(_ path: String) -> String?
+    /// Why `program` cannot be executed, or nil: a path as it is, a bare
+    /// name as found in `searchPath` (the child's PATH).
+    func executableProblem(_ program: String, searchPath: String) -> String?
     /// Why a child could not switch to this user and group: the key at
     /// fault ("user" or "group") and the reason; nil when it could.
     func credentialsProblem(user: String?, group: String?) -> (key: String, reason: String)?
@@ -43,8 +44,10 @@ public enum ConfigWarnings {
                 warnings.append(ConfigWarning(file: binding.file, position: at(path), message: message))
             }
             if let exec = binding.exec {
-                if let program = exec.command.first, program.placeholders.isEmpty, program.source.hasPrefix("/"),
-                   let problem = machine.executableProblem(program.source) {
+                // A relative path depends on the working directory at spawn: not judged.
+                if let program = exec.command.first, program.placeholders.isEmpty,
+                   program.source.hasPrefix("/") || !program.source.contains("/"),
+                   let problem = machine.executableProblem(program.source, searchPath: childSearchPath(exec)) {
                     warn(["exec", "command", "0"], "\(problem); the child cannot start until it is installed")
                 }
                 if exec.user != nil || exec.group != nil,
@@ -59,6 +62,14 @@ public enum ConfigWarnings {
             }
         }
         return warnings
+    }
+
+    /// The PATH a child gets: the binding's own when it sets one literally.
+    static func childSearchPath(_ exec: ExecSettings) -> String {
+        if let path = exec.environment.last(where: { $0.key == "PATH" })?.value, path.placeholders.isEmpty {
+            return path.source
+        }
+        return LaunchPlan.defaultPath
     }
 
     /// The position of a value by its key path; an array element by its index.

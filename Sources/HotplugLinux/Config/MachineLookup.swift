@@ -6,7 +6,16 @@ import HotplugCore
 public struct MachineLookup: MachineFacts {
     public init() {}
 
-    public func executableProblem(_ path: String) -> String? {
+    public func executableProblem(_ program: String, searchPath: String) -> String? {
+        guard program.hasPrefix("/") else {
+            do {
+                _ = try ExecutableLookup.resolve(program, environment: ["PATH=" + searchPath])
+                return nil
+            } catch {
+                return "'\(program)' is not found in the child's PATH (\(searchPath))"
+            }
+        }
+        let path = program
         var info = stat()
         guard stat(path, &info) == 0 else { return "'\(path)': \(errnoText())" }
         guard (info.st_mode & S_IFMT) == S_IFREG else { return "'\(path)' is not a regular file" }

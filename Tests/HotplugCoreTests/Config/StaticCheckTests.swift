@@ -59,7 +59,10 @@ struct StaticCheckTests {
 /// Warnings: what depends on the machine or on the event source.
 struct ConfigWarningTests {
     struct Machine: MachineFacts {
-        func executableProblem(_ path: String) -> String? { path == "/bin/true" ? nil : "'\(path)': No such file or directory" }
+        func executableProblem(_ program: String, searchPath: String) -> String? {
+            if program == "/bin/true" || (program == "true" && searchPath.contains("/bin")) { return nil }
+            return "'\(program)': No such file or directory"
+        }
         func credentialsProblem(user: String?, group: String?) -> (key: String, reason: String)? {
             if let user, user != "root" { return ("user", "user \(user): no such user") }
             if let group, group != "root" { return ("group", "group \(group): no such group") }
@@ -86,6 +89,9 @@ struct ConfigWarningTests {
             "w.toml:5:8: warning: user nobody-here: no such user; the child cannot start until it exists",
         ])
         #expect(Self.warnings("[match]\nsubsystem = \"net\"\n[exec]\ncommand = [\"/bin/true\"]\ngroup = \"root\"\n") == [])
+        #expect(Self.warnings("[match]\nsubsystem = \"net\"\n[exec]\ncommand = [\"true\"]\n") == [])
+        #expect(Self.warnings("[match]\nsubsystem = \"net\"\n[exec]\ncommand = [\"true\"]\nenvironment = { PATH = \"/opt\" }\n")
+            == ["w.toml:4:12: warning: 'true': No such file or directory; the child cannot start until it is installed"])
     }
 
     /// Item 10: the kernel's events carry no udev properties, path or tags.
