@@ -29,6 +29,9 @@ public protocol MachineFacts {
     /// Why a child could not switch to this user and group: the key at
     /// fault ("user" or "group") and the reason; nil when it could.
     func credentialsProblem(user: String?, group: String?) -> (key: String, reason: String)?
+    /// The kernel's limit on a program's argv and environment together
+    /// (ARG_MAX: a quarter of the stack limit), in bytes.
+    var argumentLimit: Int { get }
 }
 
 /// The warnings of a loaded configuration. Pure: the files' text (for the
@@ -50,6 +53,11 @@ public enum ConfigWarnings {
                    let problem = machine.executableProblem(program.source, searchPath: childSearchPath(exec)) {
                     warn(["exec", "command", "0"], "\(problem); the child cannot start until it is installed")
                 }
+                let written = writtenArgumentBytes(exec)
+                if written > machine.argumentLimit / 2 {
+                    warn(["exec", exec.environment.isEmpty ? "command" : "environment"],
+                         "the command and environment written here take \(written) bytes of the \(machine.argumentLimit) the kernel allows a program (ARG_MAX, a quarter of the stack limit); with the device's properties added at plug time the child may fail to start (E2BIG)")
+                }
                 if exec.user != nil || exec.group != nil,
                    let (key, reason) = machine.credentialsProblem(user: exec.user, group: exec.group) {
                     warn(["exec", key], "\(reason); the child cannot start until it exists")
@@ -62,6 +70,19 @@ public enum ConfigWarnings {
             }
         }
         return warnings
+    }
+
+    /// What execve counts for the text in the file: each string with its
+    /// NUL and its pointer. Placeholders count as empty.
+    static func writtenArgumentBytes(_ exec: ExecSettings) -> Int {
+        func size(_ template: Template) -> Int {
+            template.segments.reduce(0) { total, segment in
+                if case .literal(let text) = segment { total + text.utf8.count } else { total }
+            }
+        }
+        let pointer = MemoryLayout<UnsafeRawPointer>.size
+        let arguments = exec.command.reduce(0) { $0 + size($1) + 1 + pointer }
+        return exec.environment.reduce(arguments) { $0 + $1.key.utf8.count + 1 + size($1.value) + 1 + pointer }
     }
 
     /// The PATH a child gets: the binding's own when it sets one literally.

@@ -23,6 +23,12 @@ public struct MachineLookup: MachineFacts {
         return nil
     }
 
+    public var argumentLimit: Int {
+        let limit = sysconf(Int32(_SC_ARG_MAX))
+        // sysconf cannot fail for this name on Linux; the 2 MiB of an 8 MiB stack otherwise.
+        return limit > 0 ? limit : 2 << 20
+    }
+
     public func credentialsProblem(user: String?, group: String?) -> (key: String, reason: String)? {
         do {
             _ = try SpawnCredentials.resolve(user: user, group: group)

@@ -59,6 +59,7 @@ struct StaticCheckTests {
 /// Warnings: what depends on the machine or on the event source.
 struct ConfigWarningTests {
     struct Machine: MachineFacts {
+        var argumentLimit = 2 << 20
         func executableProblem(_ program: String, searchPath: String) -> String? {
             if program == "/bin/true" || (program == "true" && searchPath.contains("/bin")) { return nil }
             return "'\(program)': No such file or directory"
@@ -70,10 +71,20 @@ struct ConfigWarningTests {
         }
     }
 
-    static func warnings(_ text: String, kernel: Bool = false) -> [String] {
+    static func warnings(_ text: String, kernel: Bool = false, machine: Machine = Machine()) -> [String] {
         let sources = [ConfigSource(path: "w.toml", text: text)]
         guard case .success(let configuration) = ConfigLoader.load(sources) else { return ["invalid"] }
-        return ConfigWarnings.find(configuration, sources: sources, machine: Machine(), kernelSource: kernel).map(\.description)
+        return ConfigWarnings.find(configuration, sources: sources, machine: machine, kernelSource: kernel).map(\.description)
+    }
+
+    /// An environment near the machine's ARG_MAX (a small stack limit).
+    @Test func anEnvironmentNearTheArgumentLimitIsAWarning() {
+        let entries = (0..<200).map { "V\($0) = \"\(String(repeating: "x", count: 100))\"" }.joined(separator: ", ")
+        let text = "[match]\nsubsystem = \"net\"\n[exec]\ncommand = [\"/bin/true\"]\nenvironment = { \(entries) }\n"
+        let found = Self.warnings(text, machine: Machine(argumentLimit: 32768))
+        #expect(found.count == 1, "\(found)")
+        #expect(found.first?.hasPrefix("w.toml:5:15: warning: the command and environment written here take ") == true, "\(found)")
+        #expect(Self.warnings(text) == [])
     }
 
     @Test func aMissingProgramUserAndGroupAreWarnings() {
