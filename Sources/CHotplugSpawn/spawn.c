@@ -99,16 +99,56 @@ static void child_fail(int report_fd, int stage, int error) {
     _exit(127);
 }
 
-static void close_all_except(int keep, int max_fd) {
+// Closes every descriptor from `first` on, except `keep`.
+static void close_all_except(int first, int keep, int max_fd) {
 #ifdef SYS_close_range
     int ok = 1;
-    if (keep > 3 && syscall(SYS_close_range, 3u, (unsigned)(keep - 1), 0u) != 0) ok = 0;
-    if (ok && syscall(SYS_close_range, (unsigned)(keep + 1), ~0u, 0u) != 0) ok = 0;
+    if (keep > first && syscall(SYS_close_range, (unsigned)first, (unsigned)(keep - 1), 0u) != 0) ok = 0;
+    if (ok && syscall(SYS_close_range, (unsigned)(keep >= first ? keep + 1 : first), ~0u, 0u) != 0) ok = 0;
     if (ok) return;
 #endif
-    for (int fd = 3; fd < max_fd; fd++) {
+    for (int fd = first; fd < max_fd; fd++) {
         if (fd != keep) close(fd);
     }
+}
+
+// Writes the decimal `value` and a NUL at `out`; async-signal-safe.
+static void write_decimal(char *out, long value) {
+    char digits[24];
+    int count = 0;
+    do {
+        digits[count++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value > 0 && count < 23);
+    for (int i = 0; i < count; i++) out[i] = digits[count - 1 - i];
+    out[count] = '\0';
+}
+
+// Puts the listening sockets at 3, 4, ... with close-on-exec cleared, as
+// systemd passes them. Every source goes above the target range first, so
+// that a source already sitting on another one's target is not clobbered;
+// dup2() onto the target then clears close-on-exec on the copy, also where
+// a source was at its own target. The report pipe moves out of the range
+// too. Returns the report descriptor to use from here on.
+static int place_listen_fds(const hotplug_spawn_options *options, int report_fd) {
+    int first_free = 3 + (int)options->listen_count;
+    if (report_fd < first_free) {
+        int moved = fcntl(report_fd, F_DUPFD_CLOEXEC, first_free);
+        if (moved < 0) child_fail(report_fd, HOTPLUG_SPAWN_STAGE_LISTEN_FDS, errno);
+        report_fd = moved;
+    }
+    int above[HOTPLUG_SPAWN_MAX_LISTEN_FDS];
+    for (size_t i = 0; i < options->listen_count; i++) {
+        above[i] = fcntl(options->listen_fds[i], F_DUPFD_CLOEXEC, first_free);
+        if (above[i] < 0) child_fail(report_fd, HOTPLUG_SPAWN_STAGE_LISTEN_FDS, errno);
+    }
+    for (size_t i = 0; i < options->listen_count; i++) {
+        if (dup2(above[i], 3 + (int)i) < 0) child_fail(report_fd, HOTPLUG_SPAWN_STAGE_LISTEN_FDS, errno);
+    }
+    if (options->listen_pid_entry != NULL) {
+        write_decimal(options->listen_pid_entry + strlen("LISTEN_PID="), (long)syscall(SYS_getpid));
+    }
+    return report_fd;
 }
 
 __attribute__((noreturn))
@@ -164,7 +204,13 @@ static void run_child(const hotplug_spawn_options *options, int stdin_fd, int st
     // Nothing of the daemon's (sockets, epoll, signalfd, other children's
     // pipes) may leak into the program. The report pipe stays until execve()
     // closes it through O_CLOEXEC.
-    close_all_except(report_fd, max_fd);
+    int first_inherited = 3;
+    if (options->listen_count > 0) {
+        if (options->listen_count > HOTPLUG_SPAWN_MAX_LISTEN_FDS) child_fail(report_fd, HOTPLUG_SPAWN_STAGE_LISTEN_FDS, E2BIG);
+        report_fd = place_listen_fds(options, report_fd);
+        first_inherited = 3 + (int)options->listen_count;
+    }
+    close_all_except(first_inherited, report_fd, max_fd);
 
     sigset_t empty;
     sigemptyset(&empty);

@@ -25,10 +25,10 @@ struct CheckCommand: ParsableCommand {
             throw ExitCode(1)
         case .success(let configuration):
             if configuration.bindings.isEmpty {
-                print("\(options.config): no bindings (no *.toml files)")
+                printLines("\(options.config): no bindings (no *.toml files)")
             }
             for binding in configuration.bindings {
-                print(BindingSummary.line(binding))
+                printLines(BindingSummary.line(binding))
             }
         }
     }

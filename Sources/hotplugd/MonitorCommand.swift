@@ -23,63 +23,38 @@ struct MonitorCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try options.loadOrExit()
-        let source = self.source ?? .automatic
-        // Without --all only the bindings' subsystems matter, so the kernel
-        // filters the rest out; with no bindings, show everything.
-        let subsystems = all || configuration.bindings.isEmpty ? nil : configuration.monitoredSubsystems
         do {
-            let context = try UdevContext()
-            let monitor = try UdevMonitor(context: context, source: source, subsystems: subsystems)
-            var tracker = EventTracker(configuration: configuration)
-            for device in try UdevEnumerator.devices(context, subsystems: subsystems) {
-                tracker.remember(device.facts(needs: configuration.everyFactNeed))
+            let watch = try DeviceEventWatch(configuration: configuration, source: source ?? .automatic, includeUnmatched: all)
+            printError("hotplugd monitor: listening on the \(watch.source.rawValue) source for \(watch.subsystems.map { $0.sorted().joined(separator: ", ") } ?? "all subsystems"); \(configuration.bindings.count) binding(s) from \(options.config)")
+            try watch.run { observation in
+                switch observation {
+                case .overflow:
+                    printError("hotplugd monitor: events were lost (receive buffer overflow)")
+                case .event(let event):
+                    print(json ? jsonLine(event) : textLine(event))
+                    fflush(nil)
+                }
             }
-            printError("hotplugd monitor: listening on the \(source.rawValue) source for \(subsystems.map { $0.sorted().joined(separator: ", ") } ?? "all subsystems"); \(configuration.bindings.count) binding(s) from \(options.config)")
-            try watch(monitor, tracker: &tracker, needs: configuration.everyFactNeed)
         } catch {
             printError("hotplugd monitor: \(error)")
             throw ExitCode(2)
         }
     }
 
-    private func watch(_ monitor: UdevMonitor, tracker: inout EventTracker, needs: FactNeeds) throws(UdevError) {
-        var descriptor = pollfd(fd: monitor.fileDescriptor, events: Int16(POLLIN), revents: 0)
-        while true {
-            let ready = poll(&descriptor, 1, -1)
-            if ready < 0 {
-                if errno == EINTR { continue }
-                throw UdevError(operation: "poll", errno: errno)
-            }
-            drain: while true {
-                switch monitor.receive() {
-                case .empty:
-                    break drain
-                case .overflow:
-                    printError("hotplugd monitor: events were lost (receive buffer overflow)")
-                case .device(let device):
-                    let action = device.action ?? "unknown"
-                    let facts = device.facts(needs: needs)
-                    let bindings = tracker.handle(action: action, facts: facts)
-                    if bindings.isEmpty && !all { continue }
-                    print(json ? jsonLine(action, facts, bindings, device.sequenceNumber) : textLine(action, facts, bindings))
-                    fflush(nil)
-                }
-            }
-        }
-    }
-
-    private func textLine(_ action: String, _ facts: DeviceFacts, _ bindings: [String]) -> String {
+    private func textLine(_ event: DeviceEventWatch.Event) -> String {
+        let (action, facts, bindings) = (event.action, event.facts, event.bindings)
         let name = facts.interfaceName ?? facts.devnode ?? facts.sysname
         let pad = { (text: String, width: Int) in text + String(repeating: " ", count: max(1, width - text.count)) }
         let target = bindings.isEmpty ? "-" : bindings.joined(separator: ", ")
         return "\(WallClock.now().localTimeOfDay) \(pad(printable(action), 7))\(pad(printable(facts.subsystem), 10))\(printable(facts.devpath)) (\(printable(name))) -> \(target)"
     }
 
-    private func jsonLine(_ action: String, _ facts: DeviceFacts, _ bindings: [String], _ seqnum: UInt64) -> String {
-        JSONValue.object([
+    private func jsonLine(_ event: DeviceEventWatch.Event) -> String {
+        let (facts, bindings) = (event.facts, event.bindings)
+        return JSONValue.object([
             ("time", .string(WallClock.now().iso8601)),
-            ("seqnum", .int(Int64(truncatingIfNeeded: seqnum))),
-            ("action", .string(action)),
+            ("seqnum", .int(Int64(truncatingIfNeeded: event.sequenceNumber))),
+            ("action", .string(event.action)),
             ("subsystem", .string(facts.subsystem)),
             ("devpath", .string(facts.devpath)),
             ("sysname", .string(facts.sysname)),

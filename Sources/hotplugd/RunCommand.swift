@@ -62,7 +62,7 @@ struct RunCommand: ParsableCommand {
         do {
             let daemon = try Daemon(
                 options: Daemon.Options(configPath: options.config, source: source, tag: tag, receiveBufferBytes: receiveBuffer,
-                                       socketPath: socket.path, socketGroup: socketGroup,
+                                       socketPath: AbsolutePath.anchored(socket.path), socketGroup: socketGroup,
                                        strictConfig: geteuid() == 0 && !options.allowInsecureConfig),
                 configuration: configuration, logger: logger)
             // After the socket check (which names a daemon on the same

@@ -23,14 +23,14 @@ struct TestCommand: ParsableCommand {
             printError("hotplugd test: \(error)")
             throw ExitCode(2)
         }
-        print(DeviceReport.facts(facts))
+        printLines(DeviceReport.facts(facts))
         print("")
         let taken = InterfaceNames.present()
-        print("bindings (\(options.config)):")
+        printLines("bindings (\(options.config)):")
         if configuration.bindings.isEmpty { print("  none") }
         for binding in configuration.bindings {
             let plan = BindingPlan(binding: binding, device: facts, takenInterfaceNames: taken)
-            print(DeviceReport.plan(plan, device: facts))
+            printLines(DeviceReport.plan(plan, device: facts))
         }
     }
 }

@@ -18,8 +18,10 @@ final class DaemonFixture: @unchecked Sendable {
 
     func write(_ name: String, _ text: String) throws { try directory.write(name, text) }
 
-    /// Each test's daemon has its own control socket.
-    var socketPath: String { directory.path + "/control.sock" }
+    /// Each test's daemon has its own control socket, in its own directory
+    /// unless the test puts it elsewhere.
+    var socketPath: String { socketOverride ?? directory.path + "/control.sock" }
+    var socketOverride: String?
 
     /// Runs `hotplugd ARGS --socket <this daemon's socket>`.
     func client(_ arguments: String...) throws -> Shell.Output {

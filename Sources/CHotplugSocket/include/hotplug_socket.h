@@ -10,4 +10,28 @@ int hotplug_accept_nonblocking(int listener);
 /* The peer's uid from SO_PEERCRED; 0 on success, -1 and errno on failure. */
 int hotplug_peer_uid(int fd, uid_t *uid);
 
+/* Which step of opening a listening socket failed. */
+enum {
+    HOTPLUG_LISTEN_NONE = 0,
+    HOTPLUG_LISTEN_SOCKET = 1,
+    HOTPLUG_LISTEN_OPTIONS = 2,
+    HOTPLUG_LISTEN_BIND_DEVICE = 3,
+    HOTPLUG_LISTEN_BIND = 4,
+    HOTPLUG_LISTEN_LISTEN = 5,
+};
+
+typedef struct {
+    int family;               /* 0: any address, dual-stack on ::; 4; 6 */
+    const unsigned char *address; /* 4 or 16 bytes; unused for 0 */
+    unsigned short port;
+    int stream;               /* nonzero: SOCK_STREAM and listen(); else SOCK_DGRAM */
+    int backlog;
+    const char *interface;    /* SO_BINDTODEVICE, or NULL */
+    int reuse_port;           /* SO_REUSEPORT */
+} hotplug_listen_spec;
+
+/* A close-on-exec socket bound (and listening, for streams) as the spec
+   says; -1 with errno and *failed_step on failure, with nothing left open. */
+int hotplug_listen_socket(const hotplug_listen_spec *spec, int *failed_step);
+
 #endif

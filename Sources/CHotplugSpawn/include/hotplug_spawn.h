@@ -37,7 +37,11 @@ typedef enum {
     HOTPLUG_SPAWN_STAGE_SIGNALS = 10,   // child: resetting the signal mask
     HOTPLUG_SPAWN_STAGE_EXEC = 11,      // child: execve()
     HOTPLUG_SPAWN_STAGE_REPORT = 12,    // parent: the error pipe delivered a malformed report
+    HOTPLUG_SPAWN_STAGE_LISTEN_FDS = 13, // child: placing the sockets at fd 3 onwards
 } hotplug_spawn_stage;
+
+// systemd's socket activation passes at most this many descriptors here.
+#define HOTPLUG_SPAWN_MAX_LISTEN_FDS 64
 
 typedef struct {
     const char *path;                 // already resolved executable path
@@ -51,6 +55,13 @@ typedef struct {
     gid_t gid;
     int change_uid;                   // nonzero: setresuid(uid, uid, uid)
     uid_t uid;
+    // Socket activation: these descriptors become 3, 4, ... in the child,
+    // without close-on-exec, in this order.
+    const int *listen_fds;
+    size_t listen_count;
+    // An envp entry "LISTEN_PID=" with room for 20 more bytes: the child
+    // writes its own pid there, which only it knows before execve().
+    char *listen_pid_entry;
 } hotplug_spawn_options;
 
 typedef struct {

@@ -7,15 +7,17 @@ public struct Binding: Sendable, Equatable {
     public var match: MatchRules
     public var link: LinkSettings?
     public var exec: ExecSettings?
+    public var listen: ListenSettings?
 
     public init(name: String, file: String, description: String? = nil, match: MatchRules,
-                link: LinkSettings? = nil, exec: ExecSettings? = nil) {
+                link: LinkSettings? = nil, exec: ExecSettings? = nil, listen: ListenSettings? = nil) {
         self.name = name
         self.file = file
         self.description = description
         self.match = match
         self.link = link
         self.exec = exec
+        self.listen = listen
     }
 
     /// Wait after add before acting; lives in `[exec]` per the file format.
@@ -97,6 +99,10 @@ public struct ExecSettings: Sendable, Equatable {
     public var stopSignal: Signal
     public var stopTimeout: TimeSpan
     public var settle: TimeSpan
+    /// Children per device; each gets `{instance}` = 0..<instances.
+    public var instances: Int = 1
+
+    public static let maximumInstances: Int64 = 256
 
     public init(command: [Template], environment: [(key: String, value: Template)] = [],
                 workingDirectory: String? = nil, user: String? = nil, group: String? = nil,
@@ -123,6 +129,6 @@ public struct ExecSettings: Sendable, Equatable {
             && lhs.workingDirectory == rhs.workingDirectory && lhs.user == rhs.user && lhs.group == rhs.group
             && lhs.restart == rhs.restart && lhs.restartDelay == rhs.restartDelay
             && lhs.restartDelayMax == rhs.restartDelayMax && lhs.stopSignal == rhs.stopSignal
-            && lhs.stopTimeout == rhs.stopTimeout && lhs.settle == rhs.settle
+            && lhs.stopTimeout == rhs.stopTimeout && lhs.settle == rhs.settle && lhs.instances == rhs.instances
     }
 }

@@ -1,12 +1,12 @@
 /// Turns one parsed binding file into a `Binding`, or into every diagnostic
 /// the file deserves.
 enum BindingDecoder {
-    static let topKeys = ["description", "match", "link", "exec"]
+    static let topKeys = ["description", "match", "link", "exec", "listen"]
     static let matchKeys = ["subsystem", "devtype", "kernel", "driver", "usb-vendor", "usb-product",
                             "usb-serial", "mac", "path", "tag", "property", "attribute"]
     static let linkKeys = ["name", "mtu", "addresses", "up"]
     static let execKeys = ["command", "environment", "working-directory", "user", "group", "restart",
-                           "restart-delay", "restart-delay-max", "stop-signal", "stop-timeout", "settle"]
+                           "restart-delay", "restart-delay-max", "stop-signal", "stop-timeout", "settle", "instances"]
 
     struct Decoded {
         var binding: Binding
@@ -57,8 +57,20 @@ enum BindingDecoder {
             exec = decodeExec(TableReader(table, context: "[exec]", file: file, knownKeys: execKeys), into: &diagnostics)
         }
 
+        var listen: ListenSettings?
+        if let (table, entry) = top.subtable("listen", into: &diagnostics) {
+            let isNet = match.map { !$0.subsystem.positives.isEmpty && $0.subsystem.positives.allSatisfy { $0.text == "net" } } ?? true
+            let reader = TableReader(table, context: "[listen]", file: file, knownKeys: ListenDecoder.keys)
+            listen = ListenDecoder.decode(reader, bindingName: name, isNet: isNet, into: &diagnostics)
+            if top.table["exec"] == nil {
+                diagnostics.append(ConfigDiagnostic(file: file, position: entry.node.position,
+                    message: "[listen] opens sockets for the children, but the binding has no [exec]; add [exec] or remove [listen]"))
+            }
+        }
+
         guard diagnostics.isEmpty, let match else { return .failure(ConfigErrors(diagnostics)) }
-        let binding = Binding(name: name, file: file, description: description, match: match, link: link, exec: exec)
+        let binding = Binding(name: name, file: file, description: description, match: match, link: link, exec: exec,
+                              listen: listen)
         return .success(Decoded(binding: binding, linkPosition: linkPosition))
     }
 
@@ -204,6 +216,10 @@ enum BindingDecoder {
                     diagnostics.append(reader.diagnostic(entry.keyPosition, "'\(entry.key)' is not a valid environment variable name (letters, digits, '_', not starting with a digit)"))
                     continue
                 }
+                if ["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"].contains(entry.key) {
+                    diagnostics.append(reader.diagnostic(entry.keyPosition, "'\(entry.key)' is set by hotplugd for the sockets of [listen]; remove it here"))
+                    continue
+                }
                 guard case .string(let text) = entry.node.value else {
                     diagnostics.append(reader.typeError(entry, expected: "a string"))
                     continue
@@ -247,6 +263,13 @@ enum BindingDecoder {
         if let span = reader.duration("restart-delay-max", into: &diagnostics) { settings.restartDelayMax = span }
         if let span = reader.duration("stop-timeout", into: &diagnostics) { settings.stopTimeout = span }
         if let span = reader.duration("settle", into: &diagnostics) { settings.settle = span }
+        if let (count, entry) = reader.integer("instances", into: &diagnostics) {
+            if (1...ExecSettings.maximumInstances).contains(count) {
+                settings.instances = Int(count)
+            } else {
+                diagnostics.append(reader.diagnostic(entry.node.position, "'instances' is \(count); give 1 to \(ExecSettings.maximumInstances) children per device"))
+            }
+        }
         if settings.restartDelayMax < settings.restartDelay, let entry = reader.table["restart-delay-max"] {
             diagnostics.append(reader.diagnostic(entry.node.position, "'restart-delay-max' (\(settings.restartDelayMax)) is shorter than 'restart-delay' (\(settings.restartDelay))"))
         }

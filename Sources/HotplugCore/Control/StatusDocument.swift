@@ -47,6 +47,7 @@ public struct StatusDocument {
                             ("subsystem", .string(instance.subsystem)),
                             ("sysname", .string(instance.sysname)),
                             ("interface", .optional(instance.interface)),
+                            ("instance", instance.instance.map { .int(Int64($0)) } ?? .null),
                             ("state", .string(instance.state)),
                             ("stage", .optional(instance.stage?.description)),
                             ("pid", instance.pid.map { .int(Int64($0)) } ?? .null),

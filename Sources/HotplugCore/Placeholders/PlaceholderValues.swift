@@ -3,11 +3,14 @@ public struct PlaceholderValues: Sendable {
     public var device: DeviceFacts
     public var bindingName: String
     public var interface: String?
+    /// Which child of the binding's `instances` this is.
+    public var instance: Int
 
-    public init(device: DeviceFacts, bindingName: String, interface: String?) {
+    public init(device: DeviceFacts, bindingName: String, interface: String?, instance: Int = 0) {
         self.device = device
         self.bindingName = bindingName
         self.interface = interface
+        self.instance = instance
     }
 
     public func value(_ placeholder: Placeholder) -> String? {
@@ -24,6 +27,7 @@ public struct PlaceholderValues: Sendable {
         case .usbSerial: device.nearestUSBDevice?.attributes["serial"]
         case .property(let key): device.properties[key]
         case .attribute(let key): device.chain.lazy.compactMap { $0.attributes[key] }.first
+        case .instance: String(instance)
         case .index: nil
         }
     }

@@ -77,6 +77,8 @@ public struct Template: Sendable, Hashable, CustomStringConvertible {
 public enum Placeholder: Sendable, Hashable, CustomStringConvertible {
     case interface, devnode, devpath, syspath, sysname, subsystem, binding
     case usbVendor, usbProduct, usbSerial
+    /// `{instance}`: which of the binding's `instances` children, 0 to N-1.
+    case instance
     case property(String)
     case attribute(String)
     /// `{n}`: the lowest free index, in `[link] name` only.
@@ -85,7 +87,7 @@ public enum Placeholder: Sendable, Hashable, CustomStringConvertible {
     static let simpleNames: [(String, Placeholder)] = [
         ("interface", .interface), ("devnode", .devnode), ("devpath", .devpath), ("syspath", .syspath),
         ("sysname", .sysname), ("subsystem", .subsystem), ("binding", .binding),
-        ("usb-vendor", .usbVendor), ("usb-product", .usbProduct), ("usb-serial", .usbSerial), ("n", .index),
+        ("usb-vendor", .usbVendor), ("usb-product", .usbProduct), ("usb-serial", .usbSerial), ("instance", .instance), ("n", .index),
     ]
 
     public init?(name: String) {

@@ -10,7 +10,8 @@ public struct LaunchPlan: Sendable, Equatable {
     public static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
     /// PATH, the device's udev properties (those with valid names), INTERFACE
-    /// after rename, HOTPLUGD_BINDING, HOTPLUGD_SYSPATH, then `[exec].environment`.
+    /// after rename, HOTPLUGD_BINDING, HOTPLUGD_SYSPATH, HOTPLUGD_INSTANCE, then
+    /// `[exec].environment`.
     public init(exec: ExecSettings, values: PlaceholderValues) {
         argv = exec.command.map(values.expand)
         var pairs: [(String, String)] = [("PATH", Self.defaultPath)]
@@ -21,6 +22,7 @@ public struct LaunchPlan: Sendable, Equatable {
         if let interface = values.interface ?? values.device.interfaceName { pairs.append(("INTERFACE", interface)) }
         pairs.append(("HOTPLUGD_BINDING", values.bindingName))
         pairs.append(("HOTPLUGD_SYSPATH", values.device.syspath))
+        pairs.append(("HOTPLUGD_INSTANCE", String(values.instance)))
         for (key, template) in exec.environment { pairs.append((key, values.expand(template))) }
         environment = Self.deduplicated(pairs).map { "\($0.0)=\($0.1)" }
         workingDirectory = exec.workingDirectory

@@ -6,9 +6,12 @@
 /// payload in `StageSetup`, and one executor in the shell.
 public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
     /// Rename, MTU, addresses, up: only for the binding that owns the device's `[link]`.
-    case link
-    /// The running child process, supervised with restart and backoff.
-    case children
+    case link = 0
+    /// `[listen]`: sockets opened once the addresses exist, owned by
+    /// hotplugd while the device is present, handed to every child.
+    case sockets = 20
+    /// The children: one per `instances`, each supervised with restart and backoff.
+    case children = 30
 
     public static func < (lhs: Stage, rhs: Stage) -> Bool { lhs.rawValue < rhs.rawValue }
 
@@ -16,6 +19,7 @@ public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStri
     public var description: String {
         switch self {
         case .link: "link"
+        case .sockets: "sockets"
         case .children: "children"
         }
     }
@@ -24,6 +28,7 @@ public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStri
     static func plan(for binding: Binding, ownsLink: Bool) -> [Stage] {
         var stages: [Stage] = []
         if binding.link != nil && ownsLink { stages.append(.link) }
+        if binding.listen != nil { stages.append(.sockets) }
         if binding.exec != nil { stages.append(.children) }
         return stages
     }
@@ -33,6 +38,7 @@ public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStri
     /// are kept as they are. Nil when only text a person reads changed.
     static func firstAffected(from old: Binding, to new: Binding) -> Stage? {
         if old.link != new.link { return .link }
+        if old.listen != new.listen { return .sockets }
         // A changed match keeps the link (the device still matches, or the
         // instance is dropped anyway) but restarts the child, which was
         // started for what the binding used to mean.
@@ -44,13 +50,31 @@ public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStri
 /// What the shell needs to set up one stage; it answers with `.stageSetUp`.
 public enum StageSetup: Sendable, Equatable {
     case link(LinkRequest)
-    case children(LaunchPlan)
+    case sockets(SocketRequest)
+    /// One child of the stage: the children stage sends one per worker.
+    case children(worker: Int, LaunchPlan)
 
     public var stage: Stage {
         switch self {
         case .link: .link
+        case .sockets: .sockets
         case .children: .children
         }
+    }
+}
+
+/// What the sockets stage opens for one binding on one device.
+public struct SocketRequest: Sendable, Equatable {
+    public var listen: ListenSettings
+    /// The interface to bind to (SO_BINDTODEVICE), when `bind-to-device`.
+    public var interface: String?
+    /// With `mode = "reuseport"`, one set of sockets per worker.
+    public var workers: Int
+
+    public init(listen: ListenSettings, interface: String?, workers: Int) {
+        self.listen = listen
+        self.interface = interface
+        self.workers = workers
     }
 }
 
@@ -58,11 +82,13 @@ public enum StageSetup: Sendable, Equatable {
 public enum StageOutcome: Sendable, Equatable {
     /// The interface's name after the link actions.
     case link(interface: String)
-    case children(pid: Int32)
+    case sockets
+    case children(worker: Int, pid: Int32)
 
     public var stage: Stage {
         switch self {
         case .link: .link
+        case .sockets: .sockets
         case .children: .children
         }
     }
@@ -72,10 +98,13 @@ public enum StageOutcome: Sendable, Equatable {
 public struct StageFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public var stage: Stage
     public var reason: String
+    /// The worker whose child could not start, for the children stage.
+    public var worker: Int?
 
-    public init(_ stage: Stage, _ reason: String) {
+    public init(_ stage: Stage, _ reason: String, worker: Int? = nil) {
         self.stage = stage
         self.reason = reason
+        self.worker = worker
     }
 
     public var description: String { reason }
@@ -84,6 +113,7 @@ public struct StageFailure: Error, Sendable, Equatable, CustomStringConvertible 
     var logMessage: String {
         switch stage {
         case .link: "link configuration failed: \(reason)"
+        case .sockets: "cannot open the [listen] sockets: \(reason)"
         case .children: "cannot start child: \(reason)"
         }
     }

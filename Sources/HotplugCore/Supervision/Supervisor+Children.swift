@@ -1,38 +1,97 @@
-/// The children stage: a started child runs until it exits, is restarted
-/// with backoff as `restart` says, and is stopped with its stop signal,
-/// then SIGKILL after `stop-timeout`.
+/// The children stage: one child per worker, each restarted with backoff
+/// as `restart` says, stopped with its stop signal and then SIGKILL after
+/// `stop-timeout`; a rolling restart takes one worker at a time.
 extension Supervisor {
-    mutating func childStarted(_ id: InstanceID, pid: Int32) {
-        instances[id]?.startedAt = now
-        setState(id, .running(pid: pid))
+    /// Sends the spawn of one worker's child, unless the link owner is
+    /// still configuring the link (a backoff that falls due meanwhile waits
+    /// for it like everyone else).
+    mutating func spawn(_ id: InstanceID, worker index: Int) {
+        guard let device = devices[id.device], let binding = configuration.binding(named: id.binding),
+              let exec = binding.exec, instances[id]?.workers.indices.contains(index) == true else { return }
+        if waitsForLinkOwner(id, device) {
+            setWorkerState(id, index, .waitingForLink)
+            return
+        }
+        setWorkerState(id, index, .settingUp(.children))
+        let values = PlaceholderValues(device: device.facts, bindingName: binding.name, interface: device.interface,
+                                       instance: index)
+        effects.append(.setUp(id, .children(worker: index, LaunchPlan(exec: exec, values: values))))
+    }
+
+    mutating func childStarted(_ id: InstanceID, worker index: Int, pid: Int32) {
+        guard let instance = instances[id], instance.workers.indices.contains(index),
+              instance.workers[index].state == .settingUp(.children) else {
+            log(.warning, "child \(pid) started for an instance that no longer exists; stopping it", id, pid: pid)
+            effects.append(.signal(id, pid: pid, .kill))
+            return
+        }
+        instances[id]?.workers[index].startedAt = now
+        setWorkerState(id, index, .running(pid: pid))
         log(.info, "started child \(pid)", id, pid: pid)
+        if !instance.setUp.contains(.children) { instances[id]?.setUp.append(.children) }
+        if instances[id]?.state != .supervising { setState(id, .supervising) }
+        workerSettled(id, index)
+    }
+
+    mutating func spawnFailed(_ id: InstanceID, worker index: Int, _ reason: String) {
+        guard let instance = instances[id], instance.workers.indices.contains(index),
+              instance.workers[index].state == .settingUp(.children) else { return }
+        log(.error, StageFailure(.children, reason).logMessage, id)
+        setWorkerState(id, index, .failed(.children, reason))
+        // The stage fails when no worker could start; one that did carries it.
+        if instances[id]?.state == .settingUp(.children), instances[id]?.spawnsPending == false,
+           instances[id]?.setUp.contains(.children) == false {
+            setState(id, .failed(.children, reason))
+        }
+        workerSettled(id, index)
+    }
+
+    /// A worker's spawn was answered: a teardown that waited for it goes
+    /// on, and a rolling restart moves to the next worker.
+    mutating func workerSettled(_ id: InstanceID, _ index: Int) {
+        guard let instance = instances[id] else { return }
+        if instance.teardown != nil {
+            continueTeardown(id)
+        } else if instance.rollingRestart == index {
+            restartWorker(id, index + 1)
+        }
     }
 
     mutating func childExited(pid: Int32, _ exit: ChildExit) {
-        guard let id = instances.values.first(where: { $0.state.pid == pid })?.id, var instance = instances[id] else { return }
-        instance.lastExit = exit
-        instance.setUp.removeAll { $0 == .children }
-        instances[id] = instance
-        if case .stopping = instance.state {
+        guard let id = instances.values.first(where: { $0.worker(runningPID: pid) != nil })?.id,
+              let instance = instances[id], let index = instance.worker(runningPID: pid) else { return }
+        var worker = instance.workers[index]
+        worker.lastExit = exit
+        instances[id]?.workers[index] = worker
+        if case .stopping = worker.state {
             log(.info, "child \(pid) stopped (\(exit))", id, pid: pid)
-            continueTeardown(id)
+            setWorkerState(id, index, .exited)
+            if worker.respawnAfterStop, instance.teardown == nil {
+                instances[id]?.workers[index].respawnAfterStop = false
+                instances[id]?.workers[index].restarts += 1
+                instances[id]?.workers[index].consecutiveFailures = 0
+                spawn(id, worker: index)
+            } else {
+                continueTeardown(id)
+            }
             return
         }
-        guard let binding = configuration.binding(named: id.binding), let exec = binding.exec else { return }
-        let uptime = now.span(since: instance.startedAt ?? now)
-        if uptime >= Self.healthyUptime { instance.consecutiveFailures = 0 }
+        guard let exec = configuration.binding(named: id.binding)?.exec else { return }
+        let uptime = now.span(since: worker.startedAt ?? now)
+        if uptime >= Self.healthyUptime { worker.consecutiveFailures = 0 }
         let again = exec.restart == .always || (exec.restart == .onFailure && !exit.isSuccess)
         guard again else {
-            instances[id] = instance
             log(exit.isSuccess ? .info : .warning, "child \(pid) ended (\(exit)); restart = \(exec.restart.rawValue)", id, pid: pid)
-            setState(id, .exited)
+            setWorkerState(id, index, .exited)
+            if instance.rollingRestart == index { restartWorker(id, index + 1) }
             return
         }
-        instance.consecutiveFailures += 1
-        instances[id] = instance
-        let delay = Self.backoffDelay(exec, failures: instance.consecutiveFailures)
+        worker.consecutiveFailures += 1
+        instances[id]?.workers[index].consecutiveFailures = worker.consecutiveFailures
+        let delay = Self.backoffDelay(exec, failures: worker.consecutiveFailures)
         log(.warning, "child \(pid) ended (\(exit)); restarting in \(delay)", id, pid: pid)
-        setState(id, .backoff(until: now + delay))
+        setWorkerState(id, index, .backoff(until: now + delay))
+        if instance.rollingRestart == index { restartWorker(id, index + 1) }
     }
 
     /// `restart-delay` doubled per consecutive failure, capped at `restart-delay-max`.
@@ -46,32 +105,71 @@ extension Supervisor {
         return TimeSpan(nanoseconds: min(delay, exec.restartDelayMax.nanoseconds))
     }
 
-    /// The binding's stop signal to the child's process group; SIGKILL
-    /// follows at the deadline. `childExited` goes on with the teardown.
-    mutating func stopChild(_ id: InstanceID, pid: Int32) {
+    /// The binding's stop signal to the worker's process group; SIGKILL
+    /// follows at the deadline. `childExited` goes on from there.
+    mutating func stopWorker(_ id: InstanceID, _ index: Int, respawn: Bool) {
+        guard let worker = instances[id]?.workers[index] else { return }
+        instances[id]?.workers[index].respawnAfterStop = respawn
+        guard case .running(let pid) = worker.state else { return }
         let exec = configuration.binding(named: id.binding)?.exec
         let timeout = exec?.stopTimeout ?? .seconds(5)
-        setState(id, .stopping(pid: pid, killAt: now + timeout, killed: false))
+        setWorkerState(id, index, .stopping(pid: pid, killAt: now + timeout, killed: false))
         effects.append(.signal(id, pid: pid, exec?.stopSignal ?? .terminate))
+    }
+
+    /// Restarts the workers one at a time from `index`: each is stopped and
+    /// started again, and the next one waits until it runs, so a service on
+    /// shared sockets never stops answering.
+    mutating func restartWorker(_ id: InstanceID, _ index: Int) {
+        guard let instance = instances[id], index < instance.workers.count else {
+            instances[id]?.rollingRestart = nil
+            return
+        }
+        instances[id]?.rollingRestart = index
+        switch instance.workers[index].state {
+        case .running:
+            stopWorker(id, index, respawn: true)
+        case .stopping:
+            instances[id]?.workers[index].respawnAfterStop = true
+        case .settingUp, .waitingForLink:
+            break // answered soon; `workerSettled` moves on
+        default:
+            instances[id]?.workers[index].restarts += 1
+            instances[id]?.workers[index].consecutiveFailures = 0
+            spawn(id, worker: index)
+        }
     }
 
     mutating func fireDueDeadlines() {
         let due = instances.values.filter { $0.deadline.map { $0 <= now } ?? false }.map(\.id).sorted()
         for id in due {
             guard let instance = instances[id] else { continue }
-            switch instance.state {
-            case .settling:
+            if case .settling = instance.state {
                 setUpNextStage(id)
-            case .backoff:
-                instances[id]?.restarts += 1
-                setUpNextStage(id)
-            case .stopping(let pid, let killAt, false):
-                log(.warning, "child \(pid) did not stop in time; sending SIGKILL to its process group", id, pid: pid)
-                instances[id]?.state = .stopping(pid: pid, killAt: killAt, killed: true)
-                effects.append(.signal(id, pid: pid, .kill))
-            default:
-                break
+                continue
+            }
+            for index in instance.workers.indices {
+                let worker = instance.workers[index]
+                guard let deadline = worker.deadline, deadline <= now else { continue }
+                switch worker.state {
+                case .backoff:
+                    instances[id]?.workers[index].restarts += 1
+                    spawn(id, worker: index)
+                case .stopping(let pid, let killAt, false):
+                    log(.warning, "child \(pid) did not stop in time; sending SIGKILL to its process group", id, pid: pid)
+                    instances[id]?.workers[index].state = .stopping(pid: pid, killAt: killAt, killed: true)
+                    effects.append(.signal(id, pid: pid, .kill))
+                default:
+                    break
+                }
             }
         }
+    }
+
+    mutating func setWorkerState(_ id: InstanceID, _ index: Int, _ state: InstanceState) {
+        guard var worker = instances[id]?.workers[index] else { return }
+        if worker.state.name != state.name { worker.since = now }
+        worker.state = state
+        instances[id]?.workers[index] = worker
     }
 }

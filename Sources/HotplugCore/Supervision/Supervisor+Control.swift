@@ -66,7 +66,11 @@ extension Supervisor {
             log(.notice, "restarting on request", id)
             // The stages below the children (link, firewall, sockets) stay:
             // a restart is for the program, and a failed stage is retried.
-            tearDown(id, downTo: .children, then: .setUpAgain)
+            if instances[id]?.state == .supervising, instances[id]?.teardown == nil {
+                restartWorker(id, 0)
+            } else {
+                tearDown(id, downTo: .children, then: .setUpAgain)
+            }
         }
     }
 
@@ -74,7 +78,7 @@ extension Supervisor {
     mutating func shutdown() {
         guard !isShuttingDown else { return }
         isShuttingDown = true
-        log(.notice, "stopping \(instances.values.filter { $0.state.pid != nil }.count) child(ren)")
+        log(.notice, "stopping \(instances.values.reduce(0) { $0 + $1.aliveWorkers.count }) child(ren)")
         for id in instances.keys.sorted() { tearDown(id, then: .forget) }
     }
 }

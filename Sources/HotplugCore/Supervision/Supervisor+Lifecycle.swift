@@ -41,10 +41,18 @@ extension Supervisor {
             devices[id.device]?.link = .pending
             let request = LinkRequest(ifindex: device.facts.ifindex, currentName: device.label, settings: link)
             effects.append(.setUp(id, .link(request)))
+        case .sockets:
+            guard let listen = binding.listen else { return }
+            let request = SocketRequest(listen: listen, interface: listen.bindToDevice ? device.interface ?? device.facts.interfaceName : nil,
+                                        workers: binding.exec?.instances ?? 1)
+            effects.append(.setUp(id, .sockets(request)))
         case .children:
-            guard let exec = binding.exec else { return }
-            let values = PlaceholderValues(device: device.facts, bindingName: binding.name, interface: device.interface)
-            effects.append(.setUp(id, .children(LaunchPlan(exec: exec, values: values))))
+            let count = binding.exec?.instances ?? 1
+            var workers = instance.workers
+            if workers.count > count { workers.removeLast(workers.count - count) }
+            while workers.count < count { workers.append(Worker(state: .settingUp(.children), since: now)) }
+            instances[id]?.workers = workers
+            for index in 0..<count { spawn(id, worker: index) }
         }
     }
 
@@ -57,48 +65,38 @@ extension Supervisor {
     }
 
     mutating func stageSetUp(_ id: InstanceID, _ result: Result<StageOutcome, StageFailure>) {
-        let stage = switch result {
-        case .success(let outcome): outcome.stage
-        case .failure(let failure): failure.stage
-        }
-        guard let instance = instances[id], instance.state == .settingUp(stage) else {
-            discardUnwantedSetup(id, result)
-            return
-        }
         switch result {
+        case .success(.children(let worker, let pid)):
+            childStarted(id, worker: worker, pid: pid)
+        case .failure(let failure) where failure.stage == .children:
+            spawnFailed(id, worker: failure.worker ?? 0, failure.reason)
         case .success(let outcome):
-            instances[id]?.setUp.append(stage)
-            switch outcome {
-            case .link(let interface): linkConfigured(id, interface: interface)
-            case .children(let pid): childStarted(id, pid: pid)
+            guard instances[id]?.state == .settingUp(outcome.stage) else {
+                // Set up for an instance that is gone or no longer wants it.
+                effects.append(.tearDown(id, outcome.stage))
+                return
             }
+            instances[id]?.setUp.append(outcome.stage)
+            if case .link(let interface) = outcome { linkConfigured(id, interface: interface) }
             if instances[id]?.teardown != nil {
                 continueTeardown(id)
-            } else if stage != .children {
+            } else {
                 setUpNextStage(id)
             }
         case .failure(let failure):
-            log(.error, failure.logMessage, id)
-            // Not retried by itself: a missing program, a taken name or a
-            // bad address does not fix itself, and retrying at full speed
-            // would flood the log. The next add/change or `restart` retries.
-            setState(id, .failed(stage, failure.reason))
-            if stage == .link { linkFailed(id, failure.reason) }
-            if instances[id]?.teardown != nil { continueTeardown(id) }
+            guard instances[id]?.state == .settingUp(failure.stage) else { return }
+            stageFailed(id, failure)
         }
     }
 
-    /// The shell set up a stage for an instance that is gone or no longer
-    /// wants it: undo it at once.
-    mutating func discardUnwantedSetup(_ id: InstanceID, _ result: Result<StageOutcome, StageFailure>) {
-        guard case .success(let outcome) = result else { return }
-        switch outcome {
-        case .children(let pid):
-            log(.warning, "child \(pid) started for an instance that no longer exists; stopping it", id, pid: pid)
-            effects.append(.signal(id, pid: pid, .kill))
-        default:
-            effects.append(.tearDown(id, outcome.stage))
-        }
+    /// Not retried by itself: a missing program, a taken name or a bad
+    /// address does not fix itself, and retrying at full speed would flood
+    /// the log. The next add/change, `restart` or a reload retries.
+    mutating func stageFailed(_ id: InstanceID, _ failure: StageFailure) {
+        log(.error, failure.logMessage, id)
+        setState(id, .failed(failure.stage, failure.reason))
+        if failure.stage == .link { linkFailed(id, failure.reason) }
+        if instances[id]?.teardown != nil { continueTeardown(id) }
     }
 
     mutating func linkConfigured(_ id: InstanceID, interface name: String) {
@@ -121,8 +119,15 @@ extension Supervisor {
     }
 
     mutating func resumeLinkWaiters(_ device: DeviceID) {
-        for waiter in instanceIDs(of: device) where instances[waiter]?.state == .waitingForLink {
-            setUpNextStage(waiter)
+        for waiter in instanceIDs(of: device) {
+            guard let instance = instances[waiter] else { continue }
+            if instance.state == .waitingForLink {
+                setUpNextStage(waiter)
+            } else {
+                for index in instance.workers.indices where instance.workers[index].state == .waitingForLink {
+                    spawn(waiter, worker: index)
+                }
+            }
         }
     }
 
@@ -134,25 +139,26 @@ extension Supervisor {
         var floor = downTo ?? Stage.allCases[0]
         if let current = instance.teardown { floor = min(floor, current.downTo) }
         instance.teardown = Instance.Teardown(downTo: floor, then: then)
+        instance.rollingRestart = nil
         instances[id] = instance
-        switch instance.state {
-        case .settingUp, .stopping:
-            // Goes on when the shell answers, or the child is gone.
-            return
-        default:
-            continueTeardown(id)
-        }
+        // A stage whose setup is still out goes on when the shell answers.
+        if case .settingUp(let stage) = instance.state, stage != .children { return }
+        continueTeardown(id)
     }
 
     /// Tears down the set-up stages from the last one to the teardown's
-    /// floor. Stopping a child waits for its exit, which calls back here.
+    /// floor. Stopping children waits for their exits, which call back here.
     mutating func continueTeardown(_ id: InstanceID) {
-        guard var instance = instances[id], let teardown = instance.teardown else { return }
+        guard var instance = instances[id], let teardown = instance.teardown, !instance.spawnsPending else { return }
         while let top = instance.setUp.last, top >= teardown.downTo {
             if top == .children {
-                if case .running(let pid) = instance.state {
-                    stopChild(id, pid: pid)
+                let alive = instance.aliveWorkers
+                if !alive.isEmpty {
+                    for index in alive { stopWorker(id, index, respawn: false) }
                     return
+                }
+                for index in instance.workers.indices where instance.workers[index].state != .exited {
+                    instance.workers[index].state = .exited
                 }
             } else {
                 effects.append(.tearDown(id, top))
@@ -174,17 +180,19 @@ extension Supervisor {
             forgetIfUnused(id.device)
             return
         }
-        instances[id]?.consecutiveFailures = 0
         switch instance.state {
-        case .running, .stopping, .backoff, .exited, .configured:
-            if configuration.binding(named: id.binding)?.exec != nil { instances[id]?.restarts += 1 }
-            setUpNextStage(id)
         case .settling, .waitingForLink:
             // Nothing was set up yet: a reload does not cut the settle
             // window short, and the wait for the link owner goes on.
             break
         case .failed(.link, _) where devices[id.device]?.linkOwner == id.binding:
             devices[id.device]?.link = .notStarted
+            setUpNextStage(id)
+        case .supervising, .configured:
+            for index in instance.workers.indices {
+                instances[id]?.workers[index].restarts += 1
+                instances[id]?.workers[index].consecutiveFailures = 0
+            }
             setUpNextStage(id)
         default:
             setUpNextStage(id)

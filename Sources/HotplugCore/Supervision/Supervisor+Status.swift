@@ -7,6 +7,9 @@ public struct InstanceStatus: Sendable, Equatable {
     public var subsystem: String
     public var sysname: String
     public var interface: String?
+    /// Which of the binding's `instances` children this row is; nil for a
+    /// binding without `[exec]`.
+    public var instance: Int?
     public var state: String
     /// The lifecycle stage the instance is in or failed at; nil while settling.
     public var stage: Stage?
@@ -18,16 +21,33 @@ public struct InstanceStatus: Sendable, Equatable {
 }
 
 extension Supervisor {
-    /// Every instance, by binding then device.
+    /// Every instance, by binding then device, one row per worker.
     public func status() -> [InstanceStatus] {
-        instances.values.sorted { $0.id < $1.id }.compactMap { instance in
-            guard let device = devices[instance.id.device] else { return nil }
-            return InstanceStatus(
-                binding: instance.id.binding, device: device.id, syspath: device.facts.syspath,
-                devpath: device.facts.devpath, subsystem: device.facts.subsystem, sysname: device.facts.sysname,
-                interface: device.interface, state: instance.state.name, stage: instance.stage, pid: instance.state.pid,
-                since: instance.since, restarts: instance.restarts, lastExit: instance.lastExit, error: instance.error)
+        var rows: [InstanceStatus] = []
+        for instance in instances.values.sorted(by: { $0.id < $1.id }) {
+            guard let device = devices[instance.id.device] else { continue }
+            let count = configuration.binding(named: instance.id.binding)?.exec?.instances ?? max(instance.workers.count, 1)
+            let hasWorkers = configuration.binding(named: instance.id.binding)?.exec != nil || !instance.workers.isEmpty
+            for index in 0..<(hasWorkers ? max(count, instance.workers.count) : 1) {
+                let worker = index < instance.workers.count ? instance.workers[index] : nil
+                let state = instance.rowState(index)
+                let fromWorker = worker != nil && state == worker?.state
+                rows.append(InstanceStatus(
+                    binding: instance.id.binding, device: device.id, syspath: device.facts.syspath,
+                    devpath: device.facts.devpath, subsystem: device.facts.subsystem, sysname: device.facts.sysname,
+                    interface: device.interface, instance: hasWorkers ? index : nil, state: state.name,
+                    stage: instance.stage(state), pid: state.pid,
+                    since: fromWorker ? worker?.since ?? instance.since : instance.since,
+                    restarts: worker?.restarts ?? 0, lastExit: worker?.lastExit,
+                    error: Self.reason(state)))
+            }
         }
+        return rows
+    }
+
+    static func reason(_ state: InstanceState) -> String? {
+        if case .failed(_, let reason) = state { return reason }
+        return nil
     }
 
     /// What the shell must read of a device with this subsystem and kernel
@@ -47,8 +67,12 @@ extension Supervisor {
         var counts: [String: Int] = [:]
         var deviceIDs = Set<DeviceID>()
         for instance in instances.values where devices[instance.id.device] != nil {
-            counts[instance.state.name, default: 0] += 1
             deviceIDs.insert(instance.id.device)
+            if instance.state == .supervising {
+                for worker in instance.workers { counts[worker.state.name, default: 0] += 1 }
+            } else {
+                counts[instance.state.name, default: 0] += 1
+            }
         }
         let states = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
         return "\(deviceIDs.count) device\(deviceIDs.count == 1 ? "" : "s")" + (states.isEmpty ? "" : ", " + states.joined(separator: ", "))

@@ -61,12 +61,15 @@ public enum InstanceState: Sendable, Equatable {
     case failed(Stage, String)
     /// Every stage is set up and there is nothing to run.
     case configured
+    /// The children stage is up: each worker has a state of its own, and
+    /// `status` shows theirs.
+    case supervising
 
     public var name: String {
         switch self {
         case .settling: "settling"
         case .waitingForLink, .settingUp: "configuring"
-        case .running: "running"
+        case .running, .supervising: "running"
         case .backoff: "backoff"
         case .stopping: "stopping"
         case .exited: "exited"

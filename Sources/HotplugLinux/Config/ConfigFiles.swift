@@ -95,13 +95,18 @@ public enum ConfigFiles {
     /// FIFO named x.toml would hang `check` and `reload`), and the checks
     /// are made on what was opened (fstat), not on the name.
     static func readText(_ path: String, strict: Bool = false) -> Result<String, ConfigDiagnostic> {
-        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
-        guard fd >= 0 else {
-            return .failure(ConfigDiagnostic(file: path, position: nil, message: "cannot read: \(errnoText())"))
+        do throws(SystemCallError) {
+            // Closed when this scope ends, on every return of readText(from:).
+            let file = try FileDescriptor.open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY)
+            return readText(from: file, path, strict: strict)
+        } catch {
+            return .failure(ConfigDiagnostic(file: path, position: nil, message: "cannot read: \(errnoText(error.errno))"))
         }
-        defer { close(fd) }
+    }
+
+    private static func readText(from file: borrowing FileDescriptor, _ path: String, strict: Bool) -> Result<String, ConfigDiagnostic> {
         var info = stat()
-        guard fstat(fd, &info) == 0 else {
+        guard fstat(file.rawValue, &info) == 0 else {
             return .failure(ConfigDiagnostic(file: path, position: nil, message: "cannot read: \(errnoText())"))
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
@@ -113,7 +118,7 @@ public enum ConfigFiles {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(file.rawValue, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
                 return .failure(ConfigDiagnostic(file: path, position: nil, message: "cannot read: \(errnoText())"))

@@ -39,8 +39,11 @@ public final class ConfigLock {
     private static func lock(_ path: String, exclusive: Bool) throws(Failure) -> FileDescriptor {
         // O_NONBLOCK: opening never waits (a FIFO); close-on-exec: children
         // must not hold the lock after the daemon is gone.
-        guard let descriptor = FileDescriptor(adopting: open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)) else {
-            throw Failure(description: "cannot lock the configuration \(path): \(errnoText())")
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try FileDescriptor.open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY)
+        } catch {
+            throw Failure(description: "cannot lock the configuration \(path): \(errnoText(error.errno))")
         }
         var result: Int32
         repeat {

@@ -28,13 +28,13 @@ public enum ControlClient {
     /// of answer at most, 10 seconds of waiting at most.
     public static func send(_ line: String, to path: String) throws(Failure) -> String {
         guard let address = UnixSocketAddress(path: path) else { throw .failed("invalid socket path '\(path)'") }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .failed("socket: \(errnoText())") }
-        defer { close(fd) }
+        // Closed on every way out of this function, with the owner.
+        guard let connection = FileDescriptor(adopting: socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
+        else { throw .failed("socket: \(errnoText())") }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        if address.withSockaddr({ connect(fd, $0, $1) }) != 0 {
+        setsockopt(connection.rawValue, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(connection.rawValue, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        if address.withSockaddr({ connect(connection.rawValue, $0, $1) }) != 0 {
             let code = errno
             if code == ENOENT || code == ECONNREFUSED { throw .noDaemon(path: path, reason: errnoText(code)) }
             throw .failed("connect \(path): \(errnoText(code))")
@@ -42,7 +42,7 @@ public enum ControlClient {
         let request = Array((line + "\n").utf8)
         var sent = 0
         while sent < request.count {
-            let count = request.withUnsafeBytes { Glibc.send(fd, $0.baseAddress.map { $0 + sent }, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            let count = request.withUnsafeBytes { Glibc.send(connection.rawValue, $0.baseAddress.map { $0 + sent }, $0.count - sent, Int32(MSG_NOSIGNAL)) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw .failed("send to \(path): \(errnoText())")
@@ -52,7 +52,7 @@ public enum ControlClient {
         var answer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while answer.count < 16 << 20 {
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let count = chunk.withUnsafeMutableBytes { recv(connection.rawValue, $0.baseAddress, $0.count, 0) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw .failed("no answer from the daemon on \(path): \(errnoText())")

@@ -5,28 +5,31 @@ import Glibc
 /// closes. Everything is non-blocking and bounded: a client that never
 /// sends, sends megabytes, or vanishes mid-request costs one fd at most.
 public final class ControlConnection {
-    public let fileDescriptor: Int32
+    /// Nil once closed: the daemon closes a connection it drops at once
+    /// rather than when the last reference to the object goes.
+    private var descriptor: FileDescriptor?
     private var input: [UInt8] = []
     private var output: [UInt8] = []
     private var written = 0
-    public private(set) var isClosed = false
     /// Set once a request was taken: further input is ignored.
     private var answered = false
 
-    init(fd: Int32) { fileDescriptor = fd }
+    init(descriptor: consuming FileDescriptor) { self.descriptor = .some(descriptor) }
 
-    deinit { close() }
+    public var isClosed: Bool { descriptor == nil }
 
     public func close() {
-        guard !isClosed else { return }
-        isClosed = true
-        Glibc.close(fileDescriptor)
+        descriptor.take()?.close()
     }
+
+    /// The socket for this connection's own calls; -1 once closed, which
+    /// every call refuses with EBADF, so a closed connection reads as closed.
+    private var socketNumber: Int32 { descriptor?.rawValue ?? -1 }
 
     /// The peer's uid from SO_PEERCRED, as the kernel recorded at connect.
     public var peerUID: uid_t? {
         var uid: uid_t = 0
-        return hotplug_peer_uid(fileDescriptor, &uid) == 0 ? uid : nil
+        return hotplug_peer_uid(socketNumber, &uid) == 0 ? uid : nil
     }
 
     public enum ReadResult: Equatable {
@@ -41,7 +44,7 @@ public final class ControlConnection {
         guard !answered else { return drainAfterAnswer() }
         var chunk = [UInt8](repeating: 0, count: 1024)
         while true {
-            let count = chunk.withUnsafeMutableBytes { recv(fileDescriptor, $0.baseAddress, $0.count, 0) }
+            let count = chunk.withUnsafeMutableBytes { recv(socketNumber, $0.baseAddress, $0.count, 0) }
             if count < 0 {
                 if errno == EINTR { continue }
                 return errno == EAGAIN || errno == EWOULDBLOCK ? .needMore : .closed
@@ -64,7 +67,7 @@ public final class ControlConnection {
 
     private func drainAfterAnswer() -> ReadResult {
         var sink = [UInt8](repeating: 0, count: 4096)
-        let count = sink.withUnsafeMutableBytes { recv(fileDescriptor, $0.baseAddress, $0.count, 0) }
+        let count = sink.withUnsafeMutableBytes { recv(socketNumber, $0.baseAddress, $0.count, 0) }
         return count == 0 ? .closed : .needMore
     }
 
@@ -78,7 +81,7 @@ public final class ControlConnection {
     public func flush() -> Bool {
         while written < output.count {
             let count = output.withUnsafeBytes { raw in
-                send(fileDescriptor, raw.baseAddress.map { $0 + written }, raw.count - written, Int32(MSG_NOSIGNAL))
+                send(socketNumber, raw.baseAddress.map { $0 + written }, raw.count - written, Int32(MSG_NOSIGNAL))
             }
             if count < 0 {
                 if errno == EINTR { continue }
@@ -91,6 +94,18 @@ public final class ControlConnection {
     }
 
     public var hasPendingOutput: Bool { written < output.count }
+}
+
+extension ControlConnection: EpollWatchable {
+    /// A closed connection has nothing to watch: EBADF, as epoll_ctl would say.
+    public func withWatchedDescriptor<Result>(
+        _ body: (borrowing FileDescriptor) throws(SystemCallError) -> Result
+    ) throws(SystemCallError) -> Result {
+        switch descriptor {
+        case .some(let open): return try body(open)
+        case .none: throw SystemCallError("epoll_ctl(closed control connection)", errno: EBADF)
+        }
+    }
 }
 
 import HotplugCore

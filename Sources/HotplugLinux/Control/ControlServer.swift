@@ -1,11 +1,11 @@
 import CHotplugSocket
 import Glibc
 
-/// The listening control socket. Owns its fd and the socket file: a stale
-/// file from a crashed daemon is replaced, a live daemon is not.
+/// The listening control socket. Owns its descriptor and the socket file: a
+/// stale file from a crashed daemon is replaced, a live daemon is not.
 public final class ControlServer {
     public let path: String
-    public let fileDescriptor: Int32
+    let descriptor: FileDescriptor
 
     public init(path: String, group: String?) throws(ControlSocketError) {
         self.path = path
@@ -14,41 +14,37 @@ public final class ControlServer {
         }
         try Self.createParentDirectory(of: path)
         try Self.removeStaleSocket(path, address)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw ControlSocketError("socket(AF_UNIX): \(errnoText())") }
+        // Every early exit below closes the socket: the owner ends with the scope.
+        guard let descriptor = FileDescriptor(adopting: socket(
+            AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
+        else { throw ControlSocketError("socket(AF_UNIX): \(errnoText())") }
         // Created 0660 from the start: no window in which anyone may connect.
         let previousMask = umask(0o117)
-        let bound = address.withSockaddr { bind(fd, $0, $1) }
+        let bound = address.withSockaddr { bind(descriptor.rawValue, $0, $1) }
+        let bindFailure = errno
         umask(previousMask)
-        guard bound == 0 else {
-            let reason = errnoText()
-            close(fd)
-            throw ControlSocketError("bind \(path): \(reason)")
-        }
+        guard bound == 0 else { throw ControlSocketError("bind \(path): \(errnoText(bindFailure))") }
         if let group {
             guard let entry = getgrnam(group) else {
-                close(fd)
                 unlink(path)
                 throw ControlSocketError("--socket-group: no group named '\(group)'")
             }
             if chown(path, uid_t.max, entry.pointee.gr_gid) != 0 {
                 let reason = errnoText()
-                close(fd)
                 unlink(path)
                 throw ControlSocketError("chown \(path) to group \(group): \(reason)")
             }
         }
-        guard listen(fd, 64) == 0 else {
+        guard listen(descriptor.rawValue, 64) == 0 else {
             let reason = errnoText()
-            close(fd)
             unlink(path)
             throw ControlSocketError("listen \(path): \(reason)")
         }
-        fileDescriptor = fd
+        self.descriptor = descriptor
     }
 
     deinit {
-        close(fileDescriptor)
+        // The descriptor closes after this, with the stored owner.
         unlink(path)
     }
 
@@ -56,15 +52,24 @@ public final class ControlServer {
     public func acceptAll() -> [ControlConnection] {
         var accepted: [ControlConnection] = []
         while true {
-            let fd = hotplug_accept_nonblocking(fileDescriptor)
-            if fd < 0 {
+            guard let connection = FileDescriptor(adopting: hotplug_accept_nonblocking(descriptor.rawValue)) else {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 return accepted
             }
-            accepted.append(ControlConnection(fd: fd))
+            accepted.append(ControlConnection(descriptor: connection))
         }
     }
+}
 
+extension ControlServer: EpollWatchable {
+    public func withWatchedDescriptor<Result>(
+        _ body: (borrowing FileDescriptor) throws(SystemCallError) -> Result
+    ) throws(SystemCallError) -> Result {
+        try body(descriptor)
+    }
+}
+
+extension ControlServer {
     static func createParentDirectory(of path: String) throws(ControlSocketError) {
         guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return }
         let directory = String(path[..<slash])
@@ -81,10 +86,9 @@ public final class ControlServer {
         guard (info.st_mode & S_IFMT) == S_IFSOCK else {
             throw ControlSocketError("\(path) exists and is not a socket; remove it or pick another --socket")
         }
-        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard probe >= 0 else { return }
-        defer { close(probe) }
-        if address.withSockaddr({ connect(probe, $0, $1) }) == 0 {
+        guard let probe = FileDescriptor(adopting: socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
+        else { return }
+        if address.withSockaddr({ connect(probe.rawValue, $0, $1) }) == 0 {
             throw ControlSocketError("another hotplugd is already running on \(path) (stop it, or give this one another --socket)")
         }
         unlink(path)

@@ -7,15 +7,16 @@ extension Daemon {
     func reap(_ pid: Int32) {
         guard let child = children[pid], let status = child.process.tryReap() else { return }
         // Whatever the child wrote last is still in the pipes.
-        drainOutput(pid, stream: 1)
-        drainOutput(pid, stream: 2)
-        if let pidfd = child.process.pidfd { try? epoll.remove(pidfd) }
-        for fd in [child.process.stdoutFD, child.process.stderrFD].compactMap({ $0 }) {
-            try? epoll.remove(fd)
-            child.process.closeStream(fd)
+        drainOutput(pid, .standardOutput)
+        drainOutput(pid, .standardError)
+        try? child.process.unwatch(.exit, in: epoll)
+        for stream in [ChildProcess.Stream.standardOutput, .standardError] {
+            try? child.process.unwatch(.output(stream), in: epoll)
+            child.process.closeStream(stream)
         }
         children.removeValue(forKey: pid)
         registry.forget(pid: pid)
+        socketStage.workerExited(child.instance, worker: child.worker)
         apply(.childExited(pid: pid, status.childExit))
     }
 
@@ -24,10 +25,9 @@ extension Daemon {
         for pid in Array(children.keys) { reap(pid) }
     }
 
-    func drainOutput(_ pid: Int32, stream: UInt64) {
-        guard let child = children[pid] else { return }
-        guard let fd = stream == 1 ? child.process.stdoutFD : child.process.stderrFD else { return }
-        let lines = child.process.readOutputLines(from: fd)
+    func drainOutput(_ pid: Int32, _ stream: ChildProcess.Stream) {
+        guard let child = children[pid], child.process.isOpen(stream) else { return }
+        let lines = child.process.readOutputLines(from: stream)
         var metadata: Logger.Metadata = ["binding": .string(child.instance.binding), "child_pid": .string(String(pid))]
         if let devpath = supervisor.deviceFacts(child.instance.device)?.devpath { metadata["devpath"] = .string(devpath) }
         if let interface = supervisor.interfaceName(child.instance.device) ?? child.interface {
@@ -36,9 +36,9 @@ extension Daemon {
         for line in lines {
             logger.info("\(line)", metadata: metadata)
         }
-        if child.process.hasReachedEndOfStream(fd) {
-            try? epoll.remove(fd)
-            child.process.closeStream(fd)
+        if child.process.hasReachedEndOfStream(stream) {
+            try? child.process.unwatch(.output(stream), in: epoll)
+            child.process.closeStream(stream)
         }
     }
 }

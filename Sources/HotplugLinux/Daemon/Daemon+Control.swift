@@ -9,13 +9,16 @@ extension Daemon {
     func acceptConnections() {
         guard let control else { return }
         for connection in control.acceptAll() {
-            if connections.count >= Self.maximumConnections {
+            if connections.count >= Self.maximumConnections, let oldest = connections.keys.min() {
                 // The oldest is most likely a client that never sends.
-                dropConnection(connections[0])
+                dropConnection(oldest)
             }
+            // Wraps after 2^40 connections; by then the id's last owner is long gone.
+            lastConnectionID = (lastConnectionID + 1) & Token.connectionIDs
+            let id = lastConnectionID
             do {
-                try epoll.add(connection.fileDescriptor, token: Token.connection(connection.fileDescriptor), events: .readable)
-                connections.append(connection)
+                try epoll.add(connection, token: Token.connection(id), events: .readable)
+                connections[id] = connection
             } catch {
                 logger.warning("cannot watch a control connection: \(error)")
                 connection.close()
@@ -23,17 +26,17 @@ extension Daemon {
         }
     }
 
-    func serveConnection(_ fd: Int32) {
-        guard let connection = connections.first(where: { $0.fileDescriptor == fd }) else { return }
+    func serveConnection(_ id: UInt64) {
+        guard let connection = connections[id] else { return }
         if connection.hasPendingOutput {
-            if connection.flush() { dropConnection(connection) }
+            if connection.flush() { dropConnection(id) }
             return
         }
         switch connection.readRequest() {
         case .needMore:
             return
         case .closed:
-            dropConnection(connection)
+            dropConnection(id)
             return
         case .tooLong:
             connection.respond(Self.failure("request longer than \(ControlRequest.maximumLineBytes) bytes"))
@@ -41,17 +44,17 @@ extension Daemon {
             connection.respond(answer(line, peer: connection.peerUID))
         }
         if connection.flush() {
-            dropConnection(connection)
+            dropConnection(id)
         } else {
             // The client reads slowly: wait until its socket takes more.
-            try? epoll.modify(fd, token: Token.connection(fd), events: .writable)
+            try? epoll.modify(connection, token: Token.connection(id), events: .writable)
         }
     }
 
-    func dropConnection(_ connection: ControlConnection) {
-        try? epoll.remove(connection.fileDescriptor)
+    func dropConnection(_ id: UInt64) {
+        guard let connection = connections.removeValue(forKey: id) else { return }
+        try? epoll.remove(connection)
         connection.close()
-        connections.removeAll { $0 === connection }
     }
 
     func answer(_ line: String, peer: uid_t?) -> String {

@@ -8,9 +8,10 @@ extension Daemon {
         switch effect {
         case .setUp(let id, let setup):
             return .stageSetUp(id, setUp(id, setup))
-        case .tearDown(_, let stage):
+        case .tearDown(let id, let stage):
             switch stage {
             case .link: linkStage.tearDown()
+            case .sockets: socketStage.tearDown(id)
             case .children: break // stopped by signals the core sends
             }
             return nil
@@ -33,34 +34,37 @@ extension Daemon {
     func setUp(_ id: InstanceID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure> {
         switch setup {
         case .link(let request): linkStage.setUp(request)
-        case .children(let plan): spawn(id, plan)
+        case .sockets(let request): socketStage.setUp(id, request)
+        case .children(let worker, let plan): spawn(id, worker: worker, plan)
         }
     }
 
     /// The children stage's executor: starts the child and watches its
     /// pidfd and output pipes.
-    func spawn(_ id: InstanceID, _ plan: LaunchPlan) -> Result<StageOutcome, StageFailure> {
+    func spawn(_ id: InstanceID, worker: Int, _ plan: LaunchPlan) -> Result<StageOutcome, StageFailure> {
         let request = SpawnRequest(argv: plan.argv, environment: plan.environment,
                                    workingDirectory: plan.workingDirectory ?? "/", user: plan.user, group: plan.group)
         let process: ChildProcess
         do {
-            process = try Spawner.spawn(request)
+            let sockets = try socketStage.sockets(for: id, worker: worker)
+            process = try Spawner.spawn(request, passing: sockets, names: socketStage.names(for: id, count: sockets.count))
+        } catch let failure as StageFailure {
+            return .failure(StageFailure(.children, failure.reason, worker: worker))
         } catch {
-            return .failure(StageFailure(.children, error.description))
+            return .failure(StageFailure(.children, String(describing: error), worker: worker))
         }
-        let child = SupervisedChild(process: process, instance: id, interface: supervisor.interfaceName(id.device))
+        let child = SupervisedChild(process: process, instance: id, worker: worker, interface: supervisor.interfaceName(id.device))
         children[process.pid] = child
-        registry.record(pid: process.pid, binding: id.binding, devpath: supervisor.deviceFacts(id.device)?.devpath ?? "")
+        registry.record(pid: process.pid, binding: id.binding, devpath: supervisor.deviceFacts(id.device)?.devpath ?? "",
+                        stop: supervisor.configuration.binding(named: id.binding)?.exec?.stopSequence ?? .standard)
         do {
-            if let pidfd = process.pidfd {
-                try epoll.add(pidfd, token: Token.child(process.pid, 0), events: .readable)
+            for watched in [ChildProcess.Watched.exit, .output(.standardOutput), .output(.standardError)] {
+                try process.watch(watched, in: epoll, token: Token.child(process.pid, watched))
             }
-            if let out = process.stdoutFD { try epoll.add(out, token: Token.child(process.pid, 1), events: .readable) }
-            if let err = process.stderrFD { try epoll.add(err, token: Token.child(process.pid, 2), events: .readable) }
         } catch {
             logger.error("cannot watch child \(process.pid): \(error)")
         }
-        return .success(.children(pid: process.pid))
+        return .success(.children(worker: worker, pid: process.pid))
     }
 }
 
@@ -68,11 +72,13 @@ extension Daemon {
 final class SupervisedChild {
     let process: ChildProcess
     let instance: InstanceID
+    let worker: Int
     let interface: String?
 
-    init(process: ChildProcess, instance: InstanceID, interface: String?) {
+    init(process: ChildProcess, instance: InstanceID, worker: Int, interface: String?) {
         self.process = process
         self.instance = instance
+        self.worker = worker
         self.interface = interface
     }
 }

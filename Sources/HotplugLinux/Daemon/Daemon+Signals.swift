@@ -65,9 +65,9 @@ extension Daemon {
     private func reopenMonitor(_ configuration: Configuration) {
         do {
             let fresh = try Self.openMonitor(context, options, configuration)
-            try? epoll.remove(monitor.fileDescriptor)
+            try? epoll.remove(monitor)
             monitor = fresh
-            try epoll.add(monitor.fileDescriptor, token: Token.monitor, events: .readable)
+            try epoll.add(monitor, token: Token.monitor, events: .readable)
         } catch {
             logger.error("cannot watch the new subsystems: \(error)")
         }

@@ -35,11 +35,29 @@ public final class Daemon {
         static let timer: UInt64 = 3
         static let control: UInt64 = 4
         static let watchdog: UInt64 = 5
-        /// Control connections: a bit no child token has, plus the fd.
+        /// Control connections: a bit no child token has, plus the
+        /// connection's id. Not its descriptor number: the kernel hands a
+        /// closed number out again, and a stale readiness would then reach
+        /// whichever connection got it.
         static let connectionFlag: UInt64 = 1 << 40
-        static func connection(_ fd: Int32) -> UInt64 { connectionFlag | UInt64(UInt32(bitPattern: fd)) }
-        // Children: pid << 2 | stream (0 pidfd, 1 stdout, 2 stderr).
-        static func child(_ pid: Int32, _ stream: UInt64) -> UInt64 { UInt64(UInt32(bitPattern: pid)) << 8 | 0x10 | stream }
+        static let connectionIDs: UInt64 = connectionFlag - 1
+        static func connection(_ id: UInt64) -> UInt64 { connectionFlag | (id & connectionIDs) }
+        // Children: pid << 8 | 0x10 | what (0 exit, 1 stdout, 2 stderr).
+        static func child(_ pid: Int32, _ watched: ChildProcess.Watched) -> UInt64 {
+            let what: UInt64 = switch watched {
+            case .exit: 0
+            case .output(.standardOutput): 1
+            case .output(.standardError): 2
+            }
+            return UInt64(UInt32(bitPattern: pid)) << 8 | 0x10 | what
+        }
+        static func childWatched(_ token: UInt64) -> ChildProcess.Watched {
+            switch token & 0xf {
+            case 0: .exit
+            case 1: .output(.standardOutput)
+            default: .output(.standardError)
+            }
+        }
     }
 
     let options: Options
@@ -50,14 +68,16 @@ public final class Daemon {
     let signals: SignalFD
     let timer: TimerFD
     let linkStage: LinkStage<RouteNetlink>
+    let socketStage = SocketStage()
     var supervisor: Supervisor
     var children: [Int32: SupervisedChild] = [:]
     var exitRequested = false
     /// Events were lost: enumerate once the monitor's queue is empty.
     var reconcilePending = false
     var control: ControlServer?
-    /// Open control connections, oldest first.
-    var connections: [ControlConnection] = []
+    /// Open control connections by id; a lower id is an older connection.
+    var connections: [UInt64: ControlConnection] = [:]
+    var lastConnectionID: UInt64 = 0
     let startedAt = WallClock.now()
     let registry: ChildRegistry
     let notifier: SystemdNotifier
@@ -68,7 +88,7 @@ public final class Daemon {
         self.options = options
         self.logger = logger
         supervisor = Supervisor(configuration: configuration)
-        registry = ChildRegistry(runtimeDirectory: Self.runtimeDirectory(socketPath: options.socketPath))
+        registry = ChildRegistry(socketPath: options.socketPath, configPath: options.configPath)
         notifier = SystemdNotifier(logger: logger)
         do {
             // Signals first: from here on SIGTERM waits for the loop instead
@@ -87,15 +107,6 @@ public final class Daemon {
         }
     }
 
-    /// Where the control socket lives (default /run/hotplugd) also holds
-    /// the child records, so daemons on different sockets never meet.
-    static func runtimeDirectory(socketPath: String?) -> String {
-        guard let path = socketPath, let slash = path.lastIndex(of: "/"), slash != path.startIndex else {
-            return "/run/hotplugd"
-        }
-        return String(path[..<slash])
-    }
-
     static func openMonitor(_ context: UdevContext, _ options: Options, _ configuration: Configuration) throws(UdevError) -> UdevMonitor {
         try UdevMonitor(context: context, source: options.source, subsystems: configuration.monitoredSubsystems,
                         tag: options.tag, receiveBufferBytes: options.receiveBufferBytes)
@@ -104,13 +115,13 @@ public final class Daemon {
     /// Runs until SIGTERM or SIGINT has stopped every child.
     public func run(onReady: () -> Void = {}) throws(DaemonError) {
         do {
-            try epoll.add(monitor.fileDescriptor, token: Token.monitor, events: .readable)
-            try epoll.add(signals.fileDescriptor, token: Token.signals, events: .readable)
-            try epoll.add(timer.fileDescriptor, token: Token.timer, events: .readable)
-            if let control { try epoll.add(control.fileDescriptor, token: Token.control, events: .readable) }
+            try epoll.add(monitor, token: Token.monitor, events: .readable)
+            try epoll.add(signals, token: Token.signals, events: .readable)
+            try epoll.add(timer, token: Token.timer, events: .readable)
+            if let control { try epoll.add(control, token: Token.control, events: .readable) }
             if let interval = notifier.watchdogInterval {
                 let watchdog = try TimerFD()
-                try epoll.add(watchdog.fileDescriptor, token: Token.watchdog, events: .readable)
+                try epoll.add(watchdog, token: Token.watchdog, events: .readable)
                 try watchdog.arm(deadlineNanoseconds: MonotonicClock.now() + interval)
                 watchdogTimer = watchdog
             }
@@ -118,7 +129,7 @@ public final class Daemon {
             throw DaemonError(String(describing: error))
         }
         logger.info("starting: \(options.source.rawValue) source, \(supervisor.configuration.bindings.count) binding(s) from \(options.configPath)")
-        registry.prepare()
+        registry.prepare(logger: logger)
         registry.stopLeftovers(logger: logger)
         // The monitor is already listening, so a device that appears during
         // the scan is seen by one or both; the core binds it once either way.
@@ -143,6 +154,7 @@ public final class Daemon {
             // a spawn, while the new child competes for a CPU.
             if notifier.isEnabled { notifier.status(supervisor.summary) }
         }
+        registry.close()
         logger.info("all children stopped; exiting")
     }
 
@@ -158,12 +170,12 @@ public final class Daemon {
         case Token.watchdog:
             pingWatchdog()
         case _ where token & Token.connectionFlag != 0:
-            serveConnection(Int32(bitPattern: UInt32(truncatingIfNeeded: token)))
+            serveConnection(token & Token.connectionIDs)
         default:
             let pid = Int32(bitPattern: UInt32(truncatingIfNeeded: token >> 8))
-            switch token & 0xf {
-            case 0: reap(pid)
-            default: drainOutput(pid, stream: token & 0xf)
+            switch Token.childWatched(token) {
+            case .exit: reap(pid)
+            case .output(let stream): drainOutput(pid, stream)
             }
         }
     }

@@ -20,43 +20,47 @@ public struct EpollEvents: OptionSet, Sendable, Hashable {
 
 /// An epoll instance. Registrations carry a caller-chosen 64-bit token that
 /// `wait` hands back, so the loop can map readiness to its own objects
-/// without keeping an fd table in sync.
+/// without keeping an fd table in sync. What is registered is an owner
+/// (`EpollWatchable`), never a bare number that may be closed or reused.
 ///
-/// The class owns the epoll descriptor and closes it in deinit. Immutable
-/// and safe to share: the kernel serialises epoll_ctl/epoll_wait.
+/// Immutable and safe to share: the kernel serialises epoll_ctl/epoll_wait.
 public final class Epoll: Sendable {
-    public let fileDescriptor: Int32
+    let descriptor: FileDescriptor
 
     /// Readiness delivered per `wait` call at most (the kernel round-robins
     /// the rest on the next call, so nothing starves).
     public static let maximumEventsPerWait = 64
 
     public init() throws(SystemCallError) {
-        let fd = hotplug_epoll_create()
-        guard fd >= 0 else { throw SystemCallError("epoll_create1", errno: errno) }
-        fileDescriptor = fd
+        descriptor = try FileDescriptor.adopting(hotplug_epoll_create(), "epoll_create1")
     }
 
-    deinit { OwnedFileDescriptor.close(fileDescriptor) }
-
-    public func add(_ fd: Int32, token: UInt64, events: EpollEvents) throws(SystemCallError) {
-        try control(hotplug_epoll_ctl_add, "ADD", fd, token, events)
+    public func add<Watched: EpollWatchable & ~Copyable>(
+        _ watched: borrowing Watched, token: UInt64, events: EpollEvents
+    ) throws(SystemCallError) {
+        try control(hotplug_epoll_ctl_add, "ADD", watched, token, events)
     }
 
-    public func modify(_ fd: Int32, token: UInt64, events: EpollEvents) throws(SystemCallError) {
-        try control(hotplug_epoll_ctl_mod, "MOD", fd, token, events)
+    public func modify<Watched: EpollWatchable & ~Copyable>(
+        _ watched: borrowing Watched, token: UInt64, events: EpollEvents
+    ) throws(SystemCallError) {
+        try control(hotplug_epoll_ctl_mod, "MOD", watched, token, events)
     }
 
-    /// Remove before closing the fd: a closed fd only leaves the interest
-    /// list once every duplicate of it is closed too.
-    public func remove(_ fd: Int32) throws(SystemCallError) {
-        try control(hotplug_epoll_ctl_del, "DEL", fd, 0, [])
+    /// Remove before closing the descriptor: a closed one only leaves the
+    /// interest list once every duplicate of it is closed too.
+    public func remove<Watched: EpollWatchable & ~Copyable>(_ watched: borrowing Watched) throws(SystemCallError) {
+        try control(hotplug_epoll_ctl_del, "DEL", watched, 0, [])
     }
 
-    private func control(_ operation: Int32, _ name: String, _ fd: Int32, _ token: UInt64,
-                         _ events: EpollEvents) throws(SystemCallError) {
-        guard hotplug_epoll_ctl(fileDescriptor, operation, fd, events.rawValue, token) == 0 else {
-            throw SystemCallError("epoll_ctl(\(name) fd \(fd))", errno: errno)
+    private func control<Watched: EpollWatchable & ~Copyable>(
+        _ operation: Int32, _ name: String, _ watched: borrowing Watched, _ token: UInt64, _ events: EpollEvents
+    ) throws(SystemCallError) {
+        try watched.withWatchedDescriptor { target throws(SystemCallError) in
+            guard hotplug_epoll_ctl(descriptor.rawValue, operation, target.rawValue, events.rawValue, token) == 0 else {
+                let failure = errno
+                throw SystemCallError("epoll_ctl(\(name) fd \(target.rawValue))", errno: failure)
+            }
         }
     }
 
@@ -72,14 +76,14 @@ public final class Epoll: Sendable {
         while true {
             let count = ready.withUnsafeMutableBufferPointer { buffer -> Int32 in
                 guard let base = buffer.baseAddress else { return 0 }
-                return hotplug_epoll_wait(fileDescriptor, base, Int32(buffer.count), timeout)
+                return hotplug_epoll_wait(descriptor.rawValue, base, Int32(buffer.count), timeout)
             }
             if count >= 0 {
                 return ready.prefix(Int(count)).map { (token: $0.token, events: $0.events) }
             }
             let failure = errno
             guard failure == EINTR else {
-                throw SystemCallError("epoll_wait(fd \(fileDescriptor))", errno: failure)
+                throw SystemCallError("epoll_wait(fd \(descriptor.rawValue))", errno: failure)
             }
             if let deadline {
                 let now = MonotonicClock.now()

@@ -13,7 +13,7 @@ import Glibc
 /// The mask is left in place on deinit: unblocking from whichever thread
 /// happens to run deinit would not undo the block in the original thread.
 public final class SignalFD: Sendable {
-    public let fileDescriptor: Int32
+    let descriptor: FileDescriptor
     public let signals: [Int32]
 
     public init(signals: [Int32]) throws(SystemCallError) {
@@ -27,12 +27,9 @@ public final class SignalFD: Sendable {
         let fd = signals.withUnsafeBufferPointer { buffer in
             hotplug_signalfd_create(buffer.baseAddress, buffer.count)
         }
-        guard fd >= 0 else { throw SystemCallError("signalfd(\(names))", errno: errno) }
-        fileDescriptor = fd
+        descriptor = try FileDescriptor.adopting(fd, "signalfd(\(names))")
         self.signals = signals
     }
-
-    deinit { OwnedFileDescriptor.close(fileDescriptor) }
 
     /// Drains every pending signal, in arrival order. Standard signals do not
     /// queue: several SIGCHLDs before a read arrive as one, so treat each
@@ -40,14 +37,22 @@ public final class SignalFD: Sendable {
     public func read() throws(SystemCallError) -> [Int32] {
         var received: [Int32] = []
         while true {
-            let signal = hotplug_signalfd_read_one(fileDescriptor)
+            let signal = hotplug_signalfd_read_one(descriptor.rawValue)
             if signal > 0 {
                 received.append(signal)
             } else if signal == 0 {
                 return received
             } else {
-                throw SystemCallError("read(signalfd fd \(fileDescriptor))", errno: errno)
+                throw SystemCallError("read(signalfd fd \(descriptor.rawValue))", errno: errno)
             }
         }
+    }
+}
+
+extension SignalFD: EpollWatchable {
+    public func withWatchedDescriptor<Result>(
+        _ body: (borrowing FileDescriptor) throws(SystemCallError) -> Result
+    ) throws(SystemCallError) -> Result {
+        try body(descriptor)
     }
 }

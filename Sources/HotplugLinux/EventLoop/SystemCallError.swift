@@ -26,14 +26,3 @@ extension SystemCallError {
         errnoText(errorNumber)
     }
 }
-
-/// Closing of descriptors owned by the wrapper classes.
-enum OwnedFileDescriptor {
-    /// Linux releases the descriptor even when close() reports EINTR, so it
-    /// is deliberately not retried: a retry could close a descriptor another
-    /// thread has just been given.
-    static func close(_ fd: Int32) {
-        guard fd >= 0 else { return }
-        _ = Glibc.close(fd)
-    }
-}

@@ -62,9 +62,13 @@ enum ExtendedAckAttribute: UInt16 {
     case message = 1  // NLMSGERR_ATTR_MSG, human-readable reason
 }
 
+/// The third argument of socket(AF_NETLINK, ...): which kernel subsystem answers.
+enum NetlinkProtocol {
+    static let route: Int32 = 0  // NETLINK_ROUTE
+}
+
 enum NetlinkSocketOption {
     static let level: Int32 = 270  // SOL_NETLINK
-    static let routeProtocol: Int32 = 0  // NETLINK_ROUTE
     static let capAcknowledgement: Int32 = 10  // NETLINK_CAP_ACK
     static let extendedAcknowledgement: Int32 = 11  // NETLINK_EXT_ACK
     static let strictChecking: Int32 = 12  // NETLINK_GET_STRICT_CHK

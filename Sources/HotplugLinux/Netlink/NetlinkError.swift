@@ -16,6 +16,10 @@ public struct NetlinkError: Error, Sendable, CustomStringConvertible {
         self.detail = detail
     }
 
+    /// The kernel did not answer in time (or the time for the whole
+    /// operation had run out before the request was sent).
+    public var isTimeout: Bool { errno == ETIMEDOUT }
+
     /// "rename veth0 to x: File exists", with the detail in parentheses when present.
     public var description: String {
         var text = "\(operation): \(Self.errorText(errno))"

@@ -1,7 +1,17 @@
 import Glibc
 
-/// One NETLINK_ROUTE socket and the request/reply conversation over it:
-/// sequence numbers, matching replies to requests, ACKs and multipart dumps.
+/// One netlink socket and the request/reply conversation over it: sequence
+/// numbers, matching replies to requests, ACKs and multipart dumps. The
+/// conversation is the same for every netlink protocol, so the protocol is
+/// a parameter (RouteNetlink uses NETLINK_ROUTE).
+///
+/// Every request waits for its reply with poll(2) until a deadline and then
+/// fails with ETIMEDOUT, never longer: the daemon has one thread, and a
+/// kernel that does not answer must not hold its loop (and systemd's
+/// watchdog) for more than a bounded time. Late replies to a timed-out
+/// request are harmless: they carry an old sequence number and are skipped.
+/// (Sending cannot be bounded this way: the kernel handles a request inside
+/// sendto, so a request stuck behind a kernel lock blocks there.)
 ///
 /// Not thread-safe: a request and its replies must not interleave with
 /// another request's, so one thread owns the socket.
@@ -11,24 +21,30 @@ final class NetlinkSocket {
     /// are small because statistics are filtered out; anything larger is
     /// reported (MSG_TRUNC) rather than silently cut.
     static let receiveBufferSize = 32 * 1024
-    /// A wedged kernel operation must not hang the supervisor forever. Late
-    /// replies to a timed-out request are harmless: they carry an old
-    /// sequence number and are skipped.
-    static let receiveTimeoutSeconds = 10
+    /// The kernel answers a request in microseconds; a second means it will
+    /// not, and a link configuration makes up to six requests.
+    static let defaultRequestTimeout: Duration = .seconds(1)
     /// NLM_F_DUMP_INTR means the table changed during the dump and the result
     /// may be inconsistent; the dump is repeated this many times at most.
     static let maximumDumpAttempts = 5
 
-    private let descriptor: Int32
+    let descriptor: FileDescriptor
     /// The port the kernel bound us to; replies addressed elsewhere are not ours.
     let portID: UInt32
     private var lastSequence: UInt32 = 0
+    /// The longest one request waits for its reply.
+    let requestTimeout: Duration
+    /// While set, no request waits past it either, and none is sent after it.
+    var timeLimit: NetlinkTimeLimit?
 
-    init() throws(NetlinkError) {
-        let operation = "open rtnetlink socket"
-        let descriptor = socket(
-            AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), NetlinkSocketOption.routeProtocol)
-        guard descriptor >= 0 else { throw NetlinkError(operation: operation, errno: errno) }
+    init(protocol netlinkProtocol: Int32, requestTimeout: Duration = NetlinkSocket.defaultRequestTimeout) throws(NetlinkError) {
+        self.requestTimeout = requestTimeout
+        let operation = "open netlink socket (protocol \(netlinkProtocol))"
+        // Every failure below closes the socket: the owner ends with the scope,
+        // after the error (and its errno) has been made.
+        guard let descriptor = FileDescriptor(adopting: socket(
+            AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), netlinkProtocol))
+        else { throw NetlinkError(operation: operation, errno: errno) }
 
         // The options below only improve things (smaller ACKs, kernel error
         // text, kernel-side filtering of dumps); older kernels lacking them
@@ -37,43 +53,27 @@ final class NetlinkSocket {
         Self.setOption(descriptor, NetlinkSocketOption.extendedAcknowledgement, 1)
         Self.setOption(descriptor, NetlinkSocketOption.strictChecking, 1)
 
-        // Each step's errno is read right after it fails, before close() can clobber it.
-        func closeAndFail() -> NetlinkError {
-            let failure = NetlinkError(operation: operation, errno: errno)
-            close(descriptor)
-            return failure
-        }
-
-        var timeout = timeval(tv_sec: Self.receiveTimeoutSeconds, tv_usec: 0)
-        guard setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0
-        else { throw closeAndFail() }
-
         // Port 0 lets the kernel choose a unique port id; read it back so
         // replies can be checked against it.
         var address = sockaddr_storage()
         Self.writeNetlinkAddress(into: &address, portID: 0)
         let bindResult = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, socklen_t(Self.netlinkAddressSize))
+                bind(descriptor.rawValue, $0, socklen_t(Self.netlinkAddressSize))
             }
         }
-        guard bindResult == 0 else { throw closeAndFail() }
+        guard bindResult == 0 else { throw NetlinkError(operation: operation, errno: errno) }
 
         var boundLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let nameResult = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                getsockname(descriptor, $0, &boundLength)
+                getsockname(descriptor.rawValue, $0, &boundLength)
             }
         }
-        guard nameResult == 0 else { throw closeAndFail() }
+        guard nameResult == 0 else { throw NetlinkError(operation: operation, errno: errno) }
 
         self.descriptor = descriptor
         self.portID = Self.readNetlinkAddress(address).portID
-    }
-
-    deinit {
-        // No retry on EINTR: on Linux the descriptor is released regardless.
-        close(descriptor)
     }
 
     // MARK: Conversations
@@ -84,11 +84,12 @@ final class NetlinkSocket {
     /// errno if the ACK reports a failure.
     func performAcknowledged(_ request: NetlinkRequest, operation: String) throws(NetlinkError) -> [NetlinkMessage] {
         let sequence = nextSequence()
+        let deadline = try replyDeadline(operation: operation)
         try send(request.encoded(sequence: sequence), operation: operation)
 
         var replies: [NetlinkMessage] = []
         while true {
-            for message in try receiveMessages(operation: operation) where isReply(message, to: sequence) {
+            for message in try receiveMessages(until: deadline, operation: operation) where isReply(message, to: sequence) {
                 if message.header.type == .error {
                     try throwIfFailed(message, operation: operation)
                     return replies
@@ -120,12 +121,13 @@ final class NetlinkSocket {
         _ request: NetlinkRequest, operation: String
     ) throws(NetlinkError) -> (messages: [NetlinkMessage], wasInterrupted: Bool) {
         let sequence = nextSequence()
+        let deadline = try replyDeadline(operation: operation)
         try send(request.encoded(sequence: sequence), operation: operation)
 
         var collected: [NetlinkMessage] = []
         var wasInterrupted = false
         while true {
-            for message in try receiveMessages(operation: operation) where isReply(message, to: sequence) {
+            for message in try receiveMessages(until: deadline, operation: operation) where isReply(message, to: sequence) {
                 if message.header.flags.contains(.dumpInterrupted) { wasInterrupted = true }
                 switch message.header.type {
                 case .done:
@@ -170,6 +172,16 @@ final class NetlinkSocket {
         return lastSequence
     }
 
+    /// The deadline of a request about to be sent; throws instead when the
+    /// time limit has run out, so nothing more is sent.
+    private func replyDeadline(operation: String) throws(NetlinkError) -> ReplyDeadline {
+        guard let deadline = ReplyDeadline(sentAt: MonotonicClock.now(), timeout: requestTimeout, limit: timeLimit) else {
+            let detail = timeLimit.map(ReplyDeadline.exhausted) ?? "no time left"
+            throw NetlinkError(operation: operation, errno: ETIMEDOUT, detail: detail)
+        }
+        return deadline
+    }
+
     // MARK: System calls
 
     private func send(_ bytes: [UInt8], operation: String) throws(NetlinkError) {
@@ -181,7 +193,7 @@ final class NetlinkSocket {
             result = bytes.withUnsafeBytes { buffer in
                 withUnsafePointer(to: &kernel) {
                     $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        sendto(descriptor, buffer.baseAddress, buffer.count, 0, $0, socklen_t(Self.netlinkAddressSize))
+                        sendto(descriptor.rawValue, buffer.baseAddress, buffer.count, 0, $0, socklen_t(Self.netlinkAddressSize))
                     }
                 }
             }
@@ -195,10 +207,12 @@ final class NetlinkSocket {
         }
     }
 
-    /// Receives one datagram from the kernel and splits it into messages.
-    private func receiveMessages(operation: String) throws(NetlinkError) -> [NetlinkMessage] {
+    /// Receives one datagram from the kernel, waiting for it until
+    /// `deadline`, and splits it into messages.
+    private func receiveMessages(until deadline: ReplyDeadline, operation: String) throws(NetlinkError) -> [NetlinkMessage] {
         var buffer = [UInt8](repeating: 0, count: Self.receiveBufferSize)
         while true {
+            try waitForDatagram(until: deadline, operation: operation)
             var sender = sockaddr_storage()
             var messageFlags: Int32 = 0
             var failure: Int32 = 0
@@ -213,7 +227,8 @@ final class NetlinkSocket {
                         header.msg_iovlen = 1
                         var result: Int
                         repeat {
-                            result = recvmsg(descriptor, &header, 0)
+                            // Never blocks: the wait above is the only one, and it is bounded.
+                            result = recvmsg(descriptor.rawValue, &header, Int32(MSG_DONTWAIT))
                         } while result < 0 && errno == EINTR
                         failure = result < 0 ? errno : 0
                         messageFlags = header.msg_flags
@@ -223,11 +238,8 @@ final class NetlinkSocket {
             }
 
             if received < 0 {
-                if failure == EAGAIN || failure == EWOULDBLOCK {
-                    throw NetlinkError(
-                        operation: operation, errno: failure,
-                        detail: "no reply from the kernel within \(Self.receiveTimeoutSeconds) seconds")
-                }
+                // Readable but nothing there: wait again, with what is left.
+                if failure == EAGAIN || failure == EWOULDBLOCK { continue }
                 throw NetlinkError(operation: operation, errno: failure)
             }
             if messageFlags & Int32(MSG_TRUNC) != 0 {
@@ -248,9 +260,30 @@ final class NetlinkSocket {
         }
     }
 
-    private static func setOption(_ descriptor: Int32, _ option: Int32, _ value: Int32) {
+    /// poll(2) until a datagram (or an error) is queued on the socket; throws
+    /// ETIMEDOUT at `deadline`. Signals restart the wait with the time left.
+    private func waitForDatagram(until deadline: ReplyDeadline, operation: String) throws(NetlinkError) {
+        while true {
+            // 0 once the time is up: then poll only looks at what has arrived,
+            // so a reply queued by the deadline still counts.
+            let remaining = deadline.remainingMilliseconds(at: MonotonicClock.now())
+            var request = pollfd(fd: descriptor.rawValue, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&request, 1, remaining)
+            if ready > 0 { return }
+            if ready < 0 {
+                let failure = errno
+                if failure == EINTR { continue }
+                throw NetlinkError(operation: operation, errno: failure)
+            }
+            if remaining == 0 {
+                throw NetlinkError(operation: operation, errno: ETIMEDOUT, detail: deadline.expiry)
+            }
+        }
+    }
+
+    private static func setOption(_ descriptor: borrowing FileDescriptor, _ option: Int32, _ value: Int32) {
         var value = value
-        _ = setsockopt(descriptor, NetlinkSocketOption.level, option, &value, socklen_t(MemoryLayout<Int32>.size))
+        _ = setsockopt(descriptor.rawValue, NetlinkSocketOption.level, option, &value, socklen_t(MemoryLayout<Int32>.size))
     }
 
     // MARK: sockaddr_nl

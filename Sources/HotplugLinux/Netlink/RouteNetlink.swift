@@ -6,11 +6,31 @@ import HotplugCore
 ///
 /// Owns one socket, closed when the object goes away. Not Sendable: replies
 /// are matched to requests on a single socket, so use it from one thread.
+///
+/// Every request gives up after `requestTimeout` without an answer (ETIMEDOUT),
+/// and `withTimeLimit` bounds several requests together.
 public final class RouteNetlink {
+    public static let defaultRequestTimeout: Duration = .seconds(1)
+
     private let socket: NetlinkSocket
 
-    public init() throws(NetlinkError) {
-        socket = try NetlinkSocket()
+    public init(requestTimeout: Duration = RouteNetlink.defaultRequestTimeout) throws(NetlinkError) {
+        socket = try NetlinkSocket(protocol: NetlinkProtocol.route, requestTimeout: requestTimeout)
+    }
+
+    /// Runs `body` with every request in it bounded by one deadline, `limit`
+    /// from now, besides each request's own timeout; once it has passed,
+    /// nothing more is sent. The caller (the daemon's single loop) is then
+    /// held for `limit` at most, however many requests `body` makes.
+    /// `purpose` names them in the timeout error ("configuring a link").
+    /// A limit inside another never ends later than the outer one.
+    public func withTimeLimit<Result, Failure: Error>(
+        _ limit: Duration, for purpose: String, _ body: () throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        let outer = socket.timeLimit
+        socket.timeLimit = NetlinkTimeLimit(limit, from: MonotonicClock.now(), for: purpose).earlier(outer)
+        defer { socket.timeLimit = outer }
+        return try body()
     }
 
     // MARK: Reading links
@@ -163,7 +183,7 @@ public final class RouteNetlink {
         do throws(NetlinkError) {
             messages = try socket.performDump(request, operation: operation)
         } catch {
-            throw error.withOperation("list addresses of \(nameForMessages(index))")
+            throw error.isTimeout ? error : error.withOperation("list addresses of \(nameForMessages(index))")
         }
 
         var prefixes: [IPPrefix] = []
@@ -229,12 +249,13 @@ public final class RouteNetlink {
         do throws(NetlinkError) {
             _ = try socket.performAcknowledged(request, operation: describe("link \(index)"))
         } catch {
-            throw error.withOperation(describe(nameForMessages(index)))
+            throw error.isTimeout ? error : error.withOperation(describe(nameForMessages(index)))
         }
     }
 
     /// The link's current name for an error message, looked up only after a
-    /// failure so the successful path stays one round trip.
+    /// failure so the successful path stays one round trip. Not after a
+    /// timeout: a kernel that did not answer would only keep us waiting again.
     private func nameForMessages(_ index: Int32) -> String {
         if let link = try? link(index: index) {
             return link.name

@@ -3,18 +3,30 @@ import Glibc
 
 /// A running (or finished) child started by `Spawner`.
 ///
-/// Owns the pidfd and the read ends of the child's stdout/stderr pipes
-/// (nonblocking, close-on-exec) and closes whatever is still open in deinit.
-/// Register `pidfd` (readable once the child has exited) and the two output
-/// descriptors with an `Epoll`; on readiness call `readOutputLines(from:)` or
-/// `tryReap()`.
+/// Owns the pidfd and the read ends of the child's stdout/stderr pipes, and
+/// closes whatever is still open when it goes. Watch them with `watch(_:in:token:)`
+/// (the exit is readable once the child has exited); on readiness call
+/// `readOutputLines(from:)` or `tryReap()`.
 ///
 /// Not thread-safe: keep each instance on the event-loop thread/actor.
 public final class ChildProcess {
+    public enum Stream: Sendable, Hashable {
+        case standardOutput
+        case standardError
+    }
+
+    /// What an event loop can wait for on a child.
+    public enum Watched: Sendable, Hashable {
+        /// The pidfd: readable once the child has exited.
+        case exit
+        case output(Stream)
+    }
+
     public let pid: Int32
-    public private(set) var pidfd: Int32?
-    public private(set) var stdoutFD: Int32?
-    public private(set) var stderrFD: Int32?
+    /// Nil on kernels without pidfd_open (before 5.3): SIGCHLD tells then.
+    private let pidfd: FileDescriptor?
+    private var standardOutput: OutputPipe?
+    private var standardError: OutputPipe?
     /// Set once `tryReap()` has collected the child.
     public private(set) var exitStatus: ExitStatus?
     /// True once the child is collected and waitid() will never be called
@@ -22,31 +34,19 @@ public final class ChildProcess {
     /// stays nil).
     public private(set) var isReaped = false
 
-    /// Reads per `readOutputLines` call at most, so one child flooding its
-    /// pipe cannot starve the rest of the event loop; level-triggered epoll
-    /// reports the fd again for the remainder.
-    static let maximumReadsPerCall = 16
-    static let readChunkBytes = 16 * 1024
-
-    private var splitters: [Int32: OutputLineSplitter] = [:]
-    private var streamsAtEnd: Set<Int32> = []
-
-    init(pid: Int32, pidfd: Int32?, stdoutFD: Int32, stderrFD: Int32) {
+    init(pid: Int32, pidfd: consuming FileDescriptor?, standardOutput: consuming FileDescriptor?,
+         standardError: consuming FileDescriptor?) {
         self.pid = pid
         self.pidfd = pidfd
-        self.stdoutFD = stdoutFD
-        self.stderrFD = stderrFD
-        splitters[stdoutFD] = OutputLineSplitter()
-        splitters[stderrFD] = OutputLineSplitter()
+        self.standardOutput = OutputPipe(standardOutput)
+        self.standardError = OutputPipe(standardError)
     }
 
     deinit {
         // Collect an already-dead child so it does not linger as a zombie;
-        // a still-running one is left alone (never block in deinit).
+        // a still-running one is left alone (never block in deinit). The
+        // descriptors close after this, with their owners.
         if !isReaped { _ = tryReap() }
-        if let stdoutFD { OwnedFileDescriptor.close(stdoutFD) }
-        if let stderrFD { OwnedFileDescriptor.close(stderrFD) }
-        if let pidfd { OwnedFileDescriptor.close(pidfd) }
     }
 
     /// Sends `signal` to the child's whole process group (the child is a
@@ -71,7 +71,11 @@ public final class ChildProcess {
         var exited: Int32 = 0
         var value: Int32 = 0
         var coreDumped: Int32 = 0
-        let outcome = hotplug_reap_nohang(pid, pidfd ?? -1, &exited, &value, &coreDumped)
+        let pidfdNumber: Int32 = switch pidfd {
+        case .some(let descriptor): descriptor.rawValue
+        case .none: -1  // waits on the pid instead
+        }
+        let outcome = hotplug_reap_nohang(pid, pidfdNumber, &exited, &value, &coreDumped)
         if outcome == 1 {
             let status: ExitStatus = exited != 0 ? .exited(value) : .signaled(value, coreDumped: coreDumped != 0)
             isReaped = true
@@ -86,63 +90,80 @@ public final class ChildProcess {
         return nil
     }
 
-    /// Reads what is available on `fd` (this child's stdoutFD or stderrFD)
-    /// and returns the complete lines, without the "\n". A partial last line
-    /// is kept until more data or end of stream arrives. Lines longer than
-    /// 8 KiB are cut and marked; invalid UTF-8 becomes U+FFFD.
-    /// At end of stream `hasReachedEndOfStream(fd)` turns true: remove the fd
-    /// from epoll and call `closeStream(fd)`.
-    public func readOutputLines(from fd: Int32) -> [String] {
-        guard fd == stdoutFD || fd == stderrFD, !streamsAtEnd.contains(fd),
-              var splitter = splitters[fd] else { return [] }
-        var lines: [String] = []
-        var chunk = [UInt8](repeating: 0, count: Self.readChunkBytes)
-        var reads = 0
-        readLoop: while reads < Self.maximumReadsPerCall {
-            let count = chunk.withUnsafeMutableBytes { buffer in
-                Glibc.read(fd, buffer.baseAddress, buffer.count)
-            }
-            if count > 0 {
-                reads += 1
-                lines += chunk.withUnsafeBytes { buffer in
-                    splitter.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-                }
-                continue
-            }
-            if count < 0 {
-                switch errno {
-                case EINTR: continue readLoop
-                case EAGAIN, EWOULDBLOCK: break readLoop
-                default: break // EIO and friends: nothing more will come, treat as end
-                }
-            }
-            lines += splitter.finish()
-            streamsAtEnd.insert(fd)
-            break
+    /// Reads what is available on the stream and returns the complete lines,
+    /// without the "\n". A partial last line is kept until more data or end
+    /// of stream arrives. Lines longer than 8 KiB are cut and marked; invalid
+    /// UTF-8 becomes U+FFFD. At end of stream `hasReachedEndOfStream` turns
+    /// true: unwatch the stream and call `closeStream`.
+    public func readOutputLines(from stream: Stream) -> [String] {
+        switch stream {
+        case .standardOutput: standardOutput?.readLines() ?? []
+        case .standardError: standardError?.readLines() ?? []
         }
-        splitters[fd] = splitter
-        return lines
     }
 
-    /// True once `readOutputLines(from:)` has seen end of stream on `fd`
-    /// (the child and every descendant closed their copies).
-    public func hasReachedEndOfStream(_ fd: Int32) -> Bool {
-        streamsAtEnd.contains(fd)
+    /// True once `readOutputLines(from:)` has seen end of stream (the child
+    /// and every descendant closed their copies).
+    public func hasReachedEndOfStream(_ stream: Stream) -> Bool {
+        switch stream {
+        case .standardOutput: standardOutput?.hasReachedEnd ?? false
+        case .standardError: standardError?.hasReachedEnd ?? false
+        }
     }
 
-    /// Closes one of the output descriptors early or after end of stream.
-    /// Remove it from any epoll first. A partial line not yet returned is
-    /// dropped.
-    public func closeStream(_ fd: Int32) {
-        if fd == stdoutFD {
-            stdoutFD = nil
-        } else if fd == stderrFD {
-            stderrFD = nil
-        } else {
-            return // not ours: never close a descriptor we do not own
+    /// Whether the stream's pipe is still open here (not yet closed by `closeStream`).
+    public func isOpen(_ stream: Stream) -> Bool {
+        switch stream {
+        case .standardOutput: standardOutput != nil
+        case .standardError: standardError != nil
         }
-        splitters[fd] = nil
-        streamsAtEnd.remove(fd)
-        OwnedFileDescriptor.close(fd)
+    }
+
+    /// Closes one of the output pipes, early or after end of stream. Unwatch
+    /// it first: epoll keeps a closed descriptor while another copy of it is
+    /// open. A partial line not yet returned is dropped; closing again does
+    /// nothing.
+    public func closeStream(_ stream: Stream) {
+        switch stream {
+        case .standardOutput: _ = standardOutput.take()
+        case .standardError: _ = standardError.take()
+        }
+    }
+
+    /// Registers what is watched with `epoll` under `token`. False when there
+    /// is nothing to watch: no pidfd on this kernel, or the stream is closed.
+    @discardableResult
+    public func watch(_ watched: Watched, in epoll: Epoll, token: UInt64) throws(SystemCallError) -> Bool {
+        try withDescriptor(of: watched) { descriptor throws(SystemCallError) in
+            try epoll.add(descriptor, token: token, events: .readable)
+        } != nil
+    }
+
+    /// Removes what `watch` registered; nothing to remove is not an error.
+    public func unwatch(_ watched: Watched, in epoll: Epoll) throws(SystemCallError) {
+        _ = try withDescriptor(of: watched) { descriptor throws(SystemCallError) in try epoll.remove(descriptor) }
+    }
+
+    /// Lends the descriptor behind `watched`; nil when there is none.
+    func withDescriptor<Result>(
+        of watched: Watched, _ body: (borrowing FileDescriptor) throws(SystemCallError) -> Result
+    ) throws(SystemCallError) -> Result? {
+        switch watched {
+        case .exit:
+            switch pidfd {
+            case .some(let descriptor): return try body(descriptor)
+            case .none: return nil
+            }
+        case .output(.standardOutput):
+            switch standardOutput {
+            case .some(let pipe): return try body(pipe.descriptor)
+            case .none: return nil
+            }
+        case .output(.standardError):
+            switch standardError {
+            case .some(let pipe): return try body(pipe.descriptor)
+            case .none: return nil
+            }
+        }
     }
 }

@@ -8,6 +8,21 @@ import Glibc
 /// as `SpawnError` with the errno of the failing call.
 public enum Spawner {
     public static func spawn(_ request: SpawnRequest) throws(SpawnError) -> ChildProcess {
+        try spawn(request, passing: [], names: "")
+    }
+
+    /// With `sockets`, the child gets them as systemd's socket activation
+    /// passes them: at fd 3 onwards without close-on-exec, LISTEN_FDS,
+    /// LISTEN_FDNAMES (`names`, one per socket, ':'-separated) and
+    /// LISTEN_PID, the child's own pid. Any LISTEN_* in the request's
+    /// environment is dropped: it would describe descriptors it does not have.
+    static func spawn(_ request: SpawnRequest, passing sockets: [ListeningSocket], names: String) throws(SpawnError) -> ChildProcess {
+        var request = request
+        request.environment.removeAll { entry in Self.activationVariables.contains { entry.hasPrefix($0 + "=") } }
+        if !sockets.isEmpty {
+            request.environment += ["LISTEN_FDS=\(sockets.count)", "LISTEN_FDNAMES=\(names)",
+                                    Self.listenPIDPrefix + String(repeating: " ", count: 20)]
+        }
         try validate(request)
         let path = try ExecutableLookup.resolve(request.argv[0], environment: request.environment)
         if let directory = request.workingDirectory, directory.utf8.contains(0) {
@@ -20,6 +35,7 @@ public enum Spawner {
         let environment = CStringArray(request.environment)
         let pathStrings = CStringArray([path] + (request.workingDirectory.map { [$0] } ?? []))
         let groups = credentials.supplementaryGroups ?? []
+        let descriptors = sockets.map { $0.descriptor.rawValue }
 
         var result = hotplug_spawn_result()
         let status = groups.withUnsafeBufferPointer { groupBuffer -> Int32 in
@@ -35,8 +51,14 @@ public enum Spawner {
             options.gid = credentials.gid ?? 0
             options.change_uid = credentials.uid == nil ? 0 : 1
             options.uid = credentials.uid ?? 0
-            return hotplug_spawn(&options, &result)
+            return descriptors.withUnsafeBufferPointer { listenBuffer in
+                options.listen_fds = listenBuffer.baseAddress
+                options.listen_count = listenBuffer.count
+                options.listen_pid_entry = sockets.isEmpty ? nil : environment.pointers[request.environment.count - 1]
+                return hotplug_spawn(&options, &result)
+            }
         }
+        withExtendedLifetime(sockets) {}
         // Keep the C strings alive until hotplug_spawn has returned (the
         // child has exec'd or failed by then).
         withExtendedLifetime((argv, environment, pathStrings)) {}
@@ -44,9 +66,15 @@ public enum Spawner {
         guard status == 0 else {
             throw describeFailure(result, path: path, request: request, credentials: credentials)
         }
-        return ChildProcess(pid: result.pid, pidfd: result.pidfd >= 0 ? result.pidfd : nil,
-                            stdoutFD: result.stdout_fd, stderrFD: result.stderr_fd)
+        // The descriptors are adopted here, where the system call handed them
+        // over; from now on only their owners close them.
+        return ChildProcess(pid: result.pid, pidfd: FileDescriptor(adopting: result.pidfd),
+                            standardOutput: FileDescriptor(adopting: result.stdout_fd),
+                            standardError: FileDescriptor(adopting: result.stderr_fd))
     }
+
+    static let activationVariables = ["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"]
+    static let listenPIDPrefix = "LISTEN_PID="
 
     /// argv and environment come from device data: reject what execve()
     /// would silently truncate (embedded NUL) and oversized input.
@@ -98,6 +126,8 @@ public enum Spawner {
             return SpawnError(stage: .chdir, errno: error, detail: "chdir \(request.workingDirectory ?? "")")
         case HOTPLUG_SPAWN_STAGE_SIGNALS.rawValue:
             return SpawnError(stage: .signals, errno: error, detail: "reset signal mask")
+        case HOTPLUG_SPAWN_STAGE_LISTEN_FDS.rawValue:
+            return SpawnError(stage: .redirect, errno: error, detail: "placing the [listen] sockets at fd 3 onwards")
         case HOTPLUG_SPAWN_STAGE_EXEC.rawValue:
             return SpawnError(stage: .exec, errno: error, detail: "exec \(path)")
         default:

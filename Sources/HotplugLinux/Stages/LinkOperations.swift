@@ -4,6 +4,11 @@ import HotplugCore
 /// check the order of link actions (down, rename, up) without root, and
 /// stand in for a kernel that fails or never answers.
 public protocol LinkOperations {
+    /// Runs `body` with every request in it bounded by one deadline, so a
+    /// kernel that does not answer cannot hold the event loop.
+    func withTimeLimit<Result, Failure: Error>(
+        _ limit: Duration, for purpose: String, _ body: () throws(Failure) -> Result
+    ) throws(Failure) -> Result
     func link(index: Int32) throws(NetlinkError) -> LinkState?
     func link(named name: String) throws(NetlinkError) -> LinkState?
     func setUp(index: Int32, _ up: Bool) throws(NetlinkError)

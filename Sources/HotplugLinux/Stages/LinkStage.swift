@@ -5,17 +5,27 @@ import HotplugCore
 /// up. Each step checks first, so a device already named and configured is
 /// left exactly as it is.
 public struct LinkStage<Kernel: LinkOperations> {
+    /// The daemon's loop waits while a link is configured (up to six
+    /// requests); this bounds them together, each also having its own timeout.
+    public static var defaultTimeLimit: Duration { .seconds(2) }
+
     let kernel: Kernel
     /// The interface names in use, for picking the lowest free `{n}`.
     let takenNames: () -> Set<String>
+    let timeLimit: Duration
 
-    public init(kernel: Kernel, takenNames: @escaping () -> Set<String>) {
+    public init(kernel: Kernel, timeLimit: Duration = Self.defaultTimeLimit, takenNames: @escaping () -> Set<String>) {
         self.kernel = kernel
+        self.timeLimit = timeLimit
         self.takenNames = takenNames
     }
 
     /// The interface's name afterwards, or the kernel's reason for failing.
     public func setUp(_ request: LinkRequest) -> Result<StageOutcome, StageFailure> {
+        kernel.withTimeLimit(timeLimit, for: "configuring a link") { configure(request) }
+    }
+
+    private func configure(_ request: LinkRequest) -> Result<StageOutcome, StageFailure> {
         do throws(NetlinkError) {
             let found: LinkState?
             if let index = request.ifindex {

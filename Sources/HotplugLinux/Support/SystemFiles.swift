@@ -17,11 +17,9 @@ enum SystemFiles {
 
     /// The first 4 KiB of a file (a /proc status line, a record of ours).
     static func readSmall(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        guard let file = try? FileDescriptor.open(path, O_RDONLY) else { return nil }
         var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        let count = buffer.withUnsafeMutableBytes { read(file.rawValue, $0.baseAddress, $0.count) }
         guard count > 0 else { return nil }
         return String(decoding: buffer[0..<count], as: UTF8.self)
     }
@@ -31,14 +29,12 @@ enum SystemFiles {
     /// longer than `maxLineBytes` is skipped, so a huge or hostile file costs
     /// bounded memory.
     static func anyLine(of path: String, maxLineBytes: Int = 4096, where test: (Substring) -> Bool) -> Bool? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        guard let file = try? FileDescriptor.open(path, O_RDONLY) else { return nil }
         var chunk = [UInt8](repeating: 0, count: 65536)
         var line: [UInt8] = []
         var overlong = false
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let count = chunk.withUnsafeMutableBytes { read(file.rawValue, $0.baseAddress, $0.count) }
             if count < 0, errno == EINTR { continue }
             if count < 0 { return nil }
             guard count > 0 else { break }

@@ -15,6 +15,11 @@ public enum EventSource: String, Sendable, CaseIterable {
 public final class UdevMonitor {
     private let pointer: OpaquePointer
     private let context: UdevContext
+    /// A duplicate of the monitor's socket, for waiting on it. libudev owns
+    /// (and closes) the socket it reads from; this one is ours, so the event
+    /// loop registers an owner like every other, and nothing of ours ever
+    /// closes libudev's descriptor.
+    private let watched: FileDescriptor
     public let source: EventSource
 
     public enum ReceiveResult {
@@ -32,6 +37,12 @@ public final class UdevMonitor {
         guard let pointer = udev_monitor_new_from_netlink(context.pointer, source.rawValue) else {
             throw UdevError(operation: "udev_monitor_new_from_netlink(\(source.rawValue))", errno: errno)
         }
+        guard let watched = FileDescriptor(adopting: fcntl(udev_monitor_get_fd(pointer), F_DUPFD_CLOEXEC, 0)) else {
+            let failure = errno
+            udev_monitor_unref(pointer)
+            throw UdevError(operation: "duplicate the udev monitor's socket", errno: failure)
+        }
+        self.watched = watched
         self.pointer = pointer
         self.context = context
         self.source = source
@@ -48,12 +59,31 @@ public final class UdevMonitor {
 
     deinit { udev_monitor_unref(pointer) }
 
-    /// The socket to wait on; owned by the monitor, never closed by callers.
-    public var fileDescriptor: Int32 { udev_monitor_get_fd(pointer) }
+    /// Waits until events can be received, up to `timeoutMilliseconds`
+    /// (< 0: forever). False when the time ran out; a signal ends the wait
+    /// early, also with false, so the caller's loop sees it.
+    public func waitForEvents(timeoutMilliseconds: Int32) throws(UdevError) -> Bool {
+        var request = pollfd(fd: watched.rawValue, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&request, 1, timeoutMilliseconds)
+        if ready < 0 {
+            let failure = errno
+            if failure == EINTR { return false }
+            throw UdevError(operation: "poll(udev monitor)", errno: failure)
+        }
+        return ready > 0
+    }
 
     public func receive() -> ReceiveResult {
         errno = 0
         if let device = udev_monitor_receive_device(pointer) { return .device(UdevDevice(adopting: device)) }
         return errno == ENOBUFS ? .overflow : .empty
+    }
+}
+
+extension UdevMonitor: EpollWatchable {
+    public func withWatchedDescriptor<Result>(
+        _ body: (borrowing FileDescriptor) throws(SystemCallError) -> Result
+    ) throws(SystemCallError) -> Result {
+        try body(watched)
     }
 }

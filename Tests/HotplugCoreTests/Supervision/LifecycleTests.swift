@@ -166,3 +166,65 @@ struct LifecycleTests {
         #expect(Self.tearDowns(h.send(.deviceRemoved(devpath: Self.v0, ifindex: 42))) == [.link])
     }
 }
+
+/// The sockets stage: between the link and the children, kept across a
+/// child's restart, closed only after every child has stopped.
+struct SocketsStageTests {
+    typealias H = SupervisorHarness
+
+    static func web(instances: Int = 2) -> Binding {
+        var binding = Bindings.binding("web", link: LifecycleTests.glk)
+        binding.exec?.instances = instances
+        binding.listen = ListenSettings(stream: [ListenAddress(host: .any, port: 8080)], name: "web")
+        return binding
+    }
+
+    @Test func opensAfterTheLinkAndClosesAfterTheChildren() {
+        var h = H([Self.web()])
+        let added = h.send(.deviceAdded(FakeDevices.veth("v0")))
+        #expect(LifecycleTests.setUps(added) == [.link, .sockets, .children, .children])
+        guard case .setUp(_, .sockets(let request)) = added[1] else {
+            Issue.record("expected the sockets' setup second: \(added)")
+            return
+        }
+        #expect(request.interface == "glk0", "bound to the interface's name after the rename")
+        #expect(request.workers == 2)
+        let pids = h.supervisor.status().compactMap(\.pid)
+        #expect(LifecycleTests.tearDowns(h.send(.deviceRemoved(devpath: LifecycleTests.v0, ifindex: 42))).isEmpty)
+        h.send(.childExited(pid: pids[0], .signaled(15)))
+        #expect(LifecycleTests.tearDowns(h.send(.childExited(pid: pids[1], .signaled(15)))) == [.sockets, .link])
+    }
+
+    @Test func aSocketThatCannotOpenFailsTheStageAndNoChildStarts() {
+        var h = H([Self.web()])
+        h.socketFailure = "cannot listen on 8080: the port is already in use by another program"
+        let added = h.send(.deviceAdded(FakeDevices.veth("v0")))
+        #expect(LifecycleTests.setUps(added) == [.link, .sockets])
+        #expect(h.supervisor.status().map(\.state) == ["failed", "failed"])
+        #expect(h.supervisor.status().allSatisfy { $0.stage == .sockets && $0.error?.contains("already in use") == true })
+        h.socketFailure = nil
+        #expect(LifecycleTests.setUps(h.send(.restart(binding: "web", device: nil))) == [.sockets, .children, .children])
+    }
+
+    @Test func restartAndCrashesKeepTheSockets() {
+        var h = H([Self.web()])
+        h.send(.deviceAdded(FakeDevices.veth("v0")))
+        let pids = h.supervisor.status().compactMap(\.pid)
+        h.send(.childExited(pid: pids[0], .exited(1)))
+        let restarted = h.advance(.milliseconds(500)) + h.send(.restart(binding: "web", device: nil))
+        #expect(LifecycleTests.tearDowns(restarted).isEmpty)
+        #expect(!LifecycleTests.setUps(restarted).contains(.sockets))
+    }
+
+    @Test func aReloadThatChangesListenReopensTheSocketsButKeepsTheLink() {
+        var h = H([Self.web(instances: 1)])
+        h.send(.deviceAdded(FakeDevices.veth("v0")))
+        let pid = h.pid("web")!
+        var changed = Self.web(instances: 1)
+        changed.listen?.backlog = 512
+        h.send(.reload(Configuration(bindings: [changed])))
+        let after = h.send(.childExited(pid: pid, .signaled(15)))
+        #expect(LifecycleTests.tearDowns(after) == [.sockets])
+        #expect(LifecycleTests.setUps(after) == [.sockets, .children])
+    }
+}

@@ -10,6 +10,8 @@ struct SupervisorHarness {
     var log: [Effect] = []
     /// When set, the link stage fails with this reason.
     var linkFailure: String?
+    /// When set, the sockets stage fails with this reason.
+    var socketFailure: String?
     /// When set, the children stage fails with this reason.
     var spawnFailure: String?
     var takenNames: Set<String> = []
@@ -42,10 +44,13 @@ struct SupervisorHarness {
             } ?? request.currentName
             takenNames.insert(name)
             return .stageSetUp(id, .success(.link(interface: name)))
-        case .children:
-            if let spawnFailure { return .stageSetUp(id, .failure(StageFailure(.children, spawnFailure))) }
+        case .sockets:
+            if let socketFailure { return .stageSetUp(id, .failure(StageFailure(.sockets, socketFailure))) }
+            return .stageSetUp(id, .success(.sockets))
+        case .children(let worker, _):
+            if let spawnFailure { return .stageSetUp(id, .failure(StageFailure(.children, spawnFailure, worker: worker))) }
             nextPID += 1
-            return .stageSetUp(id, .success(.children(pid: nextPID)))
+            return .stageSetUp(id, .success(.children(worker: worker, pid: nextPID)))
         }
     }
 
@@ -64,7 +69,7 @@ struct SupervisorHarness {
     }
 
     static func spawns(_ effects: [Effect]) -> [LaunchPlan] {
-        effects.compactMap { if case .setUp(_, .children(let plan)) = $0 { plan } else { nil } }
+        effects.compactMap { if case .setUp(_, .children(_, let plan)) = $0 { plan } else { nil } }
     }
 
     static func signals(_ effects: [Effect]) -> [(Int32, Signal)] {

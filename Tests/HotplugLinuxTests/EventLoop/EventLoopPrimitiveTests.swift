@@ -11,7 +11,7 @@ struct EventLoopPrimitiveTests {
         // and its default action would end the test run.
         let signals = try SignalFD(signals: [SIGUSR1])
         let epoll = try Epoll()
-        try epoll.add(signals.fileDescriptor, token: 7, events: .readable)
+        try epoll.add(signals, token: 7, events: .readable)
         #expect(try signals.read() == [])
 
         try #require(pthread_kill(pthread_self(), SIGUSR1) == 0)
@@ -26,7 +26,7 @@ struct EventLoopPrimitiveTests {
     func timerFires() throws {
         let timer = try TimerFD()
         let epoll = try Epoll()
-        try epoll.add(timer.fileDescriptor, token: 1, events: .readable)
+        try epoll.add(timer, token: 1, events: .readable)
 
         let start = MonotonicClock.now()
         let deadline = start + 20_000_000 // 20 ms
@@ -43,7 +43,7 @@ struct EventLoopPrimitiveTests {
     func pastDeadlineAndDisarm() throws {
         let timer = try TimerFD()
         let epoll = try Epoll()
-        try epoll.add(timer.fileDescriptor, token: 1, events: .readable)
+        try epoll.add(timer, token: 1, events: .readable)
 
         try timer.arm(deadlineNanoseconds: 0)
         #expect(try epoll.wait(timeoutMilliseconds: 20_000).map(\.token) == [1])
@@ -59,25 +59,29 @@ struct EventLoopPrimitiveTests {
     func epollRegistration() throws {
         var fds: [Int32] = [0, 0]
         try #require(pipe(&fds) == 0)
-        defer { close(fds[0]); close(fds[1]) }
+        let readEnd = try adopt(fds[0], "pipe")
+        let writeEnd = try adopt(fds[1], "pipe")
         let epoll = try Epoll()
-        try epoll.add(fds[1], token: 0xDEAD_BEEF_0000_0001, events: .writable)
+        try epoll.add(writeEnd, token: 0xDEAD_BEEF_0000_0001, events: .writable)
         let ready = try epoll.wait(timeoutMilliseconds: 0)
         #expect(ready.count == 1)
         #expect(ready.first?.token == 0xDEAD_BEEF_0000_0001)
         #expect(ready.first.map { EpollEvents(rawValue: $0.events).contains(.writable) } == true)
 
-        try epoll.modify(fds[1], token: 2, events: .readable)
+        try epoll.modify(writeEnd, token: 2, events: .readable)
         #expect(try epoll.wait(timeoutMilliseconds: 0).isEmpty)
-        try epoll.remove(fds[1])
-        #expect(throws: SystemCallError.self) { try epoll.remove(fds[1]) }
+        try epoll.remove(writeEnd)
+        #expect(throws: SystemCallError.self) { try epoll.remove(writeEnd) }
+        readEnd.close()
     }
 
     @Test("failures name the call, the descriptor and the errno text")
     func systemCallErrors() throws {
         let epoll = try Epoll()
+        // An owner of a number that is not open: what a bug would leave behind.
+        let notOpen = try adopt(999_999, "nothing")
         let error = try #require(throws: SystemCallError.self) {
-            try epoll.add(999_999, token: 1, events: .readable)
+            try epoll.add(notOpen, token: 1, events: .readable)
         }
         #expect(error.errno == EBADF)
         #expect(error.description == "epoll_ctl(ADD fd 999999): Bad file descriptor")

@@ -8,8 +8,7 @@ struct ChildProcessTests {
     @Test("tryReap returns the status once, never twice, and leaves no zombie")
     func reapOnce() throws {
         let child = try Spawner.spawn(SpawnRequest(argv: ["/bin/sh", "-c", "exit 3"]))
-        let pidfd = try #require(child.pidfd)
-        #expect(try ChildHarness.waitForExit(of: [pidfd], timeoutMilliseconds: 20_000))
+        #expect(try ChildHarness.waitForExit(of: [child], timeoutMilliseconds: 20_000))
 
         // Exited but not collected yet: the kernel keeps it as a zombie for us.
         #expect(ChildHarness.processState(child.pid) == "Z")
@@ -31,9 +30,8 @@ struct ChildProcessTests {
     @Test("tryReap is nil while running; the pidfd turns readable only on exit")
     func pidfdReadableOnExit() throws {
         let child = try Spawner.spawn(SpawnRequest(argv: ["/bin/sleep", "30"]))
-        let pidfd = try #require(child.pidfd)
         let epoll = try Epoll()
-        try epoll.add(pidfd, token: 42, events: .readable)
+        try #require(try child.watch(.exit, in: epoll, token: 42))
 
         #expect(try epoll.wait(timeoutMilliseconds: 0).isEmpty)
         #expect(child.tryReap() == nil)
@@ -54,21 +52,19 @@ struct ChildProcessTests {
         // the grandchild's pid once both are set up, then waits for it.
         let child = try Spawner.spawn(SpawnRequest(
             argv: ["/bin/sh", "-c", "trap '' TERM; /bin/sleep 30 & echo $!; wait"]))
-        let childPidfd = try #require(child.pidfd)
         let firstLine = try #require(try ChildHarness.readLines(from: child, atLeast: 1).first)
         let grandchildPid = try #require(Int32(firstLine))
-        let grandchildPidfd = hotplug_pidfd_open(grandchildPid)
-        try #require(grandchildPidfd >= 0)
-        defer { close(grandchildPidfd) }
+        let grandchildPidfd = try adopt(hotplug_pidfd_open(grandchildPid), "pidfd_open(\(grandchildPid))")
 
         try child.signalGroup(SIGTERM)
         // Proving survival needs a bounded wait: nothing may exit within it.
-        #expect(try !ChildHarness.waitForExit(of: [childPidfd], timeoutMilliseconds: 300))
-        #expect(try !ChildHarness.waitForExit(of: [grandchildPidfd], timeoutMilliseconds: 1))
+        #expect(try !ChildHarness.waitForExit(of: [child], timeoutMilliseconds: 300))
+        #expect(try !ChildHarness.waitForExit(of: grandchildPidfd, timeoutMilliseconds: 1))
         #expect(child.tryReap() == nil)
 
         try child.signalGroup(SIGKILL)
-        #expect(try ChildHarness.waitForExit(of: [childPidfd, grandchildPidfd], timeoutMilliseconds: 20_000))
+        #expect(try ChildHarness.waitForExit(of: [child], timeoutMilliseconds: 20_000))
+        #expect(try ChildHarness.waitForExit(of: grandchildPidfd, timeoutMilliseconds: 20_000))
         #expect(child.tryReap() == .signaled(SIGKILL, coreDumped: false))
 
         // Signalling a group that is gone is not an error.
@@ -98,14 +94,16 @@ struct ChildProcessTests {
 
     @Test("closeStream only closes descriptors the child owns")
     func closeStream() throws {
+        // Streams are named, not numbered, so a descriptor that is not the
+        // child's cannot even be passed; closing twice is what is left to check.
         let child = try Spawner.spawn(SpawnRequest(argv: ["/bin/true"]))
-        let stdoutFD = try #require(child.stdoutFD)
-        child.closeStream(stdoutFD)
-        #expect(child.stdoutFD == nil)
-        #expect(child.readOutputLines(from: stdoutFD) == [])
-        child.closeStream(12345) // not ours: ignored
-        let pidfd = try #require(child.pidfd)
-        #expect(try ChildHarness.waitForExit(of: [pidfd], timeoutMilliseconds: 20_000))
+        #expect(child.isOpen(.standardOutput))
+        child.closeStream(.standardOutput)
+        #expect(!child.isOpen(.standardOutput))
+        #expect(child.readOutputLines(from: .standardOutput) == [])
+        child.closeStream(.standardOutput) // already closed: ignored
+        #expect(child.isOpen(.standardError))
+        #expect(try ChildHarness.waitForExit(of: [child], timeoutMilliseconds: 20_000))
         #expect(child.tryReap() == .exited(0))
     }
 }

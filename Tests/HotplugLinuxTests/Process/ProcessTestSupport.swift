@@ -30,12 +30,9 @@ enum ChildHarness {
 
     static func collect(_ child: ChildProcess, timeoutSeconds: UInt64 = 20) throws -> CollectedChildRun {
         let epoll = try Epoll()
-        let pidfd = try #require(child.pidfd, "kernel should support pidfd_open")
-        let stdoutFD = try #require(child.stdoutFD)
-        let stderrFD = try #require(child.stderrFD)
-        try epoll.add(stdoutFD, token: stdoutToken, events: .readable)
-        try epoll.add(stderrFD, token: stderrToken, events: .readable)
-        try epoll.add(pidfd, token: pidfdToken, events: .readable)
+        try #require(try child.watch(.output(.standardOutput), in: epoll, token: stdoutToken))
+        try #require(try child.watch(.output(.standardError), in: epoll, token: stderrToken))
+        try #require(try child.watch(.exit, in: epoll, token: pidfdToken), "kernel should support pidfd_open")
 
         var run = CollectedChildRun()
         var openStreams = 2
@@ -52,14 +49,14 @@ enum ChildHarness {
                 case pidfdToken:
                     run.status = child.tryReap()
                     // A reaped pidfd stays readable; stop watching it.
-                    try epoll.remove(pidfd)
+                    try child.unwatch(.exit, in: epoll)
                 case stdoutToken, stderrToken:
-                    let fd = event.token == stdoutToken ? stdoutFD : stderrFD
-                    let lines = child.readOutputLines(from: fd)
+                    let stream: ChildProcess.Stream = event.token == stdoutToken ? .standardOutput : .standardError
+                    let lines = child.readOutputLines(from: stream)
                     if event.token == stdoutToken { run.stdout += lines } else { run.stderr += lines }
-                    if child.hasReachedEndOfStream(fd) {
-                        try epoll.remove(fd)
-                        child.closeStream(fd)
+                    if child.hasReachedEndOfStream(stream) {
+                        try child.unwatch(.output(stream), in: epoll)
+                        child.closeStream(stream)
                         openStreams -= 1
                     }
                 default:
@@ -74,40 +71,51 @@ enum ChildHarness {
     /// keep running), using epoll rather than sleeps.
     static func readLines(from child: ChildProcess, atLeast count: Int, timeoutSeconds: UInt64 = 20) throws -> [String] {
         let epoll = try Epoll()
-        let stdoutFD = try #require(child.stdoutFD)
-        try epoll.add(stdoutFD, token: stdoutToken, events: .readable)
+        try #require(try child.watch(.output(.standardOutput), in: epoll, token: stdoutToken))
         var lines: [String] = []
         let deadline = MonotonicClock.now() + timeoutSeconds * 1_000_000_000
         while lines.count < count {
             let now = MonotonicClock.now()
-            guard now < deadline, !child.hasReachedEndOfStream(stdoutFD) else {
+            guard now < deadline, !child.hasReachedEndOfStream(.standardOutput) else {
                 throw ProcessTestTimeout(what: "\(count) lines from child \(child.pid), got \(lines)")
             }
             let remaining = Int32(clamping: (deadline - now) / 1_000_000 + 1)
             for _ in try epoll.wait(timeoutMilliseconds: remaining) {
-                lines += child.readOutputLines(from: stdoutFD)
+                lines += child.readOutputLines(from: .standardOutput)
             }
         }
-        try epoll.remove(stdoutFD)
+        try child.unwatch(.output(.standardOutput), in: epoll)
         return lines
     }
 
-    /// Waits until every pidfd in `pidfds` has become readable (process
-    /// exited). Returns false on timeout.
-    static func waitForExit(of pidfds: [Int32], timeoutMilliseconds: Int32) throws -> Bool {
+    /// Waits until every child in `children` has exited (its pidfd became
+    /// readable). Returns false on timeout.
+    static func waitForExit(of children: [ChildProcess], timeoutMilliseconds: Int32) throws -> Bool {
         let epoll = try Epoll()
-        for (index, fd) in pidfds.enumerated() {
-            try epoll.add(fd, token: UInt64(index), events: .readable)
+        for (index, child) in children.enumerated() {
+            try #require(try child.watch(.exit, in: epoll, token: UInt64(index)), "kernel should support pidfd_open")
         }
+        return try waitForEvents(epoll, count: children.count, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Waits until the process behind `pidfd` has exited. False on timeout.
+    static func waitForExit(of pidfd: borrowing FileDescriptor, timeoutMilliseconds: Int32) throws -> Bool {
+        let epoll = try Epoll()
+        try epoll.add(pidfd, token: 0, events: .readable)
+        return try waitForEvents(epoll, count: 1, timeoutMilliseconds: timeoutMilliseconds)
+    }
+
+    /// Waits until `count` distinct tokens were readable, each once: an exit
+    /// stays readable, so one event per token is counted.
+    private static func waitForEvents(_ epoll: Epoll, count: Int, timeoutMilliseconds: Int32) throws -> Bool {
         var exited = Set<UInt64>()
         let deadline = MonotonicClock.now() + UInt64(timeoutMilliseconds) * 1_000_000
-        while exited.count < pidfds.count {
+        while exited.count < count {
             let now = MonotonicClock.now()
             if now >= deadline { return false }
             let remaining = Int32(clamping: (deadline - now) / 1_000_000 + 1)
             for event in try epoll.wait(timeoutMilliseconds: remaining) {
                 exited.insert(event.token)
-                try epoll.remove(pidfds[Int(event.token)])
             }
         }
         return true

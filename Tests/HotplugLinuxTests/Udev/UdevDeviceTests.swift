@@ -75,8 +75,7 @@ struct UdevDeviceTests {
     func waitForEvent(_ monitor: UdevMonitor, _ predicate: (UdevDevice) -> Bool) throws -> UdevDevice {
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
-            var descriptor = pollfd(fd: monitor.fileDescriptor, events: Int16(POLLIN), revents: 0)
-            _ = poll(&descriptor, 1, 1000)
+            _ = try monitor.waitForEvents(timeoutMilliseconds: 1000)
             while case .device(let device) = monitor.receive() {
                 if predicate(device) { return device }
             }

@@ -1,0 +1,89 @@
+/// One binding's lifecycle on one device: the stages set up so far, and
+/// once the children stage is reached, one worker per `instances`.
+struct Instance: Sendable {
+    var id: InstanceID
+    /// Where the lifecycle is; `.supervising` once the children stage is
+    /// set up, and then each worker has a state of its own.
+    var state: InstanceState
+    var since: Instant
+    /// The stages set up, in setup order; teardown pops from the end. The
+    /// children stage is in it while any worker's child is alive.
+    var setUp: [Stage] = []
+    /// A teardown under way, and what follows it.
+    var teardown: Teardown?
+    /// One per `instances`, kept across restarts (their counts and last
+    /// exits stay); empty until the children stage is first set up.
+    var workers: [Worker] = []
+    /// The worker a rolling `hotplugd restart` is at.
+    var rollingRestart: Int?
+
+    /// Tear down every set-up stage from `downTo` up, then `then`.
+    struct Teardown: Sendable, Equatable {
+        var downTo: Stage
+        var then: AfterTeardown
+    }
+
+    enum AfterTeardown: Sendable, Equatable {
+        /// Drop the instance (remove, unbind, shutdown).
+        case forget
+        /// Set the torn-down stages up again (restart, reload).
+        case setUpAgain
+    }
+
+    var deadline: Instant? {
+        if case .settling(let until) = state { return until }
+        return workers.compactMap(\.deadline).min()
+    }
+
+    /// The state each `status` row shows: the worker's own while the
+    /// children stage is being set up or runs, else the lifecycle's.
+    func rowState(_ index: Int) -> InstanceState {
+        switch state {
+        case .supervising, .settingUp(.children), .failed(.children, _):
+            return index < workers.count ? workers[index].state : state
+        default:
+            return state
+        }
+    }
+
+    /// The stage being set up, torn down, run, or failed at.
+    func stage(_ state: InstanceState) -> Stage? {
+        switch state {
+        case .settling: nil
+        case .waitingForLink: .link
+        case .settingUp(let stage), .failed(let stage, _): stage
+        case .running, .backoff, .stopping, .exited, .supervising: .children
+        case .configured: setUp.last
+        }
+    }
+
+    var aliveWorkers: [Int] { workers.indices.filter { workers[$0].state.pid != nil } }
+    var spawnsPending: Bool { workers.contains { $0.state == .settingUp(.children) } }
+
+    func worker(runningPID pid: Int32) -> Int? { workers.firstIndex { $0.state.pid == pid } }
+}
+
+/// One child slot of an instance: `{instance}` = its index.
+struct Worker: Sendable {
+    var state: InstanceState
+    var since: Instant
+    var restarts = 0
+    var consecutiveFailures = 0
+    var lastExit: ChildExit?
+    var startedAt: Instant?
+    /// Start it again once its child is gone (a rolling restart).
+    var respawnAfterStop = false
+
+    var deadline: Instant? {
+        switch state {
+        case .backoff(let until): until
+        case .stopping(_, let killAt, false): killAt
+        default: nil
+        }
+    }
+
+    var error: String? {
+        if case .failed(_, let reason) = state { return reason }
+        return nil
+    }
+}

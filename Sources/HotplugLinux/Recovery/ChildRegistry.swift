@@ -1,0 +1,113 @@
+import HotplugCore
+import Logging
+
+/// Records each running child (see `ChildRecord`), so that a daemon that was
+/// SIGKILLed has its children stopped by the next one on the same socket
+/// before that one starts its own, and a device never has two.
+///
+/// Root writes here and kills what it reads, so the records live in a
+/// directory of this daemon instance's own (`<location>/children/<key>`),
+/// created and verified by it, and it acts only on records it wrote: a
+/// regular file of ours, tagged with this instance's key, for a process
+/// that still runs with the recorded start time, left by a daemon that no
+/// longer runs. Everything else is logged and left alone.
+final class ChildRegistry {
+    private let socketPath: String?
+    private let configPath: String
+    private let locations: [RecordLocation]
+    /// This daemon, as written into each record.
+    private let owner: ProcessIdentity?
+    private var instance: DaemonInstance?
+    /// `children`, which holds one directory per instance.
+    private var parent: VerifiedDirectory?
+    private var directory: VerifiedDirectory?
+
+    init(socketPath: String?, configPath: String, locations: [RecordLocation] = RecordLocation.defaults(),
+         owner: ProcessIdentity? = .current) {
+        self.socketPath = socketPath
+        self.configPath = configPath
+        self.locations = locations
+        self.owner = owner
+    }
+
+    /// Opens the instance's directory in the first location that passes the
+    /// checks. Called once the control socket exists, so that its directory
+    /// can be resolved to one spelling. Without one, the daemon runs but
+    /// cannot recover children after a crash, and says so.
+    func prepare(logger: Logger) {
+        let instance = DaemonInstance(socketPath: socketPath, configPath: configPath)
+        self.instance = instance
+        var refusals: [String] = []
+        for location in locations {
+            do throws(DirectoryRefusal) {
+                let parent = try VerifiedDirectory.open(location.path, creatingWith: location.mode)
+                    .subdirectory("children", creatingWith: 0o700)
+                directory = try parent.subdirectory(instance.key, creatingWith: 0o700)
+                self.parent = parent
+                logger.debug("child records of \(instance.name) in \(parent.path)/\(instance.key)")
+                return
+            } catch {
+                refusals.append(error.description)
+            }
+        }
+        logger.error("not recording children, so they cannot be stopped after a crash: no safe directory for the records (\(refusals.joined(separator: "; ")))")
+    }
+
+    func record(pid: Int32, binding: String, devpath: String, stop: StopSequence) {
+        guard let directory, let instance, let owner, let child = ProcessIdentity(pid: pid) else { return }
+        let record = ChildRecord(instance: instance.key, daemon: owner, child: child, stop: stop,
+                                 binding: binding, devpath: devpath)
+        directory.writeNewFile(String(pid), record.text)
+    }
+
+    func forget(pid: Int32) {
+        directory?.remove(String(pid))
+    }
+
+    /// Stops every child the previous daemon of this instance left running,
+    /// each with its recorded stop signal and timeout, all in parallel.
+    func stopLeftovers(logger: Logger) {
+        guard let directory, let instance else { return }
+        guard let names = directory.names() else {
+            logger.error("cannot list \(directory.path) (is /proc mounted?); children a previous hotplugd left are not stopped")
+            return
+        }
+        var targets: [LeftoverStop.Target] = []
+        for name in names.sorted() {
+            let place = "\(directory.path)/\(name)"
+            let record: ChildRecord
+            switch directory.readOwnFile(name, limit: ChildRecord.maximumBytes) {
+            case .failure(let refusal):
+                logger.warning("ignoring \(place): \(refusal); not a record this daemon wrote")
+                continue
+            case .success(let text):
+                guard let parsed = ChildRecord(parsing: text), String(parsed.child.pid) == name else {
+                    logger.warning("ignoring \(place): not a child record")
+                    continue
+                }
+                record = parsed
+            }
+            guard record.instance == instance.key else {
+                logger.warning("ignoring \(place): written for another hotplugd instance (\(record.instance), not \(instance.key))")
+                continue
+            }
+            guard !record.daemon.isRunning else {
+                logger.notice("leaving \(place) alone: hotplugd \(record.daemon.pid), which wrote it, is still running")
+                continue
+            }
+            directory.remove(name)
+            guard record.child.isRunning else { continue }
+            logger.notice("stopping child \(record.child.pid) of binding \(record.binding) on \(record.devpath), left running by a previous hotplugd (\(record.stop))")
+            targets.append(LeftoverStop.Target(child: record.child, stop: record.stop))
+        }
+        LeftoverStop.run(targets, logger: logger)
+    }
+
+    /// On a clean exit every child has been forgotten: the instance's
+    /// directory goes too, so finished daemons leave nothing behind.
+    func close() {
+        guard let parent, let instance else { return }
+        directory = nil
+        parent.removeDirectory(instance.key)
+    }
+}

@@ -1,0 +1,103 @@
+import Testing
+@testable import HotplugCore
+
+/// `instances = N`: N children per device, each with its own state,
+/// backoff and restarts; a rolling restart takes one at a time.
+struct InstancesTests {
+    typealias H = SupervisorHarness
+    static let v0 = "/devices/virtual/net/v0"
+
+    static func workers(_ count: Int, restart: RestartPolicy = .onFailure) -> Binding {
+        var binding = Bindings.binding("web", restart: restart)
+        binding.exec?.instances = count
+        binding.exec?.command.append(try! Template(parsing: "{instance}"))
+        return binding
+    }
+
+    @Test func eachDeviceGetsNChildrenAndStatusARowEach() {
+        var h = H([Self.workers(3)])
+        let spawns = H.spawns(h.send(.deviceAdded(FakeDevices.veth("v0"))))
+        #expect(spawns.map(\.argv) == [["/bin/child", "v0", "0"], ["/bin/child", "v0", "1"], ["/bin/child", "v0", "2"]])
+        #expect(spawns.map { $0.environment.last { $0.hasPrefix("HOTPLUGD_INSTANCE=") } } == ["HOTPLUGD_INSTANCE=0", "HOTPLUGD_INSTANCE=1", "HOTPLUGD_INSTANCE=2"])
+        let rows = h.supervisor.status()
+        #expect(rows.map(\.instance) == [0, 1, 2])
+        #expect(rows.allSatisfy { $0.state == "running" && $0.stage == .children })
+        #expect(Set(rows.compactMap(\.pid)).count == 3)
+        #expect(h.supervisor.summary == "1 device, 3 running")
+    }
+
+    @Test func oneWorkerBacksOffAlone() {
+        var h = H([Self.workers(2)])
+        h.send(.deviceAdded(FakeDevices.veth("v0")))
+        let first = h.supervisor.status()[0].pid!
+        h.send(.childExited(pid: first, .exited(1)))
+        #expect(h.supervisor.status().map(\.state) == ["backoff", "running"])
+        let respawn = h.advance(.milliseconds(500))
+        #expect(H.spawns(respawn).map(\.argv) == [["/bin/child", "v0", "0"]])
+        #expect(h.supervisor.status().map(\.restarts) == [1, 0])
+    }
+
+    @Test func removeStopsEveryWorkerAtOnceAndForgetsWhenAllAreGone() {
+        var h = H([Self.workers(3)])
+        h.send(.deviceAdded(FakeDevices.veth("v0")))
+        let pids = h.supervisor.status().compactMap(\.pid)
+        #expect(Set(H.signals(h.send(.deviceRemoved(devpath: Self.v0, ifindex: 42))).map(\.0)) == Set(pids))
+        h.send(.childExited(pid: pids[0], .signaled(15)))
+        h.send(.childExited(pid: pids[2], .signaled(15)))
+        #expect(h.supervisor.status().count == 3, "kept while one still stops")
+        h.send(.childExited(pid: pids[1], .signaled(15)))
+        #expect(h.supervisor.status().isEmpty)
+    }
+
+    @Test func restartIsRollingOneWorkerAtATime() {
+        var h = H([Self.workers(3)])
+        h.send(.deviceAdded(FakeDevices.veth("v0")))
+        var pids = h.supervisor.status().compactMap(\.pid)
+        #expect(H.signals(h.send(.restart(binding: "web", device: nil))).map(\.0) == [pids[0]])
+        for index in 0..<3 {
+            #expect(h.supervisor.status().filter { $0.state == "running" }.count == 2, "the others keep serving")
+            let next = h.send(.childExited(pid: pids[index], .signaled(15)))
+            #expect(H.spawns(next).map(\.argv) == [["/bin/child", "v0", String(index)]])
+            if index < 2 {
+                #expect(H.signals(next).map(\.0) == [pids[index + 1]], "the next one stops once this one runs")
+            } else {
+                #expect(H.signals(next).isEmpty)
+            }
+            pids = h.supervisor.status().compactMap(\.pid)
+        }
+        #expect(h.supervisor.status().map(\.restarts) == [1, 1, 1])
+        #expect(h.supervisor.status().allSatisfy { $0.state == "running" })
+    }
+
+    @Test func rollingRestartStartsExitedWorkersAndMovesOn() {
+        var h = H([Self.workers(2, restart: .no)])
+        h.send(.deviceAdded(FakeDevices.veth("v0")))
+        let pids = h.supervisor.status().compactMap(\.pid)
+        h.send(.childExited(pid: pids[0], .exited(0)))
+        let effects = h.send(.restart(binding: "web", device: nil))
+        #expect(H.spawns(effects).map(\.argv) == [["/bin/child", "v0", "0"]])
+        #expect(H.signals(effects).map(\.0) == [pids[1]])
+    }
+
+    @Test func aRemoveDuringARollingRestartStopsEverythingAndStartsNothing() {
+        var h = H([Self.workers(2)])
+        h.send(.deviceAdded(FakeDevices.veth("v0")))
+        let pids = h.supervisor.status().compactMap(\.pid)
+        h.send(.restart(binding: "web", device: nil))
+        #expect(H.signals(h.send(.deviceRemoved(devpath: Self.v0, ifindex: 42))).map(\.0) == [pids[1]])
+        #expect(H.spawns(h.send(.childExited(pid: pids[0], .signaled(15)))).isEmpty)
+        #expect(H.spawns(h.send(.childExited(pid: pids[1], .signaled(15)))).isEmpty)
+        #expect(h.supervisor.status().isEmpty)
+    }
+
+    @Test func everySpawnFailingFailsTheStage() {
+        var h = H([Self.workers(2)])
+        h.spawnFailure = "exec /bin/child: No such file or directory"
+        h.send(.deviceAdded(FakeDevices.veth("v0")))
+        #expect(h.supervisor.status().map(\.state) == ["failed", "failed"])
+        #expect(h.supervisor.status().allSatisfy { $0.stage == .children && $0.error == "exec /bin/child: No such file or directory" })
+        h.spawnFailure = nil
+        h.send(.restart(binding: "web", device: nil))
+        #expect(h.supervisor.status().map(\.state) == ["running", "running"])
+    }
+}

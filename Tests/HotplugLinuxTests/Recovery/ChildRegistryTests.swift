@@ -1,0 +1,185 @@
+import Foundation
+import Glibc
+import HotplugCore
+import Testing
+@testable import HotplugLinux
+
+/// Root kills what the registry reads and writes where it says: only records
+/// the daemon itself wrote, in a directory it made and checked, may count.
+@Suite(.serialized)
+struct ChildRegistryTests {
+    static let nobody: uid_t = 65534
+
+    @Test func recordedChildOfACrashedDaemonIsStopped() throws {
+        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let victim = try Victim()
+        scratch.registry(logger: log.logger).record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard)
+        scratch.registry(owner: .current, logger: log.logger).stopLeftovers(logger: log.logger)
+        #expect(victim.waitForExit() == .signaled(SIGTERM, coreDumped: false))
+        #expect(log.contains("stopping child \(victim.pid) of binding cable on /devices/x, left running by a previous hotplugd"))
+        #expect(!FileManager.default.fileExists(atPath: scratch.recordDirectory() + "/\(victim.pid)"), "the record is used up")
+    }
+
+    @Test(.enabled(if: geteuid() == 0, "needs root to give a file to another user"))
+    func recordOwnedBySomeoneElseIsIgnored() throws {
+        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let victim = try Victim()
+        scratch.registry(logger: log.logger).record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard)
+        let record = scratch.recordDirectory() + "/\(victim.pid)"
+        // What a planted record looks like: right contents, someone else's file.
+        #expect(chown(record, Self.nobody, Self.nobody) == 0)
+        scratch.registry(owner: .current, logger: log.logger).stopLeftovers(logger: log.logger)
+        #expect(victim.waitForExit(seconds: 0.5) == nil, "a record another user owns must not make root kill anything")
+        #expect(log.contains("ignoring \(record): owned by uid 65534"))
+    }
+
+    @Test func symlinkInPlaceOfARecordIsNotFollowed() throws {
+        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let victim = try Victim()
+        scratch.registry(logger: log.logger).record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard)
+        let record = scratch.recordDirectory() + "/\(victim.pid)"
+        // A valid record elsewhere, reached only through the link.
+        let elsewhere = scratch.path + "/elsewhere"
+        #expect(rename(record, elsewhere) == 0)
+        #expect(symlink(elsewhere, record) == 0)
+        scratch.registry(owner: .current, logger: log.logger).stopLeftovers(logger: log.logger)
+        #expect(victim.waitForExit(seconds: 0.5) == nil)
+        #expect(log.contains("ignoring \(record): a symlink"))
+    }
+
+    @Test func newRecordReplacesASymlinkInsteadOfWritingThroughIt() throws {
+        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let registry = scratch.registry(owner: .current, logger: log.logger)
+        let victim = try Victim()
+        let target = scratch.path + "/precious"
+        try scratch.write(target, "precious\n", mode: 0o644)
+        let record = scratch.recordDirectory() + "/\(victim.pid)"
+        #expect(symlink(target, record) == 0)
+        registry.record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard)
+        #expect(scratch.contents(target) == "precious\n", "the record must not be written through the link")
+        var info = stat()
+        #expect(lstat(record, &info) == 0 && info.st_mode & S_IFMT == S_IFREG, "the record is a file of its own")
+        #expect(scratch.contents(record).flatMap(ChildRecord.init(parsing:))?.child.pid == victim.pid)
+    }
+
+    @Test func recordOfAnotherInstanceIsIgnored() throws {
+        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let victim = try Victim()
+        scratch.registry(socket: "other.sock", logger: log.logger)
+            .record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard)
+        let ours = scratch.registry(socket: "a.sock", owner: .current, logger: log.logger)
+        // Two daemons on different sockets keep apart: ours does not see it...
+        ours.stopLeftovers(logger: log.logger)
+        #expect(victim.isAlive)
+        #expect(FileManager.default.fileExists(atPath: scratch.recordDirectory(socket: "other.sock") + "/\(victim.pid)"))
+        // ...and a copy put in our directory is recognised as not ours.
+        let copy = scratch.recordDirectory(socket: "a.sock") + "/\(victim.pid)"
+        try scratch.write(copy, try #require(scratch.contents(scratch.recordDirectory(socket: "other.sock") + "/\(victim.pid)")))
+        ours.stopLeftovers(logger: log.logger)
+        #expect(victim.waitForExit(seconds: 0.5) == nil)
+        #expect(log.contains("ignoring \(copy): written for another hotplugd instance"))
+    }
+
+    @Test func recordsOfADaemonThatStillRunsAreLeftAlone() throws {
+        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let victim = try Victim()
+        // Written by this very process, which is alive: say the socket file
+        // of a running daemon was deleted and a second one started on it.
+        scratch.registry(owner: .current, logger: log.logger)
+            .record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard)
+        scratch.registry(owner: .current, logger: log.logger).stopLeftovers(logger: log.logger)
+        #expect(victim.waitForExit(seconds: 0.5) == nil)
+        #expect(FileManager.default.fileExists(atPath: scratch.recordDirectory() + "/\(victim.pid)"))
+        #expect(log.contains("is still running"))
+    }
+
+    @Test func recordOfAReusedPidIsDroppedWithoutASignal() throws {
+        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let victim = try Victim()
+        let registry = scratch.registry(owner: .current, logger: log.logger)
+        let key = DaemonInstance(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
+        let start = try #require(ProcessIdentity(pid: victim.pid)).startTime
+        let stale = ChildRecord(instance: key, daemon: RecoveryScratch.deadDaemon,
+                                child: ProcessIdentity(pid: victim.pid, startTime: start - 1), stop: .standard,
+                                binding: "cable", devpath: "/devices/x")
+        let record = scratch.recordDirectory() + "/\(victim.pid)"
+        try scratch.write(record, stale.text)
+        registry.stopLeftovers(logger: log.logger)
+        #expect(victim.waitForExit(seconds: 0.5) == nil, "same pid, other start time: another process")
+        #expect(!FileManager.default.fileExists(atPath: record))
+    }
+
+    // MARK: directories
+
+    /// Whether a registry on `location` would keep a record, checked by
+    /// making it record a live process.
+    private func records(at location: RecordLocation, _ scratch: RecoveryScratch, _ log: RecoveryLog) throws -> Bool {
+        let victim = try Victim()
+        let registry = scratch.registry(owner: .current, location: location, logger: log.logger)
+        registry.record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard)
+        let key = DaemonInstance(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
+        return FileManager.default.fileExists(atPath: location.path + "/children/\(key)/\(victim.pid)")
+    }
+
+    @Test(arguments: ["state", "state/children"])
+    func groupOrWorldWritableDirectoryIsRefused(_ level: String) throws {
+        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        for mode: mode_t in [0o777, 0o770, 0o1777] {
+            #expect(mkdir(scratch.path + "/state", 0o700) == 0 || errno == EEXIST)
+            #expect(mkdir(scratch.path + "/state/children", 0o700) == 0 || errno == EEXIST)
+            #expect(chmod(scratch.path + "/" + level, mode) == 0)
+            #expect(try !records(at: scratch.location, scratch, log), "\(level) with mode \(String(mode, radix: 8))")
+            #expect(log.contains("not recording children"))
+            #expect(log.contains("writable by group or others"))
+        }
+        #expect(chmod(scratch.path + "/" + level, 0o700) == 0)
+        #expect(try records(at: scratch.location, scratch, log), "the same directory, made private, is used")
+    }
+
+    @Test(.enabled(if: geteuid() == 0, "needs root to give a directory to another user"))
+    func directoryOwnedBySomeoneElseIsRefused() throws {
+        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let key = DaemonInstance(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
+        for level in ["state", "state/children", "state/children/\(key)"] {
+            #expect(mkdir(scratch.path + "/" + level, 0o700) == 0)
+            #expect(chown(scratch.path + "/" + level, Self.nobody, Self.nobody) == 0)
+            #expect(try !records(at: scratch.location, scratch, log), "\(level) owned by nobody")
+            #expect(log.contains("owned by uid 65534"))
+            #expect(chown(scratch.path + "/" + level, 0, 0) == 0)
+        }
+        #expect(try records(at: scratch.location, scratch, log))
+    }
+
+    @Test func symlinkedDirectoryIsRefused() throws {
+        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        #expect(mkdir(scratch.path + "/real", 0o700) == 0)
+        #expect(symlink(scratch.path + "/real", scratch.path + "/state") == 0)
+        #expect(try !records(at: scratch.location, scratch, log))
+        #expect(log.contains("a symlink or not a directory"))
+        let key = DaemonInstance(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/real/children/\(key)"))
+    }
+
+    @Test func aboveTheDirectoryOnlyStickyDirectoriesMayBeShared() throws {
+        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let location = RecordLocation(path: scratch.path + "/shared/state", mode: 0o700)
+        #expect(mkdir(scratch.path + "/shared", 0o700) == 0)
+        // Anyone could rename our directory away in a shared one that is not sticky.
+        #expect(chmod(scratch.path + "/shared", 0o777) == 0)
+        #expect(try !records(at: location, scratch, log))
+        #expect(log.contains("writable by group or others and not sticky"))
+        // As in /tmp, where only the owner may rename or remove an entry.
+        #expect(chmod(scratch.path + "/shared", 0o1777) == 0)
+        #expect(try records(at: location, scratch, log))
+    }
+
+    @Test func cleanExitRemovesTheInstanceDirectory() throws {
+        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let registry = scratch.registry(owner: .current, logger: log.logger)
+        let victim = try Victim()
+        registry.record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard)
+        registry.forget(pid: victim.pid)
+        registry.close()
+        #expect(!FileManager.default.fileExists(atPath: scratch.recordDirectory()))
+    }
+}
