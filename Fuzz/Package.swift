@@ -13,6 +13,7 @@ let fuzzers = [
     ("FuzzBindings", "HotplugCore"),
     ("FuzzPlaceholders", "HotplugCore"),
     ("FuzzControl", "HotplugCore"),
+    ("FuzzJSON", "HotplugCore"),
     ("FuzzNetlink", "HotplugLinux"),
 ]
 

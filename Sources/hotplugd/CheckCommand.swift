@@ -10,8 +10,14 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var options: ConfigOption
 
+    @Option(help: ArgumentHelp("Warn about keys this event source cannot match (as for `run`). Default: udev where udevd runs.", valueName: "source"))
+    var source: EventSource?
+
     func run() throws {
-        switch options.load() {
+        let (loaded, warnings) = options.loadWithWarnings(source: source ?? .automatic)
+        // Warnings are about this machine (a user created later is fine): exit 0.
+        for warning in warnings { printError(warning.description) }
+        switch loaded {
         case .failure(let errors):
             for diagnostic in errors.diagnostics { printError(diagnostic.description) }
             let count = errors.diagnostics.count

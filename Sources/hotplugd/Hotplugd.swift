@@ -40,9 +40,19 @@ struct ConfigOption: ParsableArguments {
         ConfigFiles.load(config, strict: geteuid() == 0 && !allowInsecureConfig)
     }
 
+    /// The bindings and what may not work with them on this machine and
+    /// event source (a missing user, a key the kernel's events lack).
+    func loadWithWarnings(source: EventSource) -> (Result<Configuration, ConfigErrors>, [ConfigWarning]) {
+        ConfigFiles.loadWithWarnings(config, strict: geteuid() == 0 && !allowInsecureConfig, source: source)
+    }
+
     /// The bindings, or every error on stderr and exit status 1.
     func loadOrExit(refusal: String? = nil) throws -> Configuration {
-        switch load() {
+        try Self.orExit(load(), refusal: refusal)
+    }
+
+    static func orExit(_ loaded: Result<Configuration, ConfigErrors>, refusal: String? = nil) throws -> Configuration {
+        switch loaded {
         case .success(let configuration):
             return configuration
         case .failure(let errors):

@@ -29,12 +29,25 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("receive-buffer"), help: .hidden)
     var receiveBuffer: Int32 = 32 << 20
 
+    /// Options are checked before anything starts: a bad one used to start
+    /// a daemon that then failed to enumerate and ignored every device.
+    func validate() throws {
+        if let tag, let problem = UdevRulesGenerator.tagProblem(tag) {
+            throw ValidationError("--tag: \(problem)")
+        }
+        if receiveBuffer <= 0 {
+            throw ValidationError("--receive-buffer must be a positive number of bytes")
+        }
+    }
+
     func run() throws {
         // The journal with structured fields under systemd, plain lines otherwise.
         LogBackend.bootstrap()
         let logger = Logger(label: "hotplugd")
-        let configuration = try options.loadOrExit(
+        let (loaded, warnings) = options.loadWithWarnings(source: self.source ?? .automatic)
+        let configuration = try ConfigOption.orExit(loaded,
             refusal: "hotplugd: not starting: the configuration has errors (see `hotplugd check --config \(options.config)`)")
+        for warning in warnings { logger.warning("\(warning)") }
         if !Capabilities.effective(.networkAdmin) {
             logger.warning("running without CAP_NET_ADMIN: renaming and configuring links will fail")
         }
@@ -52,7 +65,10 @@ struct RunCommand: ParsableCommand {
                                        socketPath: AbsolutePath.anchored(socket.path), socketGroup: socketGroup,
                                        strictConfig: geteuid() == 0 && !options.allowInsecureConfig),
                 configuration: configuration, logger: logger)
-            try daemon.run()
+            // After the socket check (which names a daemon on the same
+            // socket), before anything is renamed or started.
+            let lock = try ConfigLock.acquire(options.config)
+            try withExtendedLifetime(lock) { try daemon.run() }
         } catch {
             printError("hotplugd: \(error)")
             throw ExitCode(1)

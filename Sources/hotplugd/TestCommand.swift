@@ -110,7 +110,7 @@ enum DeviceReport {
             if exec.instances > 1 { lines.append("    instances: \(exec.instances) (shown: instance 0)") }
             lines.append("    argv:")
             for (index, argument) in launch.argv.enumerated() {
-                lines.append("      [\(index)] \"\(printable(argument))\"")
+                lines.append("      [\(index)] \(Printable.quoted(argument))")
             }
             lines.append("    environment:")
             for entry in launch.environment { lines.append("      \(printable(entry))") }

@@ -144,8 +144,9 @@ enum BindingDecoder {
                 let attribute = key == "usb-vendor" ? "idVendor" : "idProduct"
                 return "'\(key)' is 4 lowercase hex digits as sysfs \(attribute) shows it (e.g. \"067b\"), not '\(body)'"
             }
-        case "mac" where glob.isLiteral:
-            if body != body.lowercased() {
+        case "mac":
+            // Uppercase outside a [...] class can never match the lowercase address.
+            if glob.literalScalars.contains(where: { $0.properties.isUppercase }) {
                 return "'mac' is matched against sysfs 'address', which is lowercase: write '\(body.lowercased())'"
             }
         default:
@@ -176,6 +177,9 @@ enum BindingDecoder {
         if let (values, _) = reader.stringArray("addresses", into: &diagnostics) {
             for (text, position) in values {
                 if let prefix = IPPrefix(text) {
+                    if let problem = LinkChecks.addressProblem(prefix) {
+                        diagnostics.append(reader.diagnostic(position, problem))
+                    }
                     settings.addresses.append(prefix)
                 } else {
                     diagnostics.append(reader.diagnostic(position, "invalid address '\(text)'; write an IPv4 or IPv6 address with its prefix length, e.g. \"10.42.0.1/24\" or \"fd42::1/64\""))
@@ -183,6 +187,9 @@ enum BindingDecoder {
             }
         }
         settings.up = reader.bool("up", into: &diagnostics) ?? true
+        if let problem = LinkChecks.mtuProblem(settings), let entry = reader.table["mtu"] {
+            diagnostics.append(reader.diagnostic(entry.node.position, problem))
+        }
         return settings
     }
 
@@ -206,6 +213,8 @@ enum BindingDecoder {
                 diagnostics.append(reader.diagnostic(values[0].1, "the program (first element of 'command') is empty"))
             }
             command = values.compactMap { template($0.0, at: $0.1) }
+            let environment = reader.table["environment"].flatMap { if case .table(let t) = $0.node.value { t } else { nil } }
+            diagnostics += ExecChecks.problems(command: values, environment: environment, at: reader.diagnostic)
         } else if reader.table["command"] == nil {
             diagnostics.append(ConfigDiagnostic(file: reader.file, position: nil,
                 message: "[exec] needs 'command', the program and its arguments as a list"))

@@ -7,7 +7,8 @@
 /// at every step of those walks.
 public final class Glob: Sendable, Hashable, CustomStringConvertible {
     public let text: String
-    private let tokens: [Token]
+    /// Read by `GlobWitness`, which decides whether globs can share a match.
+    let tokens: [Token]
 
     enum Token: Sendable, Hashable {
         case literal(Unicode.Scalar)
@@ -49,6 +50,11 @@ public final class Glob: Sendable, Hashable, CustomStringConvertible {
     /// The one string a glob without wildcards matches: its text with the
     /// backslash escapes resolved (`tty\-x` matches `tty-x`); nil otherwise.
     public var literalValue: String? { literal }
+
+    /// The scalars the glob requires literally (not those inside `[...]`).
+    var literalScalars: [Unicode.Scalar] {
+        tokens.compactMap { if case .literal(let scalar) = $0 { scalar } else { nil } }
+    }
 
     /// True when the glob has no wildcard: it matches exactly one string.
     public var isLiteral: Bool {

@@ -7,18 +7,23 @@ public struct MatchVerdict: Sendable, Equatable {
     public var wanted: String?
     /// What the device had; nil when it had nothing for that key.
     public var saw: String?
+    /// When `saw` is nil and lacking the fact is itself why the key failed
+    /// (a sysfs attribute that no device of the chain has): what is missing.
+    public var missing: String?
 
     public static let match = MatchVerdict(matched: true)
 
-    public init(matched: Bool, failedKey: String? = nil, wanted: String? = nil, saw: String? = nil) {
+    public init(matched: Bool, failedKey: String? = nil, wanted: String? = nil, saw: String? = nil, missing: String? = nil) {
         self.matched = matched
         self.failedKey = failedKey
         self.wanted = wanted
         self.saw = saw
+        self.missing = missing
     }
 
     public var explanation: String {
         guard !matched, let failedKey else { return "matches" }
+        if saw == nil, let missing { return "\(failedKey): wanted \(wanted ?? "?"), but \(missing)" }
         return "\(failedKey): wanted \(wanted ?? "?"), saw \(saw.map { "\"\($0)\"" } ?? "nothing")"
     }
 }
@@ -126,9 +131,12 @@ public enum Matcher {
         for attribute in rules.attributes {
             let values = device.chain.compactMap { $0.attributes[attribute.key] }
             if !values.contains(where: { sysattrMatches(attribute.patterns, $0) }) {
+                // As udev's ATTRS{}: an attribute no device of the chain has
+                // fails every pattern, "" and negations included.
                 return MatchVerdict(matched: false, failedKey: "attribute.\(attribute.key)",
                                     wanted: attribute.patterns.description,
-                                    saw: values.isEmpty ? nil : values.joined(separator: ", "))
+                                    saw: values.isEmpty ? nil : values.joined(separator: ", "),
+                                    missing: "neither the device nor a parent has the attribute, and a missing attribute never matches (as udev's ATTRS{})")
             }
         }
         return .match

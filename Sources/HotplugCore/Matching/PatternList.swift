@@ -65,31 +65,4 @@ public final class PatternList: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         patterns.count == 1 ? "\"\(patterns[0])\"" : "[" + patterns.map { "\"\($0)\"" }.joined(separator: ", ") + "]"
     }
-
-    /// Conservative: false only when no string can pass both lists, judged from
-    /// literal patterns and literal prefixes. Used to find two bindings that
-    /// could both claim one device's `[link]`.
-    public func mayOverlap(with other: PatternList) -> Bool {
-        let mine = positives, theirs = other.positives
-        if mine.isEmpty || theirs.isEmpty { return true }
-        for a in mine {
-            for b in theirs where Self.mayOverlap(a, b) {
-                let witness = a.literalValue ?? b.literalValue
-                if let witness, !(matches(witness) && other.matches(witness)) { continue }
-                return true
-            }
-        }
-        return false
-    }
-
-    private static func mayOverlap(_ a: Glob, _ b: Glob) -> Bool {
-        switch (a.literalValue, b.literalValue) {
-        case (let x?, let y?): return x == y
-        case (let x?, nil): return b.matches(x)
-        case (nil, let y?): return a.matches(y)
-        case (nil, nil):
-            let p = a.literalPrefix, q = b.literalPrefix
-            return p.hasPrefix(q) || q.hasPrefix(p)
-        }
-    }
 }

@@ -55,17 +55,23 @@ public enum UdevRulesGenerator {
             "# Numbered 90, the rules run after udev's own, which set ID_PATH, ID_NET_DRIVER",
             "# and the ID_USB_* ids (udev 252 or later) they compare, and before",
             "# 99-systemd.rules. They see only the properties and tags that rules before",
-            "# them set. udev's usb_id turns whitespace and unusual characters in a serial",
+            "# them set: a binding's `tag` and SYSTEMD_* properties (set later) are left",
+            "# out, so such a binding tags a few more devices, which hotplugd then checks.",
+            "# udev's usb_id turns whitespace and unusual characters in a serial",
             "# into '_'; hotplugd compares the serial as sysfs has it.",
             "# Regenerate the file whenever the bindings change.",
         ]
     }
 
-    /// udev keeps tags as file names under /run/udev/tags/.
-    static func tagProblem(_ tag: String) -> String? {
+    /// udev keeps tags as file names under /run/udev/tags/, so a tag is at
+    /// most NAME_MAX (255) bytes; `run --tag` checks it too, before starting.
+    public static func tagProblem(_ tag: String) -> String? {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.".unicodeScalars)
         if tag.isEmpty || tag == "." || tag == ".." || !tag.unicodeScalars.allSatisfy(allowed.contains) {
-            return "'\(tag)' is not a udev tag; use letters, digits, '_', '-' and '.'"
+            return "'\(Printable.escaped(tag))' is not a udev tag; use letters, digits, '_', '-' and '.'"
+        }
+        if tag.utf8.count > 255 {
+            return "a udev tag is at most 255 bytes (a file name under /run/udev/tags), not \(tag.utf8.count)"
         }
         return nil
     }
@@ -83,12 +89,19 @@ public enum UdevRulesGenerator {
             errors += refusals.list.map { error($0.key, $0.message) }
         }
         var comment: [String] = []
+        let late = UdevRuleTiming.lateKeys(binding.match)
+        if !late.isEmpty {
+            comment.append("# \(late.joined(separator: ", ")): set by udev after this file (tags up to 99-systemd.rules), so not tested here; hotplugd tests it.")
+        }
         var name: String?
         if let template = binding.link?.name {
             if template.hasIndex {
                 comment.append("# [link] name \(template): hotplugd names it; udev cannot pick the lowest free index.")
             } else if let bad = template.prefix.unicodeScalars.first(where: { "$\"\\".unicodeScalars.contains($0) }) {
                 errors.append(error("[link] name", "'\(template.prefix)' contains '\(bad)', which udev's NAME= would substitute or unescape"))
+            } else if let key = late.first {
+                // NAME= on the wider match would rename other devices.
+                comment.append("# [link] name \(template): hotplugd names it; a NAME= here cannot test \(key).")
             } else if let kernel = binding.match.kernel, !kernel.matches(template.prefix) {
                 // udevd broadcasts the add after renaming, so hotplugd's
                 // `kernel` sees the new name and the binding would not match.

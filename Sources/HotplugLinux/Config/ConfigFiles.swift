@@ -17,11 +17,22 @@ public enum ConfigFiles {
         guard stat(path, &info) == 0 else {
             return ([], [ConfigDiagnostic(file: path, position: nil, message: "cannot read configuration: \(errnoText())")])
         }
-        if strict, let problem = ownershipProblem(info) {
-            return ([], [ConfigDiagnostic(file: path, position: nil, message: problem)])
+        let isDirectory = (info.st_mode & S_IFMT) == S_IFDIR
+        // `--config dir/` and `--config dir/file.toml` are held to the same
+        // rules: the directory that holds the files, then each file.
+        let directory = isDirectory ? path : containingDirectory(path)
+        if strict {
+            var directoryInfo = stat()
+            // A single file may sit in a sticky directory such as /tmp: no one
+            // else can replace or remove it there. A whole directory may not,
+            // since anyone could add a binding to it.
+            if stat(directory, &directoryInfo) == 0, isDirectory || !isStickyAndRootOwned(directoryInfo),
+               let problem = ownershipProblem(directoryInfo) {
+                return ([], [ConfigDiagnostic(file: directory, position: nil, message: problem)])
+            }
         }
         let paths: [String]
-        if (info.st_mode & S_IFMT) == S_IFDIR {
+        if isDirectory {
             switch listTOMLFiles(path) {
             case .success(let names): paths = names.map { path.hasSuffix("/") ? path + $0 : path + "/" + $0 }
             case .failure(let diagnostic): return ([], [diagnostic])
@@ -32,17 +43,22 @@ public enum ConfigFiles {
         var sources: [ConfigSource] = []
         var diagnostics: [ConfigDiagnostic] = []
         for file in paths {
-            var fileInfo = stat()
-            if strict, stat(file, &fileInfo) == 0, let problem = ownershipProblem(fileInfo) {
-                diagnostics.append(ConfigDiagnostic(file: file, position: nil, message: problem))
-                continue
-            }
-            switch readText(file) {
+            switch readText(file, strict: strict) {
             case .success(let text): sources.append(ConfigSource(path: file, text: text))
             case .failure(let diagnostic): diagnostics.append(diagnostic)
             }
         }
         return (sources, diagnostics)
+    }
+
+    static func isStickyAndRootOwned(_ info: stat) -> Bool {
+        info.st_mode & S_ISVTX != 0 && info.st_uid == 0
+    }
+
+    /// The directory part of a path: "." for a bare file name.
+    static func containingDirectory(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     static func ownershipProblem(_ info: stat) -> String? {
@@ -75,17 +91,30 @@ public enum ConfigFiles {
         return .success(names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
     }
 
-    static func readText(_ path: String) -> Result<String, ConfigDiagnostic> {
+    /// Only regular files are read: the open does not wait (O_NONBLOCK: a
+    /// FIFO named x.toml would hang `check` and `reload`), and the checks
+    /// are made on what was opened (fstat), not on the name.
+    static func readText(_ path: String, strict: Bool = false) -> Result<String, ConfigDiagnostic> {
         do throws(SystemCallError) {
             // Closed when this scope ends, on every return of readText(from:).
-            let file = try FileDescriptor.open(path, O_RDONLY)
-            return readText(from: file, path)
+            let file = try FileDescriptor.open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY)
+            return readText(from: file, path, strict: strict)
         } catch {
             return .failure(ConfigDiagnostic(file: path, position: nil, message: "cannot read: \(errnoText(error.errno))"))
         }
     }
 
-    private static func readText(from file: borrowing FileDescriptor, _ path: String) -> Result<String, ConfigDiagnostic> {
+    private static func readText(from file: borrowing FileDescriptor, _ path: String, strict: Bool) -> Result<String, ConfigDiagnostic> {
+        var info = stat()
+        guard fstat(file.rawValue, &info) == 0 else {
+            return .failure(ConfigDiagnostic(file: path, position: nil, message: "cannot read: \(errnoText())"))
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            return .failure(ConfigDiagnostic(file: path, position: nil, message: "not a regular file (\(fileKind(info.st_mode))); only regular files are read as bindings"))
+        }
+        if strict, let problem = ownershipProblem(info) {
+            return .failure(ConfigDiagnostic(file: path, position: nil, message: problem))
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
@@ -105,5 +134,15 @@ public enum ConfigFiles {
         }
         return .success(text)
     }
-}
 
+    static func fileKind(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: "a directory"
+        case S_IFIFO: "a FIFO"
+        case S_IFCHR: "a character device"
+        case S_IFBLK: "a block device"
+        case S_IFSOCK: "a socket"
+        default: "not a plain file"
+        }
+    }
+}

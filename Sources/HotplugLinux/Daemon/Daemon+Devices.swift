@@ -7,15 +7,21 @@ extension Daemon {
     /// the monitor lost events.
     func coldplug() {
         do {
-            // With udevd, only devices it finished with: the others are still
-            // in its queue and will arrive as events with their properties.
-            let present = try UdevEnumerator.devices(
-                context, subsystems: supervisor.configuration.monitoredSubsystems, tag: options.tag,
-                initializedOnly: options.source == .udev)
-            apply(.present(present.map { checkedFacts($0) }))
+            try enumeratePresent()
         } catch {
             logger.error("enumerating devices failed: \(error)")
         }
+    }
+
+    /// At start a failure is fatal (see `run`): a daemon that cannot see the
+    /// devices present would sit "ready" and ignore them.
+    func enumeratePresent() throws {
+        // With udevd, only devices it finished with: the others are still
+        // in its queue and will arrive as events with their properties.
+        let present = try UdevEnumerator.devices(
+            context, subsystems: supervisor.configuration.monitoredSubsystems, tag: options.tag,
+            initializedOnly: options.source == .udev)
+        apply(.present(present.map { checkedFacts($0) }))
     }
 
     func readMonitor() {

@@ -138,7 +138,11 @@ public final class Daemon {
         registry.stopLeftovers(logger: logger)
         // The monitor is already listening, so a device that appears during
         // the scan is seen by one or both; the core binds it once either way.
-        coldplug()
+        do {
+            try enumeratePresent()
+        } catch {
+            throw DaemonError("cannot enumerate the devices present (\(error)); not starting, since every device present would be ignored")
+        }
         startFirewall()
         logger.notice("ready: \(supervisor.summary)")
         notifier.ready(status: supervisor.summary)
