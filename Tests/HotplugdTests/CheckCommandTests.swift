@@ -8,7 +8,7 @@ struct CheckCommandTests {
         let result = try HotplugdBinary.run("check", "--config", HotplugdBinary.repositoryRoot + "/examples")
         #expect(result.status == 0, "\(result.stderr)")
         let lines = result.stdout.split(separator: "\n")
-        #expect(lines.count == 4)
+        #expect(lines.count == 5)
         #expect(lines.first?.hasPrefix("gamelink: match \"net\" usb-vendor \"067b\" usb-product \"25a1\"") == true)
     }
 

@@ -8,7 +8,7 @@ struct RulesCommandTests {
     @Test func printsRulesForTheShippedExamples() throws {
         let result = try HotplugdBinary.run("rules", "--config", HotplugdBinary.repositoryRoot + "/examples")
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.hasPrefix("# udev rules for the 4 hotplugd binding(s)"))
+        #expect(result.stdout.hasPrefix("# udev rules for the 5 hotplugd binding(s)"))
         #expect(result.stdout.contains(#"ENV{ID_USB_VENDOR_ID}=="067b", ENV{ID_USB_MODEL_ID}=="25a1""#))
         #expect(result.stdout.contains(#"SUBSYSTEM=="net", KERNEL=="vcable*|vlink*", ENV{ID_NET_DRIVER}=="veth", TAG+="hotplugd""#))
         #expect(result.stdout.hasSuffix("LABEL=\"hotplugd_end\"\n"))
