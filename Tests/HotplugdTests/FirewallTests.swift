@@ -17,7 +17,7 @@ struct FirewallTests {
     static let address6 = "fd99::1"
 
     @Test func onlyTheAllowedPortAnswersAndTheRulesFollowTheDevice() throws {
-        let fixture = try FirewallFixture(prefix: "hfw")
+        let fixture = try NamespacedDaemon(prefix: "hfw")
         defer { fixture.cleanUp() }
         try fixture.binding("game", kernel: "h*", address: Self.address, address6: Self.address6, ports: [Self.allowed, Self.blocked],
                             firewall: "input = \"restrict\"\nallow-tcp = [\(Self.allowed)]\n")
@@ -75,7 +75,7 @@ struct FirewallTests {
     }
 
     @Test func aDropByDefaultHostRulesetAcceptsWhatTheBindingAllowsThroughTheMark() throws {
-        let fixture = try FirewallFixture(prefix: "hfm")
+        let fixture = try NamespacedDaemon(prefix: "hfm")
         defer { fixture.cleanUp() }
         let rules = HotplugdBinary.repositoryRoot + "/examples/iptables-host.rules"
         func loadHostRuleset() throws {
@@ -119,7 +119,7 @@ struct FirewallTests {
     /// restrictions); the next start drops what belongs to a device
     /// unplugged meanwhile and keeps the present one's, once.
     @Test func aCrashKeepsTheRulesAndTheNextStartReconciles() throws {
-        let fixture = try FirewallFixture(prefix: "hfk")
+        let fixture = try NamespacedDaemon(prefix: "hfk")
         defer { fixture.cleanUp() }
         try fixture.binding("game", kernel: "hk*", address: Self.address, ports: [Self.allowed, Self.blocked],
                             firewall: "input = \"restrict\"\nallow-tcp = [\(Self.allowed)]\n")
@@ -147,7 +147,7 @@ struct FirewallTests {
     /// 100 interfaces in one `ip -batch`, then removed in one: every one
     /// gets its rules once, and none are left.
     @Test func aStormOfDevicesGetsItsRulesOnceAndLeavesNone() throws {
-        let fixture = try FirewallFixture(prefix: "hfs")
+        let fixture = try NamespacedDaemon(prefix: "hfs")
         defer { fixture.cleanUp() }
         try fixture.directory.write("bindings/storm.toml", """
             [match]
@@ -197,7 +197,7 @@ struct FirewallTests {
     /// out-interface it does not. Forwarding is on inside the test's
     /// namespace only.
     @Test func forwardingIsRestrictedToTheAllowedOutInterfacesAndPorts() throws {
-        let fixture = try FirewallFixture(prefix: "hff")
+        let fixture = try NamespacedDaemon(prefix: "hff")
         defer { fixture.cleanUp() }
         let allowedSide = try NetworkNamespace(prefix: "hff")
         defer { allowedSide.delete() }
@@ -250,7 +250,7 @@ struct FirewallTests {
     /// binding's rules only: another binding's on the same device keep
     /// their handles, and so do other devices'.
     @Test func aReloadReplacesOnlyTheChangedBindingsRules() throws {
-        let fixture = try FirewallFixture(prefix: "hfr")
+        let fixture = try NamespacedDaemon(prefix: "hfr")
         defer { fixture.cleanUp() }
         func write(_ name: String, _ body: String) throws {
             try fixture.directory.write("bindings/\(name).toml", "[match]\nsubsystem = \"net\"\nkernel = \"hr*\"\n[firewall]\ninput = \"restrict\"\n" + body)

@@ -59,6 +59,13 @@ public final class RunningProcess: @unchecked Sendable {
     public var output: [String] { lock.lock(); defer { lock.unlock() }; return lines }
     public var errorOutput: [String] { lock.lock(); defer { lock.unlock() }; return stderrLines }
 
+    /// Waits until the process has exited; false after `timeout` seconds.
+    public func waitForExit(timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < deadline { usleep(10_000) }
+        return !process.isRunning
+    }
+
     /// SIGTERM, and SIGKILL if the process is still there after 10 s.
     public func stop() {
         guard process.isRunning else { return }

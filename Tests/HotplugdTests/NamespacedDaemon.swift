@@ -3,10 +3,11 @@ import Testing
 import TestSupport
 
 /// Two namespaces joined by veth pairs: `host`, where `hotplugd run`
-/// watches the interfaces, applies `[firewall]` and runs a listener as its
-/// child, and `client`, which holds the far ends and connects in. Nothing
-/// of it touches the machine's own interfaces, firewall or addresses.
-final class FirewallFixture: @unchecked Sendable {
+/// watches the interfaces, applies `[firewall]`, opens `[listen]` sockets
+/// and runs its children, and `client`, which holds the far ends and
+/// connects in. Nothing of it touches the machine's own interfaces,
+/// firewall or addresses.
+final class NamespacedDaemon: @unchecked Sendable {
     let host: NetworkNamespace
     let client: NetworkNamespace
     let directory: TemporaryDirectory
@@ -57,6 +58,16 @@ final class FirewallFixture: @unchecked Sendable {
             [firewall]
             \(firewall)
             """)
+    }
+
+    /// A binding file as written.
+    func bindingFile(_ name: String, _ text: String) throws {
+        try directory.write("bindings/\(name).toml", text)
+    }
+
+    /// `hotplugd ARGS` against this daemon, inside the host namespace.
+    func hotplugd(_ arguments: String...) throws -> Shell.Output {
+        try host.run([HotplugdBinary.path] + arguments + ["--socket", directory.path + "/control.sock"])
     }
 
     func start(logLevel: String = "info") throws {
