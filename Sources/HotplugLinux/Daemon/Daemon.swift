@@ -209,14 +209,12 @@ public final class Daemon {
     /// at `arrivedAt`, when it was read off the monitor: the metrics'
     /// latencies start there.
     func apply(_ event: Supervisor.Event, arrivedAt: UInt64? = nil) {
-        var runner = EffectRunner(event)
-        var arrival = arrivedAt
-        func now() -> Instant {
-            defer { arrival = nil }
-            return Instant(nanoseconds: arrival ?? MonotonicClock.now())
-        }
-        while let effect = runner.next(&supervisor, now: now) {
-            runner.answer(perform(effect))
+        var runner = EffectRunner(event, at: arrivedAt.map { Instant(nanoseconds: $0) })
+        while let effect = runner.next(&supervisor, now: { Instant(nanoseconds: MonotonicClock.now()) }) {
+            // A setup's answer is handled when the setup finished (a child's
+            // start is then its own, not after the spawns queued behind it).
+            let answer = perform(effect)
+            runner.answer(answer, at: answer.map { _ in Instant(nanoseconds: MonotonicClock.now()) })
         }
     }
 

@@ -74,6 +74,25 @@ struct SupervisorMetricsTests {
         #expect(h.supervisor.metrics.spawnLatency.count == 2, "a restart is not counted")
     }
 
+    /// The daemon hands each answer in with the instant its setup finished:
+    /// the first child's start is its own, not after the spawns behind it.
+    @Test func anAnswerIsHandledAtTheInstantItWasReady() {
+        var binding = Bindings.binding("web")
+        binding.exec?.instances = 2
+        var h = H([binding])
+        let added = h.clock
+        var runner = EffectRunner(.deviceAdded(FakeDevices.veth("v0")), at: added)
+        var ready = added
+        while let effect = runner.next(&h.supervisor, now: { added + .seconds(1) }) {
+            let answer = h.perform(effect)
+            if answer != nil { ready = ready + .milliseconds(1) }
+            runner.answer(answer, at: ready)
+        }
+        #expect(h.supervisor.metrics.spawnLatency.count == 2)
+        #expect(h.supervisor.metrics.spawnLatency.sumNanoseconds == 3_000_000, "1 ms and 2 ms, not 1 s")
+        #expect(h.supervisor.status().map(\.since) == [added + .milliseconds(1), added + .milliseconds(2)])
+    }
+
     @Test func spawnLatencyStartsWhenTheSettleWindowEnds() {
         var h = H([Bindings.binding("cable", settle: .milliseconds(200))])
         h.send(.deviceAdded(FakeDevices.veth("v0")))
