@@ -70,7 +70,7 @@ public struct Metrics: Sendable {
         case .deviceChanged, .deviceMoved:
             matchStart = now
         case .stageSetUp(_, .failure(let failure)):
-            stageFailures[Stage.allCases.firstIndex(of: failure.stage) ?? 0] &+= 1
+            stageFailures[Self.index(failure.stage)] &+= 1
         default:
             break
         }
@@ -88,6 +88,16 @@ public struct Metrics: Sendable {
         guard let start = matchStart else { return }
         matchStart = nil
         if let clock { matchLatency.observe(clock().span(since: start)) }
+    }
+
+    /// The stage's place in `Stage.allCases`, without building that array.
+    static func index(_ stage: Stage) -> Int {
+        switch stage {
+        case .link: 0
+        case .firewall: 1
+        case .sockets: 2
+        case .children: 3
+        }
     }
 
     mutating func countRestart(binding: String) {

@@ -135,6 +135,10 @@ struct SupervisorMetricsTests {
         #expect(h.supervisor.metrics.generation > counted)
     }
 
+    @Test func stageIndexesFollowAllCases() {
+        #expect(Stage.allCases.map(Metrics.index) == Array(Stage.allCases.indices))
+    }
+
     @Test func actionsOutsideUdevsAreOther() {
         #expect(EventAction("add") == .add && EventAction("unbind") == .unbind && EventAction("offline") == .offline)
         #expect(EventAction("evil\"action") == .other && EventAction("") == .other)
