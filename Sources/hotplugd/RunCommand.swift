@@ -26,6 +26,10 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("socket-group"), help: ArgumentHelp("Group that may use the control socket (mode 0660).", valueName: "group"))
     var socketGroup: String?
 
+    @Option(name: .customLong("metrics-textfile"),
+            help: ArgumentHelp("Keep the metrics in this file, for node_exporter's textfile collector (a *.prom file in its --collector.textfile.directory); replaced atomically after changes, at most once a second.", valueName: "path"))
+    var metricsTextfile: String?
+
     @Option(name: .customLong("receive-buffer"), help: .hidden)
     var receiveBuffer: Int32 = 32 << 20
 
@@ -37,6 +41,9 @@ struct RunCommand: ParsableCommand {
         }
         if receiveBuffer <= 0 {
             throw ValidationError("--receive-buffer must be a positive number of bytes")
+        }
+        if let metricsTextfile, metricsTextfile.isEmpty || metricsTextfile.hasSuffix("/") {
+            throw ValidationError("--metrics-textfile names a file, not a directory")
         }
     }
 
@@ -55,6 +62,9 @@ struct RunCommand: ParsableCommand {
         if self.source == nil, source == .kernel, UdevContext.controlSocketExists {
             logger.warning("systemd-udevd is not answering (\(UdevContext.controlSocket) is left over from one that stopped); using the kernel's events")
         }
+        if let metricsTextfile, !metricsTextfile.hasSuffix(".prom") {
+            logger.warning("--metrics-textfile \(metricsTextfile): node_exporter's textfile collector reads only *.prom files")
+        }
         if tag != nil && source == .kernel {
             printError("hotplugd: --tag needs the udev source: the kernel's events carry no udev tags, so nothing would ever match")
             throw ExitCode(1)
@@ -63,7 +73,8 @@ struct RunCommand: ParsableCommand {
             let daemon = try Daemon(
                 options: Daemon.Options(configPath: options.config, source: source, tag: tag, receiveBufferBytes: receiveBuffer,
                                        socketPath: AbsolutePath.anchored(socket.path), socketGroup: socketGroup,
-                                       strictConfig: geteuid() == 0 && !options.allowInsecureConfig),
+                                       strictConfig: geteuid() == 0 && !options.allowInsecureConfig,
+                                       metricsTextfile: metricsTextfile.map(AbsolutePath.anchored)),
                 configuration: configuration, logger: logger)
             // After the socket check (which names a daemon on the same
             // socket), before anything is renamed or started.

@@ -2,10 +2,13 @@
 /// stays trivial to speak from a shell (`echo status | socat - UNIX:...`).
 ///
 ///     status [BINDING]
+///     metrics
 ///     reload
 ///     restart BINDING [DEVICE]
 public enum ControlRequest: Sendable, Equatable {
     case status(binding: String?)
+    /// The Prometheus text of `hotplugd metrics`, as a JSON string.
+    case metrics
     case reload
     case restart(binding: String, device: String?)
 
@@ -29,13 +32,14 @@ public enum ControlRequest: Sendable, Equatable {
         switch (verb, arguments.count) {
         case ("status", 0): self = .status(binding: nil)
         case ("status", 1): self = .status(binding: arguments[0])
+        case ("metrics", 0): self = .metrics
         case ("reload", 0): self = .reload
         case ("restart", 1): self = .restart(binding: arguments[0], device: nil)
         case ("restart", 2): self = .restart(binding: arguments[0], device: arguments[1])
-        case ("status", _), ("reload", _), ("restart", _):
+        case ("status", _), ("metrics", _), ("reload", _), ("restart", _):
             throw ParseError(description: "wrong number of arguments for '\(verb)'")
         default:
-            throw ParseError(description: "unknown request '\(String(verb.prefix(64)))'; expected status, reload or restart")
+            throw ParseError(description: "unknown request '\(String(verb.prefix(64)))'; expected status, metrics, reload or restart")
         }
     }
 
@@ -53,14 +57,18 @@ public enum ControlRequest: Sendable, Equatable {
     public var line: String {
         switch self {
         case .status(let binding): (["status"] + [binding].compactMap { $0 }).joined(separator: " ")
+        case .metrics: "metrics"
         case .reload: "reload"
         case .restart(let binding, let device): (["restart", binding] + [device].compactMap { $0 }).joined(separator: " ")
         }
     }
 
-    /// Reading status is open to anyone who can connect; changing things is not.
+    /// Reading status and metrics is open to anyone who can connect;
+    /// changing things is not.
     public var needsPrivilege: Bool {
-        if case .status = self { return false }
-        return true
+        switch self {
+        case .status, .metrics: false
+        case .reload, .restart: true
+        }
     }
 }

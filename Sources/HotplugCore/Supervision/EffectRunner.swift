@@ -11,23 +11,28 @@
 ///
 /// The supervisor is borrowed only inside `next`, so the code carrying
 /// out an effect may read it.
+///
+/// An event is handled at the instant it happened when one is given (a
+/// device event's arrival, the moment the shell finished a setup), else at
+/// `now()` when its turn comes: the metrics' latencies end where the work
+/// did, not where the core got round to the answer.
 public struct EffectRunner {
-    private var events: [Supervisor.Event]
+    private var events: [(event: Supervisor.Event, at: Instant?)]
     private var nextEvent = 0
     private var effects: [Effect] = []
     private var nextEffect = 0
 
-    public init(_ event: Supervisor.Event) {
-        events = [event]
+    public init(_ event: Supervisor.Event, at instant: Instant? = nil) {
+        events = [(event, instant)]
     }
 
     /// The next effect to carry out; nil once every event is handled.
     public mutating func next(_ supervisor: inout Supervisor, now: () -> Instant) -> Effect? {
         while nextEffect == effects.count {
             guard nextEvent < events.count else { return nil }
-            let event = events[nextEvent]
+            let (event, instant) = events[nextEvent]
             nextEvent += 1
-            effects = supervisor.handle(event, now: now())
+            effects = supervisor.handle(event, now: instant ?? now())
             nextEffect = 0
         }
         let effect = effects[nextEffect]
@@ -35,8 +40,9 @@ public struct EffectRunner {
         return effect
     }
 
-    /// The shell's answer to the effect `next` returned last, if it has one.
-    public mutating func answer(_ event: Supervisor.Event?) {
-        if let event { events.append(event) }
+    /// The shell's answer to the effect `next` returned last, if it has
+    /// one, and when it was ready.
+    public mutating func answer(_ event: Supervisor.Event?, at instant: Instant? = nil) {
+        if let event { events.append((event, instant)) }
     }
 }

@@ -16,6 +16,8 @@ struct Instance: Sendable {
     var workers: [Worker] = []
     /// The worker a rolling `hotplugd restart` is at.
     var rollingRestart: Int?
+    /// Where the spawn latency of the workers' first children starts (see `Metrics`).
+    var spawnLatencyFrom: Instant?
 
     /// Tear down every set-up stage from `downTo` up, then `then`.
     struct Teardown: Sendable, Equatable {

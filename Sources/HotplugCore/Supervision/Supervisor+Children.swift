@@ -25,6 +25,7 @@ extension Supervisor {
             effects.append(.signal(id, pid: pid, .kill))
             return
         }
+        childStartedForMetrics(id, worker: index)
         instances[id]?.workers[index].startedAt = now
         setWorkerState(id, index, .running(pid: pid))
         log(.info, "started child \(pid)", id, pid: pid)
@@ -49,6 +50,7 @@ extension Supervisor {
     /// A worker's spawn was answered: a teardown that waited for it goes
     /// on, and a rolling restart moves to the next worker.
     mutating func workerSettled(_ id: InstanceID, _ index: Int) {
+        spawnLatencyEnded(id)
         guard let instance = instances[id] else { return }
         if instance.teardown != nil {
             continueTeardown(id)
@@ -61,6 +63,7 @@ extension Supervisor {
         guard let id = instances.values.first(where: { $0.worker(runningPID: pid) != nil })?.id,
               let instance = instances[id], let index = instance.worker(runningPID: pid) else { return }
         var worker = instance.workers[index]
+        countExit(id, worker, exit)
         worker.lastExit = exit
         worker.lastPID = pid
         instances[id]?.workers[index] = worker
@@ -70,6 +73,7 @@ extension Supervisor {
             if worker.respawnAfterStop, instance.teardown == nil {
                 instances[id]?.workers[index].respawnAfterStop = false
                 instances[id]?.workers[index].restarts += 1
+                metrics.countRestart(binding: id.binding)
                 instances[id]?.workers[index].consecutiveFailures = 0
                 spawn(id, worker: index)
             } else {
@@ -153,6 +157,7 @@ extension Supervisor {
             break // answered soon; `workerSettled` moves on
         default:
             instances[id]?.workers[index].restarts += 1
+            metrics.countRestart(binding: id.binding)
             instances[id]?.workers[index].consecutiveFailures = 0
             spawn(id, worker: index)
         }
@@ -172,6 +177,7 @@ extension Supervisor {
                 switch worker.state {
                 case .backoff:
                     instances[id]?.workers[index].restarts += 1
+                    metrics.countRestart(binding: id.binding)
                     spawn(id, worker: index)
                 case .stopping(let pid, _, false) where worker.stoppingLeftovers:
                     effects.append(.signal(id, pid: pid, .kill))

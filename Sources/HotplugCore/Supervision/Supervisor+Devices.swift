@@ -13,6 +13,7 @@ extension Supervisor {
             deviceRemoved(devpath: facts.devpath, ifindex: device.facts.ifindex)
         }
         let matching = matchingBindings(facts)
+        metrics.matched()
         guard !matching.isEmpty else { return }
         let id = DeviceID(nextDeviceNumber)
         nextDeviceNumber += 1
@@ -32,6 +33,7 @@ extension Supervisor {
         device.facts = facts
         devices[id] = device
         let matching = matchingBindings(facts)
+        metrics.matched()
         let names = Set(matching.map(\.name))
         for instanceID in instanceIDs(of: id) where !names.contains(instanceID.binding) {
             log(.info, "no longer matches after the change; unbinding", instanceID)

@@ -3,7 +3,9 @@
 /// those that were set up.
 extension Supervisor {
     mutating func begin(_ id: InstanceID, settle: TimeSpan) {
+        let spawnLatencyFrom = spawnLatencyStart(settle: settle)
         instances[id] = Instance(id: id, state: .settingUp(.link), since: now)
+        instances[id]?.spawnLatencyFrom = spawnLatencyFrom
         if settle > .zero {
             setState(id, .settling(until: now + settle))
         } else {
@@ -125,6 +127,7 @@ extension Supervisor {
     mutating func stageFailed(_ id: InstanceID, _ failure: StageFailure) {
         log(.error, failure.logMessage, id)
         setState(id, .failed(failure.stage, failure.reason))
+        spawnLatencyEnded(id)
         if failure.stage == .link { linkFailed(id, failure.reason) }
         if instances[id]?.teardown != nil { continueTeardown(id) }
     }
@@ -228,6 +231,7 @@ extension Supervisor {
         case .supervising, .configured:
             for index in instance.workers.indices {
                 instances[id]?.workers[index].restarts += 1
+                metrics.countRestart(binding: id.binding)
                 instances[id]?.workers[index].consecutiveFailures = 0
             }
             setUpNextStage(id)

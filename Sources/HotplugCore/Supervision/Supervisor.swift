@@ -14,6 +14,8 @@ public struct Supervisor: Sendable {
     public internal(set) var isShuttingDown = false
     var effects: [Effect] = []
     var now = Instant(nanoseconds: 0)
+    /// Counts for `hotplugd metrics`; the shell counts its part in here too.
+    public var metrics = Metrics()
 
     /// A child that stayed up this long has recovered: the next failure
     /// starts again from `restart-delay`.
@@ -56,6 +58,7 @@ public struct Supervisor: Sendable {
     public mutating func handle(_ event: Event, now: Instant) -> [Effect] {
         self.now = max(self.now, now)
         effects = []
+        metrics.began(event, at: self.now)
         switch event {
         case .deviceAdded(let facts): deviceAdded(facts)
         case .deviceChanged(let facts): deviceChanged(facts)
@@ -71,6 +74,7 @@ public struct Supervisor: Sendable {
         case .tick: break
         }
         fireDueDeadlines()
+        metrics.ended()
         if isShuttingDown && instances.isEmpty && !effects.contains(.exit) { effects.append(.exit) }
         return effects
     }

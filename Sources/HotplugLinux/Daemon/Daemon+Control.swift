@@ -75,6 +75,8 @@ extension Daemon {
                 return Self.failure("no binding named '\(binding)'")
             }
             return statusJSON(onlyBinding: binding).serialized()
+        case .metrics:
+            return JSONValue.object([("ok", .bool(true)), ("text", .string(metricsText()))]).serialized()
         case .reload:
             logger.notice("reload requested over the control socket")
             if let errors = reload() {

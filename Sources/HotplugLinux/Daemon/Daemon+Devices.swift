@@ -40,6 +40,7 @@ extension Daemon {
                 // ENOBUFS once per congestion, and events dropped until the
                 // queue empties come with no second report.
                 logger.warning("device events were lost (monitor receive buffer overflow); enumerating again to reconcile")
+                supervisor.metrics.countOverflow()
                 reconcilePending = true
             case .device(let device):
                 handle(device)
@@ -59,21 +60,26 @@ extension Daemon {
     }
 
     func handle(_ device: UdevDevice) {
+        let arrival = MonotonicClock.now()
         let action = device.action ?? ""
+        supervisor.metrics.countEvent(EventAction(action))
         switch action {
         case "add":
             // Reading the facts walks the parent chain and sysfs: skip it for
             // the many devices (a veth's peer, queues) no binding can want.
-            guard let needs = supervisor.factNeeds(subsystem: device.subsystem ?? "", sysname: device.sysname) else { return }
-            apply(.deviceAdded(checkedFacts(device, needs: needs)))
+            guard let needs = supervisor.factNeeds(subsystem: device.subsystem ?? "", sysname: device.sysname) else {
+                supervisor.metrics.observeMatch(TimeSpan(nanoseconds: MonotonicClock.now() - arrival))
+                return
+            }
+            apply(.deviceAdded(checkedFacts(device, needs: needs)), arrivedAt: arrival)
         case "remove":
             // Nothing is read from sysfs: it is gone. Identity is enough.
             let ifindex = device.property("IFINDEX").flatMap { Int32($0) }
             apply(.deviceRemoved(devpath: device.devpath, ifindex: ifindex))
         case "move":
-            apply(.deviceMoved(checkedFacts(device)))
+            apply(.deviceMoved(checkedFacts(device)), arrivedAt: arrival)
         case "change", "bind", "unbind":
-            apply(.deviceChanged(checkedFacts(device)))
+            apply(.deviceChanged(checkedFacts(device)), arrivedAt: arrival)
         default:
             // Unknown actions are never taken as remove (or as anything).
             logger.debug("ignoring action '\(action)' for \(device.devpath)")

@@ -16,9 +16,13 @@ public final class Daemon {
         public var socketGroup: String?
         /// Root's ownership and mode checks on the binding files (see ConfigFiles).
         public var strictConfig: Bool
+        /// node_exporter's textfile to keep up to date; nil writes none.
+        public var metricsTextfile: String?
 
         public init(configPath: String, source: EventSource, tag: String? = nil, receiveBufferBytes: Int32 = 32 << 20,
-                    socketPath: String? = nil, socketGroup: String? = nil, strictConfig: Bool = geteuid() == 0) {
+                    socketPath: String? = nil, socketGroup: String? = nil, strictConfig: Bool = geteuid() == 0,
+                    metricsTextfile: String? = nil) {
+            self.metricsTextfile = metricsTextfile
             self.strictConfig = strictConfig
             self.configPath = configPath
             self.source = source
@@ -36,6 +40,7 @@ public final class Daemon {
         static let control: UInt64 = 4
         static let watchdog: UInt64 = 5
         static let firewall: UInt64 = 6
+        static let metrics: UInt64 = 7
         /// Control connections: a bit no child token has, plus the
         /// connection's id. Not its descriptor number: the kernel hands a
         /// closed number out again, and a stale readiness would then reach
@@ -87,11 +92,14 @@ public final class Daemon {
     let notifier: SystemdNotifier
     /// Armed only when systemd asked for WATCHDOG=1 pings.
     var watchdogTimer: TimerFD?
+    /// With `--metrics-textfile`.
+    let metricsExport: MetricsExport?
 
     public init(options: Options, configuration: Configuration, logger: Logger) throws(DaemonError) {
         self.options = options
         self.logger = logger
         supervisor = Supervisor(configuration: configuration)
+        supervisor.metrics.clock = Self.metricsClock
         registry = ChildRegistry(socketPath: options.socketPath, configPath: options.configPath)
         notifier = SystemdNotifier(logger: logger)
         do {
@@ -107,6 +115,7 @@ public final class Daemon {
             if let path = options.socketPath {
                 control = try ControlServer(path: path, group: options.socketGroup)
             }
+            metricsExport = try options.metricsTextfile.map { path throws(DaemonError) in try MetricsExport(path: path) }
         } catch {
             throw DaemonError(String(describing: error))
         }
@@ -124,6 +133,7 @@ public final class Daemon {
             try epoll.add(signals, token: Token.signals, events: .readable)
             try epoll.add(timer, token: Token.timer, events: .readable)
             if let control { try epoll.add(control, token: Token.control, events: .readable) }
+            try watchMetricsTimer()
             if let interval = notifier.watchdogInterval {
                 let watchdog = try TimerFD()
                 try epoll.add(watchdog, token: Token.watchdog, events: .readable)
@@ -146,6 +156,7 @@ public final class Daemon {
         startFirewall()
         logger.notice("ready: \(supervisor.summary)")
         notifier.ready(status: supervisor.summary)
+        exportMetricsIfChanged()
         onReady()
         while !exitRequested {
             let ready: [(token: UInt64, events: UInt32)]
@@ -156,10 +167,12 @@ public final class Daemon {
             }
             for event in ready { dispatch(event.token) }
             armTimer()
+            exportMetricsIfChanged()
             // Not built when systemd is not listening: this runs right after
             // a spawn, while the new child competes for a CPU.
             if notifier.isEnabled { notifier.status(supervisor.summary) }
         }
+        finishMetricsExport()
         stopFirewall()
         registry.close()
         logger.info("all children stopped; exiting")
@@ -178,6 +191,8 @@ public final class Daemon {
             pingWatchdog()
         case Token.firewall:
             readFirewallEvents()
+        case Token.metrics:
+            metricsTimerFired()
         case _ where token & Token.connectionFlag != 0:
             serveConnection(token & Token.connectionIDs)
         default:
@@ -190,11 +205,16 @@ public final class Daemon {
     }
 
     /// Feeds one event to the core and carries out what it asks, including
-    /// the events those effects produce in turn.
-    func apply(_ event: Supervisor.Event) {
-        var runner = EffectRunner(event)
+    /// the events those effects produce in turn. A device event is handled
+    /// at `arrivedAt`, when it was read off the monitor: the metrics'
+    /// latencies start there.
+    func apply(_ event: Supervisor.Event, arrivedAt: UInt64? = nil) {
+        var runner = EffectRunner(event, at: arrivedAt.map { Instant(nanoseconds: $0) })
         while let effect = runner.next(&supervisor, now: { Instant(nanoseconds: MonotonicClock.now()) }) {
-            runner.answer(perform(effect))
+            // A setup's answer is handled when the setup finished (a child's
+            // start is then its own, not after the spawns queued behind it).
+            let answer = perform(effect)
+            runner.answer(answer, at: answer.map { _ in Instant(nanoseconds: MonotonicClock.now()) })
         }
     }
 

@@ -6,7 +6,7 @@ struct ControlRequestTests {
         ("status", ControlRequest.status(binding: nil)), ("status gamelink", .status(binding: "gamelink")),
         ("reload", .reload), ("restart gamelink", .restart(binding: "gamelink", device: nil)),
         ("restart gamelink gamelink0\r", .restart(binding: "gamelink", device: "gamelink0")),
-        ("  status\t ", .status(binding: nil)),
+        ("  status\t ", .status(binding: nil)), ("metrics", .metrics),
     ])
     func parses(_ line: String, _ expected: ControlRequest) throws {
         #expect(try ControlRequest(parsing: line) == expected)
@@ -14,9 +14,10 @@ struct ControlRequestTests {
     }
 
     @Test(arguments: [
-        ("", "empty request"), ("stop", "unknown request 'stop'; expected status, reload or restart"),
+        ("", "empty request"), ("stop", "unknown request 'stop'; expected status, metrics, reload or restart"),
         ("reload now", "wrong number of arguments for 'reload'"), ("restart", "wrong number of arguments for 'restart'"),
         ("status a b", "wrong number of arguments for 'status'"),
+        ("metrics gamelink", "wrong number of arguments for 'metrics'"),
         (String(repeating: "x", count: 5000), "request longer than 4096 bytes"),
     ])
     func refuses(_ line: String, _ message: String) {
@@ -32,8 +33,9 @@ struct ControlRequestTests {
         #expect(try ControlRequest(parsing: "status\r\n") == .status(binding: nil))
     }
 
-    @Test func onlyStatusIsOpenToEveryone() {
+    @Test func onlyStatusAndMetricsAreOpenToEveryone() {
         #expect(!ControlRequest.status(binding: nil).needsPrivilege)
+        #expect(!ControlRequest.metrics.needsPrivilege)
         #expect(ControlRequest.reload.needsPrivilege)
         #expect(ControlRequest.restart(binding: "a", device: nil).needsPrivilege)
     }
