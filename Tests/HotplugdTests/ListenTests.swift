@@ -174,7 +174,8 @@ struct ListenTests {
                                                    listen: "stream = [\"8080\"]"))
         let squatter = try RunningProcess(daemon.host.exec + ["/usr/bin/python3", "-c",
             "import socket,time\ns=socket.socket()\ns.bind(('0.0.0.0',8080))\ns.listen()\nprint('bound',flush=True)\ntime.sleep(600)"])
-        defer { squatter.process.terminate() }
+        // SIGKILL: the test runner's children may inherit SIGTERM blocked.
+        defer { kill(squatter.process.processIdentifier, SIGKILL) }
         #expect(squatter.waitForLine(timeout: 10) { $0.contains("bound") } != nil)
         try daemon.start()
         try daemon.plug("lp" + String(VethPair.uniqueName(prefix: "").prefix(6)), clientAddress: Self.peer)
@@ -183,7 +184,7 @@ struct ListenTests {
         #expect(table.contains("failed") && table.contains("sockets") && table.contains("already in use"), "\(table)")
         #expect(!daemon.waitForLog("serving", timeout: 1))
 
-        squatter.process.terminate()
+        kill(squatter.process.processIdentifier, SIGKILL)
         squatter.process.waitUntilExit()
         #expect(try daemon.hotplugd("restart", "svc").status == 0)
         #expect(daemon.waitForLog("serving"))
