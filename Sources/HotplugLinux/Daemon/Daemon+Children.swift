@@ -29,14 +29,24 @@ extension Daemon {
 
     func drainOutput(_ pid: Int32, _ stream: ChildProcess.Stream) {
         guard let child = children[pid], child.process.isOpen(stream) else { return }
-        let lines = child.process.readOutputLines(from: stream)
+        let now = MonotonicClock.now()
+        // A child over its output rate costs a count, not a log line (nor a
+        // String) per line: the loop stays free for everyone else.
+        let lines = child.outputLimit.isExhausted(now: now) ? [] : child.process.readOutputLines(from: stream)
+        if lines.isEmpty && child.outputLimit.isExhausted(now: now) {
+            child.outputLimit.drop(child.process.discardOutputLines(from: stream))
+        }
         var metadata: Logger.Metadata = ["binding": .string(child.instance.binding), "child_pid": .string(String(pid))]
         if let devpath = supervisor.deviceFacts(child.instance.device)?.devpath { metadata["devpath"] = .string(devpath) }
         if let interface = supervisor.interfaceName(child.instance.device) ?? child.interface {
             metadata["interface"] = .string(interface)
         }
-        for line in lines {
+        for line in lines where child.outputLimit.admit(now: now) {
             logger.info("\(line)", metadata: metadata)
+        }
+        let ended = child.process.hasReachedEndOfStream(stream)
+        if let dropped = child.outputLimit.summary(now: now, final: ended) {
+            logger.warning("\(dropped) line(s) of output dropped: the child writes more than \(OutputRateLimit.linesPerSecond) lines a second", metadata: metadata)
         }
         if child.process.hasReachedEndOfStream(stream) {
             try? child.process.unwatch(.output(stream), in: epoll)

@@ -76,6 +76,8 @@ final class SupervisedChild {
     let instance: InstanceID
     let worker: Int
     let interface: String?
+    /// How many of its output lines reach the log.
+    var outputLimit = OutputRateLimit(now: MonotonicClock.now())
 
     init(process: ChildProcess, instance: InstanceID, worker: Int, interface: String?) {
         self.process = process

@@ -95,6 +95,15 @@ public final class ChildProcess {
     /// of stream arrives. Lines longer than 8 KiB are cut and marked; invalid
     /// UTF-8 becomes U+FFFD. At end of stream `hasReachedEndOfStream` turns
     /// true: unwatch the stream and call `closeStream`.
+    /// Reads and counts the lines available on `stream` without keeping
+    /// them: for a child over its output rate.
+    public func discardOutputLines(from stream: Stream) -> Int {
+        switch stream {
+        case .standardOutput: standardOutput?.discardLines() ?? 0
+        case .standardError: standardError?.discardLines() ?? 0
+        }
+    }
+
     public func readOutputLines(from stream: Stream) -> [String] {
         switch stream {
         case .standardOutput: standardOutput?.readLines() ?? []

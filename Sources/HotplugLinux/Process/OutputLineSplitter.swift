@@ -13,6 +13,21 @@ struct OutputLineSplitter {
     /// True after a cut line was emitted, until its "\n" arrives.
     private var discardingRestOfLine = false
 
+    /// Feeds newly read bytes that are not to be logged (the child writes
+    /// faster than its output is let through); returns how many lines they
+    /// completed, without making strings of them. A line begun before
+    /// stays begun: its bytes are dropped and it ends at the next "\n".
+    mutating func discard(_ bytes: UnsafeRawBufferPointer) -> Int {
+        var newlines = 0
+        for byte in bytes where byte == UInt8(ascii: "\n") { newlines += 1 }
+        guard newlines > 0 else { return 0 }
+        pending.removeAll(keepingCapacity: true)
+        let endsInLine = bytes.last != UInt8(ascii: "\n")
+        // The bytes after the last "\n" start a line whose head is gone.
+        discardingRestOfLine = endsInLine
+        return newlines
+    }
+
     /// Feeds newly read bytes; returns the lines they completed.
     mutating func append(_ bytes: UnsafeRawBufferPointer) -> [String] {
         var lines: [String] = []

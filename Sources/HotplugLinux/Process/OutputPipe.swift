@@ -6,7 +6,7 @@ struct OutputPipe: ~Copyable {
     /// Reads per `readLines` call at most, so one child flooding its pipe
     /// cannot starve the rest of the event loop; level-triggered epoll
     /// reports the pipe again for the remainder.
-    static let maximumReadsPerCall = 16
+    static let maximumReadsPerCall = 2
     static let readChunkBytes = 16 * 1024
 
     let descriptor: FileDescriptor
@@ -18,6 +18,28 @@ struct OutputPipe: ~Copyable {
     init?(_ descriptor: consuming FileDescriptor?) {
         guard let descriptor else { return nil }
         self.descriptor = descriptor
+    }
+
+    /// Reads what is available now like `readLines`, but only counts the
+    /// lines, for output the log does not take.
+    mutating func discardLines() -> Int {
+        guard !hasReachedEnd else { return 0 }
+        var count = 0
+        var chunk = [UInt8](repeating: 0, count: Self.readChunkBytes)
+        for _ in 0..<Self.maximumReadsPerCall {
+            let read = chunk.withUnsafeMutableBytes { buffer in
+                Glibc.read(descriptor.rawValue, buffer.baseAddress, buffer.count)
+            }
+            if read > 0 {
+                count += chunk.withUnsafeBytes { splitter.discard(UnsafeRawBufferPointer(rebasing: $0[..<read])) }
+                continue
+            }
+            if read < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) { break }
+            count += splitter.finish().count
+            hasReachedEnd = true
+            break
+        }
+        return count
     }
 
     /// The complete lines available now, without their "\n"; at end of
