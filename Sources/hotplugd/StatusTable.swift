@@ -22,7 +22,10 @@ enum StatusTable {
             }
             for device in devices {
                 let since = device["since_unix"]?.intValue.map { duration(nowUnix - $0) } ?? "-"
-                let lastExit = device["last_exit"]?["text"]?.stringValue
+                var lastExit = device["last_exit"]?["text"]?.stringValue
+                if let next = device["next_try_unix"]?.intValue {
+                    lastExit = (lastExit.map { $0 + "; " } ?? "") + "next try in \(duration(next - nowUnix))"
+                }
                 let error = device["error"]?.stringValue
                 rows.append([
                     name,

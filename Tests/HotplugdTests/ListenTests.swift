@@ -11,25 +11,34 @@ struct ListenTests {
     static let peer = "10.98.0.2"
 
     /// A socket-activated worker: answers HTTP on every stream socket and
-    /// datagrams on every datagram socket with its pid.
+    /// datagrams on every datagram socket with its pid. On SIGTERM it
+    /// finishes the request in hand and accepts no more: what a worker must
+    /// do for a restart to cost no request, since connections it has not
+    /// accepted wait in the socket hotplugd keeps open for the others.
     static let worker = """
-        import os, socket, threading
+        import os, select, signal, socket
         assert os.environ["LISTEN_PID"] == str(os.getpid())
-        def serve(s):
-            while True:
-                c, _ = s.accept()
-                c.recv(1024)
-                c.sendall(b"HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n%d\\n" % os.getpid())
-                c.close()
-        def answer(s):
-            while True:
-                data, peer = s.recvfrom(1024)
-                s.sendto(b"%d" % os.getpid(), peer)
-        for fd in range(3, 3 + int(os.environ["LISTEN_FDS"])):
-            s = socket.socket(fileno=fd)
-            threading.Thread(target=serve if s.type == socket.SOCK_STREAM else answer, args=(s,), daemon=True).start()
+        stopping = False
+        def stop(number, frame):
+            global stopping
+            stopping = True
+        signal.signal(signal.SIGTERM, stop)
+        sockets = [socket.socket(fileno=fd) for fd in range(3, 3 + int(os.environ["LISTEN_FDS"]))]
         print("serving", os.environ["LISTEN_FDNAMES"], flush=True)
-        threading.Event().wait()
+        while not stopping:
+            try:
+                ready, _, _ = select.select(sockets, [], [], 0.1)
+            except InterruptedError:
+                continue
+            for s in ready:
+                if s.type == socket.SOCK_STREAM:
+                    c, _ = s.accept()
+                    c.recv(1024)
+                    c.sendall(b"HTTP/1.0 200 OK\\r\\nContent-Type: text/plain\\r\\n\\r\\n%d\\n" % os.getpid())
+                    c.close()
+                else:
+                    data, peer = s.recvfrom(1024)
+                    s.sendto(b"%d" % os.getpid(), peer)
         """
 
     static func binding(_ daemon: NamespacedDaemon, kernel: String, command: String, instances: Int, listen: String) -> String {
@@ -108,27 +117,42 @@ struct ListenTests {
         #expect(answering.isSubset(of: workers), "every answer comes from one of hotplugd's children")
 
         // One worker killed while a client keeps asking: the others, and the
-        // socket hotplugd keeps open, serve every request.
+        // socket hotplugd keeps open, serve on. The port never refuses
+        // (curl's 7); at most the one request the killed worker had
+        // accepted is lost with it.
         let victim = try #require(workers.first)
         let loop = try RunningProcess(daemon.client.exec + ["/bin/sh", "-c", """
-            for i in $(seq 40); do curl -s --max-time 5 http://\(Self.address):8080/pid.rpy || echo fail; done
+            for i in $(seq 40); do curl -s --max-time 5 http://\(Self.address):8080/pid.rpy || echo "fail $?"; done
             """])
         usleep(300_000)
         kill(Int32(victim), SIGKILL)
         #expect(loop.waitForExit(timeout: 60))
-        #expect(!loop.output.contains { $0.contains("fail") }, "no request failed while a worker died")
+        let failures = loop.output.filter { $0.contains("fail") }
+        print("shared mode: \(failures.count) of 40 requests failed around a worker's SIGKILL: \(failures)")
+        #expect(!failures.contains { $0.contains("fail 7") }, "the port never refuses a connection")
+        #expect(failures.count <= 1, "\(loop.output)")
+    }
 
-        // A rolling restart while a client keeps asking: no request fails.
-        #expect(eventually(timeout: 20) { (try? Self.runningPIDs(daemon).count) == 3 })
+    /// A rolling restart while a client keeps asking: the workers go one at
+    /// a time, each finishing its request in hand, and no request fails.
+    @Test func aRollingRestartCostsNoRequest() throws {
+        let daemon = try NamespacedDaemon(prefix: "lrr")
+        defer { daemon.cleanUp() }
+        try daemon.directory.write("worker.py", Self.worker)
+        try daemon.bindingFile("svc", Self.binding(daemon, kernel: "lq*", command: Self.python(daemon), instances: 3,
+                                                   listen: "stream = [\"8080\"]"))
+        try daemon.start()
+        try daemon.plug("lq" + String(VethPair.uniqueName(prefix: "").prefix(6)), clientAddress: Self.peer)
+        #expect(daemon.waitForLog("serving", count: 3))
         let before = try Self.runningPIDs(daemon)
         let during = try RunningProcess(daemon.client.exec + ["/bin/sh", "-c", """
-            for i in $(seq 60); do curl -s --max-time 5 http://\(Self.address):8080/pid.rpy || echo fail; done
+            for i in $(seq 150); do curl -s --max-time 5 http://\(Self.address):8080/ || echo "fail $?"; done
             """])
         usleep(200_000)
-        let restart = try daemon.hotplugd("restart", "web")
-        #expect(restart.status == 0 && restart.stdout.contains("restarting 1 instance(s) of web"), "\(restart.stderr)")
+        let restart = try daemon.hotplugd("restart", "svc")
+        #expect(restart.status == 0 && restart.stdout.contains("restarting 1 instance(s) of svc"), "\(restart.stderr)")
         #expect(during.waitForExit(timeout: 90))
-        #expect(!during.output.contains { $0.contains("fail") }, "no request failed during the restart")
+        #expect(!during.output.contains { $0.contains("fail") }, "no request failed during the restart: \(during.output)")
         #expect(eventually(timeout: 20) { (try? Self.runningPIDs(daemon)).map { $0.count == 3 && $0.isDisjoint(with: before) } ?? false },
                 "every worker was replaced")
     }

@@ -54,7 +54,9 @@ public struct StatusDocument {
                             ("since", .string(since.iso8601)),
                             ("since_unix", .int(since.unix)),
                             ("restarts", .int(Int64(instance.restarts))),
-                            ("last_exit", lastExit(instance.lastExit)),
+                            ("last_exit", lastExit(instance.lastExit, requested: instance.lastExitWasRequested)),
+                            ("next_try", instance.nextTry.map { .string(wallTime($0).iso8601) } ?? .null),
+                            ("next_try_unix", instance.nextTry.map { .int(wallTime($0).unix) } ?? .null),
                             ("error", .optional(instance.error)),
                         ])
                     })),
@@ -63,12 +65,17 @@ public struct StatusDocument {
         ])
     }
 
-    static func lastExit(_ exit: ChildExit?) -> JSONValue {
+    /// `requested`: hotplugd stopped the child (restart, reload, remove),
+    /// which the text says rather than show it as a crash.
+    static func lastExit(_ exit: ChildExit?, requested: Bool) -> JSONValue {
+        guard let exit else { return .null }
+        let text = requested ? "stopped by hotplugd (\(exit))" : exit.description
         switch exit {
-        case nil: .null
-        case .exited(let code)?: .object([("code", .int(Int64(code))), ("signal", .null), ("text", .string("exit \(code)"))])
-        case .signaled(let number)?:
-            .object([("code", .null), ("signal", .string(Signal(number: number).name)), ("text", .string(ChildExit.signaled(number).description))])
+        case .exited(let code):
+            return .object([("code", .int(Int64(code))), ("signal", .null), ("text", .string(text)), ("requested", .bool(requested))])
+        case .signaled(let number):
+            return .object([("code", .null), ("signal", .string(Signal(number: number).name)), ("text", .string(text)),
+                            ("requested", .bool(requested))])
         }
     }
 }

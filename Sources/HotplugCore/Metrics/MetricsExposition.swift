@@ -18,7 +18,7 @@ public enum MetricsExposition {
         }
     }
 
-    /// The states `status` shows, in the order DESIGN lists them.
+    /// The states `status` shows, in the order the README lists them.
     public static let instanceStates = ["settling", "configuring", "running", "backoff", "stopping", "exited", "failed", "configured"]
 
     /// A device counts once, in the first of these states that any of its

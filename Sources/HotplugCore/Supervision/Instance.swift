@@ -72,6 +72,9 @@ struct Worker: Sendable {
     var restarts = 0
     var consecutiveFailures = 0
     var lastExit: ChildExit?
+    /// The last exit was one hotplugd asked for (a stop for a restart, a
+    /// reload, a remove), not the child's own doing.
+    var lastExitWasRequested = false
     /// The pid of the worker's last child, once it has exited.
     var lastPID: Int32?
     var startedAt: Instant?

@@ -65,6 +65,7 @@ extension Supervisor {
         var worker = instance.workers[index]
         countExit(id, worker, exit)
         worker.lastExit = exit
+        if case .stopping = worker.state { worker.lastExitWasRequested = true } else { worker.lastExitWasRequested = false }
         worker.lastPID = pid
         instances[id]?.workers[index] = worker
         if case .stopping = worker.state {

@@ -17,6 +17,10 @@ public struct InstanceStatus: Sendable, Equatable {
     public var since: Instant
     public var restarts: Int
     public var lastExit: ChildExit?
+    /// The last exit was a stop hotplugd asked for (restart, reload, remove).
+    public var lastExitWasRequested = false
+    /// In `backoff`: when the child is started again.
+    public var nextTry: Instant?
     public var error: String?
 }
 
@@ -39,10 +43,16 @@ extension Supervisor {
                     stage: instance.stage(state), pid: state.pid,
                     since: fromWorker ? worker?.since ?? instance.since : instance.since,
                     restarts: worker?.restarts ?? 0, lastExit: worker?.lastExit,
-                    error: Self.reason(state)))
+                    lastExitWasRequested: worker?.lastExitWasRequested ?? false,
+                    nextTry: Self.nextTry(state), error: Self.reason(state)))
             }
         }
         return rows
+    }
+
+    static func nextTry(_ state: InstanceState) -> Instant? {
+        if case .backoff(let until) = state { return until }
+        return nil
     }
 
     static func reason(_ state: InstanceState) -> String? {

@@ -143,3 +143,29 @@ struct LeftoverProcessTests {
         #expect(h.supervisor.status().isEmpty)
     }
 }
+
+/// `status` says when a child in backoff is tried again, and tells a stop
+/// hotplugd asked for from a crash.
+struct StatusDetailTests {
+    typealias H = SupervisorHarness
+
+    @Test func backoffShowsTheNextTry() {
+        var h = H([Bindings.binding("cable")])
+        h.send(.deviceAdded(FakeDevices.veth("v0")))
+        h.send(.childExited(pid: h.pid("cable")!, .exited(1)))
+        #expect(h.supervisor.status().first?.nextTry == h.clock + .milliseconds(500))
+        #expect(h.supervisor.status().first?.lastExitWasRequested == false)
+    }
+
+    @Test func aRestartIsNotShownAsACrash() {
+        var h = H([Bindings.binding("cable")])
+        h.send(.deviceAdded(FakeDevices.veth("v0")))
+        let pid = h.pid("cable")!
+        h.send(.restart(binding: "cable", device: nil))
+        h.send(.childExited(pid: pid, .signaled(15)))
+        let row = h.supervisor.status().first
+        #expect(row?.lastExit == .signaled(15) && row?.lastExitWasRequested == true && row?.nextTry == nil)
+        let json = StatusDocument.lastExit(row?.lastExit, requested: true).serialized()
+        #expect(json.contains("\"text\":\"stopped by hotplugd (killed by SIGTERM)\"") && json.contains("\"requested\":true"))
+    }
+}
