@@ -88,6 +88,14 @@ struct ListenTests {
         return output.split(separator: "\n").map { Int($0.trimmingCharacters(in: .whitespaces)) }
     }
 
+    /// `count` HTTP requests from the client namespace in the background,
+    /// one after another; each failure prints "fail" and curl's exit code.
+    static func clientLoop(_ daemon: NamespacedDaemon, _ count: Int, path: String = "/") throws -> RunningProcess {
+        try RunningProcess(daemon.client.exec + ["/bin/sh", "-c", """
+            for i in $(seq \(count)); do curl -s --max-time 5 http://\(address):8080\(path) || echo "fail $?"; done
+            """])
+    }
+
     @Test func twistedWorkersShareTheSocketAndAKilledOneCostsNoRequest() throws {
         let daemon = try NamespacedDaemon(prefix: "ltw")
         defer { daemon.cleanUp() }
@@ -121,9 +129,7 @@ struct ListenTests {
         // (curl's 7); at most the one request the killed worker had
         // accepted is lost with it.
         let victim = try #require(workers.first)
-        let loop = try RunningProcess(daemon.client.exec + ["/bin/sh", "-c", """
-            for i in $(seq 40); do curl -s --max-time 5 http://\(Self.address):8080/pid.rpy || echo "fail $?"; done
-            """])
+        let loop = try Self.clientLoop(daemon, 40, path: "/pid.rpy")
         usleep(300_000)
         kill(Int32(victim), SIGKILL)
         #expect(loop.waitForExit(timeout: 60))
@@ -145,9 +151,7 @@ struct ListenTests {
         try daemon.plug("lq" + String(VethPair.uniqueName(prefix: "").prefix(6)), clientAddress: Self.peer)
         #expect(daemon.waitForLog("serving", count: 3))
         let before = try Self.runningPIDs(daemon)
-        let during = try RunningProcess(daemon.client.exec + ["/bin/sh", "-c", """
-            for i in $(seq 150); do curl -s --max-time 5 http://\(Self.address):8080/ || echo "fail $?"; done
-            """])
+        let during = try Self.clientLoop(daemon, 150)
         usleep(200_000)
         let restart = try daemon.hotplugd("restart", "svc")
         #expect(restart.status == 0 && restart.stdout.contains("restarting 1 instance(s) of svc"), "\(restart.stderr)")
@@ -231,9 +235,7 @@ struct ListenTests {
         #expect(listeners.count == 2, "one socket per worker: \(listeners)")
 
         let victim = try #require(try Self.runningPIDs(daemon).first)
-        let loop = try RunningProcess(daemon.client.exec + ["/bin/sh", "-c", """
-            for i in $(seq 100); do curl -s --max-time 5 http://\(Self.address):8080/ || echo fail; done
-            """])
+        let loop = try Self.clientLoop(daemon, 100)
         usleep(200_000)
         kill(Int32(victim), SIGKILL)
         #expect(loop.waitForExit(timeout: 60))

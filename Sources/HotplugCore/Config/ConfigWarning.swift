@@ -2,21 +2,15 @@
 /// machine: a user or program that does not exist yet (it may be created
 /// later), a key the chosen event source cannot see. `check` prints these
 /// and still exits 0; `run` logs them.
+/// Printed as a diagnostic is, with `warning:` before the message.
 public struct ConfigWarning: Sendable, Equatable, CustomStringConvertible {
-    public var file: String
-    public var position: SourcePosition?
-    public var message: String
+    public var diagnostic: ConfigDiagnostic
 
     public init(file: String, position: SourcePosition?, message: String) {
-        self.file = file
-        self.position = position
-        self.message = message
+        diagnostic = ConfigDiagnostic(file: file, position: position, message: "warning: " + message)
     }
 
-    public var description: String {
-        guard let position else { return "\(file): warning: \(message)" }
-        return "\(file):\(position.line):\(position.column): warning: \(message)"
-    }
+    public var description: String { diagnostic.description }
 }
 
 /// What the machine has, asked by `ConfigWarnings`; the Linux shell
