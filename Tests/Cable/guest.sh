@@ -225,7 +225,7 @@ end_phase
 # The udev source, with the guest's own udevd, started as scripts/setup does.
 /lib/systemd/systemd-udevd --daemon
 wait_for 10 udevadm control --ping
-udevadm trigger --type=devices --action=add
+udevadm trigger --type=devices --action=add --subsystem-match=net --subsystem-match=usb
 udevadm settle --timeout=30
 run_phase udev udev PL25A1-U || log "the udev phase ended early"
 end_phase
