@@ -6,6 +6,10 @@ import HotplugCore
 extension Daemon {
     func perform(_ effect: Effect) -> Supervisor.Event? {
         switch effect {
+        case .setUp(let id, .firewall(let request)):
+            // Answered by `flushFirewall`, at the end of this loop turn.
+            setUpFirewall(id, request)
+            return nil
         case .setUp(let id, let setup):
             return .stageSetUp(id, setUp(id, setup))
         case .tearDown(let id, let stage):
@@ -35,7 +39,8 @@ extension Daemon {
     func setUp(_ id: InstanceID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure> {
         switch setup {
         case .link(let request): linkStage.setUp(request)
-        case .firewall(let request): setUpFirewall(id, request)
+        // Never reached: `perform` queues it for `flushFirewall`.
+        case .firewall: .failure(StageFailure(.firewall, "internal: a firewall setup outside flushFirewall"))
         case .sockets(let request): socketStage.setUp(id, request)
         case .children(let worker, let plan): spawn(id, worker: worker, plan)
         }

@@ -22,16 +22,29 @@ extension Daemon {
         }
     }
 
-    func setUpFirewall(_ id: InstanceID, _ request: FirewallRequest) -> Result<StageOutcome, StageFailure> {
+    /// Queues the setup: the devices of one loop turn (a storm, a coldplug)
+    /// get their rules in one transaction, written by `flushFirewall` before
+    /// the loop sleeps again. The stage stays `configuring` until then.
+    func setUpFirewall(_ id: InstanceID, _ request: FirewallRequest) {
         // A reload may bring the first [firewall]: watch from then on.
         watchFirewall()
-        // Timed because it sits between plug and the child's start: the
-        // cost of [firewall] in a device's start-up is this transaction.
-        let start = MonotonicClock.now()
-        let result = firewallStage.setUp(id, request)
-        let micros = (MonotonicClock.now() - start) / 1000
-        logger.debug("firewall transaction for \(id.binding) on ifindex \(request.ifindex ?? 0) took \(micros) us")
-        return result
+        pendingFirewall.append((id, request))
+    }
+
+    /// Writes the queued setups and hands the core their results; those
+    /// may queue more (another binding on the same device), written too.
+    func flushFirewall() {
+        while !pendingFirewall.isEmpty {
+            let batch = pendingFirewall
+            pendingFirewall = []
+            // Timed because it sits between plug and the child's start: the
+            // cost of [firewall] in a device's start-up is this transaction.
+            let start = MonotonicClock.now()
+            let results = firewallStage.setUpAll(batch)
+            let micros = (MonotonicClock.now() - start) / 1000
+            logger.debug("firewall transaction for \(batch.count) instance(s) took \(micros) us")
+            for ((id, _), result) in zip(batch, results) { apply(.stageSetUp(id, result)) }
+        }
     }
 
     func tearDownFirewall(_ id: InstanceID) {

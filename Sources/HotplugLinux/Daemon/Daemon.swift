@@ -78,6 +78,8 @@ public final class Daemon {
     let firewallStage: FirewallStage<Nftables>
     /// Open once a binding has `[firewall]`.
     var firewallEvents: NftablesEvents?
+    /// Firewall setups of this loop turn, written together (`flushFirewall`).
+    var pendingFirewall: [(InstanceID, FirewallRequest)] = []
     var supervisor: Supervisor
     var children: [Int32: SupervisedChild] = [:]
     var exitRequested = false
@@ -153,6 +155,7 @@ public final class Daemon {
         } catch {
             throw DaemonError("cannot enumerate the devices present (\(error)); not starting, since every device present would be ignored")
         }
+        flushFirewall()
         startFirewall()
         logger.notice("ready: \(supervisor.summary)")
         notifier.ready(status: supervisor.summary)
@@ -166,6 +169,7 @@ public final class Daemon {
                 throw DaemonError(String(describing: error))
             }
             for event in ready { dispatch(event.token) }
+            flushFirewall()
             armTimer()
             exportMetricsIfChanged()
             // Not built when systemd is not listening: this runs right after

@@ -53,6 +53,37 @@ public final class FirewallStage<Kernel: FirewallOperations> {
         }
     }
 
+    /// Sets up several instances' rules in one transaction: in a storm, each
+    /// transaction costs more the larger the table is (nft and the kernel
+    /// go over all of it), so one per device would make a storm quadratic.
+    /// If the joint transaction fails, each is set up on its own, so one
+    /// bad device cannot fail the others; the results are in `requests`'
+    /// order.
+    public func setUpAll(_ requests: [(InstanceID, FirewallRequest)]) -> [Result<StageOutcome, StageFailure>] {
+        guard requests.count > 1,
+              requests.allSatisfy({ ($0.1.ifindex ?? 0) > 0 && installed[$0.0] == nil }) else {
+            return requests.map { setUp($0.0, $0.1) }
+        }
+        let ifindexes = Set(requests.compactMap(\.1.ifindex)).sorted()
+        let before = Dictionary(uniqueKeysWithValues: ifindexes.map { ($0, device($0)) })
+        for (id, request) in requests {
+            installed[id] = Entry(ifindex: request.ifindex ?? 0, binding: FirewallBinding(name: request.binding, settings: request.settings))
+        }
+        do throws(NftablesError) {
+            if tableIsKnown {
+                try write(ifindexes.map { FirewallRuleset.deviceBatch(device($0), withTable: false, previously: before[$0]) }.joined())
+            } else {
+                // At start (a coldplug): what a predecessor left is unknown,
+                // so the table is written anew with every device at once.
+                try rebuild()
+            }
+            return requests.map { _ in .success(.firewall) }
+        } catch {
+            for (id, _) in requests { installed.removeValue(forKey: id) }
+            return requests.map { setUp($0.0, $0.1) }
+        }
+    }
+
     /// Removes the instance's rules. The others on the same device stay
     /// (rewritten in the same transaction). If that fails the whole table
     /// is rebuilt without them; returns what went wrong, for the log, when
