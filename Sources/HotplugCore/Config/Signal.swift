@@ -9,6 +9,9 @@ public struct Signal: Sendable, Hashable, CustomStringConvertible {
     public static let interrupt = Signal(number: 2)
     public static let kill = Signal(number: 9)
     public static let terminate = Signal(number: 15)
+    /// Harmless to a running process; sent to what is left of a stopped
+    /// child's group to learn whether anything is left (see `.leftoversGone`).
+    public static let `continue` = Signal(number: 18)
 
     /// The standard signals, for every layer: config validation here, log
     /// text in the shell (whose tests check it against libc's constants).

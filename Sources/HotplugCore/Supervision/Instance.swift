@@ -86,11 +86,13 @@ struct Worker: Sendable {
     /// `stopping` is for `leftoverGroup`: no exit is reported for it, so
     /// the stop ends at the deadline, with SIGKILL.
     var stoppingLeftovers = false
+    /// While stopping leftovers: when to ask the shell whether any remain.
+    var probeAt: Instant?
 
     var deadline: Instant? {
         switch state {
         case .backoff(let until): until
-        case .stopping(_, let killAt, false): killAt
+        case .stopping(_, let killAt, false): probeAt.map { min($0, killAt) } ?? killAt
         default: nil
         }
     }

@@ -108,13 +108,27 @@ extension Supervisor {
     }
 
     /// The stop signal to what is left of an ended child's group; SIGKILL
-    /// at the deadline, and then the stop counts as done.
+    /// at the deadline, and then the stop counts as done. No exit is
+    /// reported for them, so the shell is asked every `leftoverProbe`
+    /// whether any remain (`.leftoversGone` ends the stop early).
     mutating func stopLeftovers(_ id: InstanceID, _ index: Int, group: Int32) {
         let exec = configuration.binding(named: id.binding)?.exec
         instances[id]?.workers[index].stoppingLeftovers = true
         instances[id]?.workers[index].leftoverGroup = nil
+        instances[id]?.workers[index].probeAt = now + Self.leftoverProbe
         setWorkerState(id, index, .stopping(pid: group, killAt: now + (exec?.stopTimeout ?? .seconds(5)), killed: false))
         effects.append(.signal(id, pid: group, exec?.stopSignal ?? .terminate))
+    }
+
+    static let leftoverProbe = TimeSpan.milliseconds(100)
+
+    mutating func leftoversGone(pid: Int32) {
+        guard let id = instances.values.first(where: { $0.workers.contains { $0.stoppingLeftovers && $0.state.pid == pid } })?.id,
+              let index = instances[id]?.workers.firstIndex(where: { $0.stoppingLeftovers && $0.state.pid == pid }) else { return }
+        instances[id]?.workers[index].stoppingLeftovers = false
+        instances[id]?.workers[index].probeAt = nil
+        setWorkerState(id, index, .exited)
+        continueTeardown(id)
     }
 
     /// `restart-delay` doubled per consecutive failure, capped at `restart-delay-max`.
@@ -180,9 +194,14 @@ extension Supervisor {
                     instances[id]?.workers[index].restarts += 1
                     metrics.countRestart(binding: id.binding)
                     spawn(id, worker: index)
+                case .stopping(let pid, let killAt, false) where worker.stoppingLeftovers && killAt > now:
+                    // Not yet time to kill: ask whether anything is left.
+                    instances[id]?.workers[index].probeAt = now + Self.leftoverProbe
+                    effects.append(.signal(id, pid: pid, .continue))
                 case .stopping(let pid, _, false) where worker.stoppingLeftovers:
                     effects.append(.signal(id, pid: pid, .kill))
                     instances[id]?.workers[index].stoppingLeftovers = false
+                    instances[id]?.workers[index].probeAt = nil
                     setWorkerState(id, index, .exited)
                     continueTeardown(id)
                 case .stopping(let pid, let killAt, false):

@@ -43,6 +43,8 @@ public struct Supervisor: Sendable {
         /// The child is gone but processes it started are still in its
         /// process group (a daemon it left in the background).
         case childLeftProcesses(pid: Int32)
+        /// Nothing is left in the process group of that ended child.
+        case leftoversGone(pid: Int32)
         /// New bindings, and, when the shell could enumerate, every device
         /// present with the facts the new bindings read: the kept facts were
         /// read for the old bindings and may lack what the new ones match on.
@@ -68,6 +70,7 @@ public struct Supervisor: Sendable {
         case .stageSetUp(let id, let result): stageSetUp(id, result)
         case .childExited(let pid, let exit): childExited(pid: pid, exit)
         case .childLeftProcesses(let pid): childLeftProcesses(pid: pid)
+        case .leftoversGone(let pid): leftoversGone(pid: pid)
         case .reload(let configuration, let present): reload(configuration, present: present)
         case .restart(let binding, let device): restart(binding: binding, device: device)
         case .shutdown: shutdown()

@@ -24,7 +24,8 @@ extension Daemon {
             if let child = children[pid] {
                 do { try child.process.signalGroup(signal.number) } catch { logger.warning("cannot signal child \(pid): \(error)") }
             } else if !ProcessGroup.signalLeftovers(pid, signal.number) {
-                logger.debug("no child \(pid) and nothing left of its group to signal for \(id)")
+                // What an ended child left has gone (or was never there).
+                return .leftoversGone(pid: pid)
             }
             return nil
         case .log(let entry):

@@ -5,16 +5,18 @@ import Glibc
 /// group's number, which the kernel does not hand out while any member
 /// lives) after the leader has been reaped.
 enum ProcessGroup {
-    /// Whether any process still belongs to group `id`. Reads /proc, field
-    /// 5 (pgrp) of each process's stat.
+    /// Whether any live process still belongs to group `id`. Reads /proc,
+    /// field 5 (pgrp) of each process's stat.
     static func hasMembers(_ id: Int32) -> Bool {
         guard id > 1, let names = SystemFiles.entries(of: "/proc") else { return false }
         for name in names {
             guard let pid = Int32(name), pid > 1,
                   let stat = SystemFiles.readSmall("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { continue }
-            // After ")": state, ppid, pgrp.
+            // After ")": state, ppid, pgrp. A zombie is no member: it can
+            // do nothing more, and where PID 1 is slow to reap the orphans
+            // (a container's init) it would keep the group "alive".
             let fields = stat[stat.index(after: close)...].split(separator: " ", maxSplits: 4)
-            if fields.count > 2, Int32(fields[2]) == id { return true }
+            if fields.count > 2, Int32(fields[2]) == id, fields[0] != "Z", fields[0] != "X" { return true }
         }
         return false
     }

@@ -135,6 +135,20 @@ struct LeftoverProcessTests {
         #expect(h.supervisor.status().isEmpty)
     }
 
+    @Test func leftoversThatGoAtTheStopSignalEndTheStopEarly() {
+        var h = H([Bindings.binding("cable")])
+        h.send(.deviceAdded(FakeDevices.veth("v0")))
+        let pid = h.pid("cable")!
+        h.send(.deviceRemoved(devpath: "/devices/virtual/net/v0", ifindex: 42))
+        h.send(.childLeftProcesses(pid: pid))
+        h.send(.childExited(pid: pid, .signaled(15)))
+        let probe = h.advance(.milliseconds(100))
+        #expect(H.signals(probe).map(\.1) == [.continue], "asks whether anything is left")
+        #expect(h.supervisor.status().count == 1)
+        h.send(.leftoversGone(pid: pid))
+        #expect(h.supervisor.status().isEmpty, "forgotten without waiting for stop-timeout")
+    }
+
     @Test func withoutLeftoversRemoveForgetsAtOnce() {
         var h = H([Bindings.binding("cable", restart: .no)])
         h.send(.deviceAdded(FakeDevices.veth("v0")))
