@@ -8,7 +8,11 @@ enum ProcessGroup {
     /// Whether any live process still belongs to group `id`. Reads /proc,
     /// field 5 (pgrp) of each process's stat.
     static func hasMembers(_ id: Int32) -> Bool {
-        guard id > 1, let names = SystemFiles.entries(of: "/proc") else { return false }
+        // One system call answers for the usual case, an empty group, on
+        // every child's exit; only a group with someone in it (perhaps just
+        // a zombie) is worth reading /proc for.
+        guard id > 1, kill(-id, 0) == 0 || errno == EPERM else { return false }
+        guard let names = SystemFiles.entries(of: "/proc") else { return false }
         for name in names {
             guard let pid = Int32(name), pid > 1,
                   let stat = SystemFiles.readSmall("/proc/\(pid)/stat"), let close = stat.lastIndex(of: ")") else { continue }

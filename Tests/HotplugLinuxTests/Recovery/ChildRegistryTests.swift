@@ -11,7 +11,7 @@ struct ChildRegistryTests {
     static let nobody: uid_t = 65534
 
     @Test func recordedChildOfACrashedDaemonIsStopped() throws {
-        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let scratch = try RecoveryScratch(), log = LogCapture()
         let victim = try Victim()
         scratch.registry(logger: log.logger).record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard)
         scratch.registry(owner: .current, logger: log.logger).stopLeftovers(logger: log.logger)
@@ -22,7 +22,7 @@ struct ChildRegistryTests {
 
     @Test(.enabled(if: geteuid() == 0, "needs root to give a file to another user"))
     func recordOwnedBySomeoneElseIsIgnored() throws {
-        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let scratch = try RecoveryScratch(), log = LogCapture()
         let victim = try Victim()
         scratch.registry(logger: log.logger).record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard)
         let record = scratch.recordDirectory() + "/\(victim.pid)"
@@ -34,7 +34,7 @@ struct ChildRegistryTests {
     }
 
     @Test func symlinkInPlaceOfARecordIsNotFollowed() throws {
-        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let scratch = try RecoveryScratch(), log = LogCapture()
         let victim = try Victim()
         scratch.registry(logger: log.logger).record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard)
         let record = scratch.recordDirectory() + "/\(victim.pid)"
@@ -48,7 +48,7 @@ struct ChildRegistryTests {
     }
 
     @Test func newRecordReplacesASymlinkInsteadOfWritingThroughIt() throws {
-        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let scratch = try RecoveryScratch(), log = LogCapture()
         let registry = scratch.registry(owner: .current, logger: log.logger)
         let victim = try Victim()
         let target = scratch.path + "/precious"
@@ -63,7 +63,7 @@ struct ChildRegistryTests {
     }
 
     @Test func recordOfAnotherInstanceIsIgnored() throws {
-        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let scratch = try RecoveryScratch(), log = LogCapture()
         let victim = try Victim()
         scratch.registry(socket: "other.sock", logger: log.logger)
             .record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard)
@@ -81,7 +81,7 @@ struct ChildRegistryTests {
     }
 
     @Test func recordsOfADaemonThatStillRunsAreLeftAlone() throws {
-        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let scratch = try RecoveryScratch(), log = LogCapture()
         let victim = try Victim()
         // Written by this very process, which is alive: say the socket file
         // of a running daemon was deleted and a second one started on it.
@@ -94,7 +94,7 @@ struct ChildRegistryTests {
     }
 
     @Test func recordOfAReusedPidIsDroppedWithoutASignal() throws {
-        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let scratch = try RecoveryScratch(), log = LogCapture()
         let victim = try Victim()
         let registry = scratch.registry(owner: .current, logger: log.logger)
         let key = DaemonInstance(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
@@ -113,7 +113,7 @@ struct ChildRegistryTests {
 
     /// Whether a registry on `location` would keep a record, checked by
     /// making it record a live process.
-    private func records(at location: RecordLocation, _ scratch: RecoveryScratch, _ log: RecoveryLog) throws -> Bool {
+    private func records(at location: RecordLocation, _ scratch: RecoveryScratch, _ log: LogCapture) throws -> Bool {
         let victim = try Victim()
         let registry = scratch.registry(owner: .current, location: location, logger: log.logger)
         registry.record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard)
@@ -123,7 +123,7 @@ struct ChildRegistryTests {
 
     @Test(arguments: ["state", "state/children"])
     func groupOrWorldWritableDirectoryIsRefused(_ level: String) throws {
-        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let scratch = try RecoveryScratch(), log = LogCapture()
         for mode: mode_t in [0o777, 0o770, 0o1777] {
             #expect(mkdir(scratch.path + "/state", 0o700) == 0 || errno == EEXIST)
             #expect(mkdir(scratch.path + "/state/children", 0o700) == 0 || errno == EEXIST)
@@ -138,7 +138,7 @@ struct ChildRegistryTests {
 
     @Test(.enabled(if: geteuid() == 0, "needs root to give a directory to another user"))
     func directoryOwnedBySomeoneElseIsRefused() throws {
-        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let scratch = try RecoveryScratch(), log = LogCapture()
         let key = DaemonInstance(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
         for level in ["state", "state/children", "state/children/\(key)"] {
             #expect(mkdir(scratch.path + "/" + level, 0o700) == 0)
@@ -151,7 +151,7 @@ struct ChildRegistryTests {
     }
 
     @Test func symlinkedDirectoryIsRefused() throws {
-        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let scratch = try RecoveryScratch(), log = LogCapture()
         #expect(mkdir(scratch.path + "/real", 0o700) == 0)
         #expect(symlink(scratch.path + "/real", scratch.path + "/state") == 0)
         #expect(try !records(at: scratch.location, scratch, log))
@@ -161,7 +161,7 @@ struct ChildRegistryTests {
     }
 
     @Test func aboveTheDirectoryOnlyStickyDirectoriesMayBeShared() throws {
-        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let scratch = try RecoveryScratch(), log = LogCapture()
         let location = RecordLocation(path: scratch.path + "/shared/state", mode: 0o700)
         #expect(mkdir(scratch.path + "/shared", 0o700) == 0)
         // Anyone could rename our directory away in a shared one that is not sticky.
@@ -174,7 +174,7 @@ struct ChildRegistryTests {
     }
 
     @Test func cleanExitRemovesTheInstanceDirectory() throws {
-        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let scratch = try RecoveryScratch(), log = LogCapture()
         let registry = scratch.registry(owner: .current, logger: log.logger)
         let victim = try Victim()
         registry.record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard)

@@ -9,7 +9,7 @@ import Testing
 @Suite(.serialized)
 struct LeftoverStopTests {
     @Test func recordedStopSignalIsSentInsteadOfSIGTERM() throws {
-        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let scratch = try RecoveryScratch(), log = LogCapture()
         let victim = try Victim("trap '' TERM")
         scratch.registry(logger: log.logger).record(
             pid: victim.pid, binding: "cable", devpath: "/devices/x",
@@ -23,7 +23,7 @@ struct LeftoverStopTests {
     }
 
     @Test func recordedTimeoutIsWaitedForInParallelThenSIGKILL() throws {
-        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let scratch = try RecoveryScratch(), log = LogCapture()
         let stubborn = try (0..<3).map { _ in try Victim("trap '' TERM") }
         let writer = scratch.registry(logger: log.logger)
         for victim in stubborn {
@@ -42,7 +42,7 @@ struct LeftoverStopTests {
     }
 
     @Test func eachChildGetsItsOwnTimeout() throws {
-        let scratch = try RecoveryScratch(), log = RecoveryLog()
+        let scratch = try RecoveryScratch(), log = LogCapture()
         let quick = try Victim("trap '' TERM"), patient = try Victim("trap '' TERM")
         let writer = scratch.registry(logger: log.logger)
         writer.record(pid: quick.pid, binding: "quick", devpath: "/devices/q",

@@ -87,28 +87,3 @@ final class RecoveryScratch: @unchecked Sendable {
 
     deinit { ChildHarness.removeTree(path) }
 }
-
-/// Every message logged through it, in order.
-final class RecoveryLog: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [String] = []
-
-    var messages: [String] { lock.withLock { stored } }
-    func append(_ message: String) { lock.withLock { stored.append(message) } }
-    func contains(_ text: String) -> Bool { messages.contains { $0.contains(text) } }
-
-    var logger: Logger { Logger(label: "test") { [self] _ in CapturingHandler(capture: self) } }
-}
-
-private struct CapturingHandler: LogHandler {
-    let capture: RecoveryLog
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) { capture.append(event.message.description) }
-}

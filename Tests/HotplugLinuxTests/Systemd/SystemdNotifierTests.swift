@@ -114,7 +114,7 @@ struct SystemdNotifierTests {
     ])
     func oddSocket(value: String) throws {
         let capture = LogCapture()
-        let logger = Logger(label: "test") { _ in CapturingLogHandler(capture: capture) }
+        let logger = capture.logger
         ProcessEnvironment.with(environment(["NOTIFY_SOCKET": value])) {
             let notifier = SystemdNotifier(logger: logger)
             notifier.ready(status: "up")
@@ -162,26 +162,4 @@ struct SystemdNotifierTests {
             #expect(getenv("WATCHDOG_USEC").map { String(cString: $0) } == "2000000")
         }
     }
-}
-
-/// Warnings a notifier logged, collected for a test to read.
-private final class LogCapture: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: [String] = []
-
-    var messages: [String] { lock.withLock { stored } }
-    func append(_ message: String) { lock.withLock { stored.append(message) } }
-}
-
-private struct CapturingLogHandler: LogHandler {
-    let capture: LogCapture
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) { capture.append(event.message.description) }
 }
