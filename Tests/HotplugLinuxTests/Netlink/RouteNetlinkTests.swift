@@ -12,6 +12,8 @@ struct RouteNetlinkTests {
     @Test func looksUpLinkByNameAndIndex() throws {
         let veth = try VethPair(prefix: "nlt")
         defer { veth.delete() }
+        // udevd may still set the new veth's MAC between the two reads below.
+        veth.waitUntilUdevFinished()
         let netlink = try RouteNetlink()
 
         let byName = try #require(try netlink.link(named: veth.name))
