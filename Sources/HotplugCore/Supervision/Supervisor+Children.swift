@@ -60,7 +60,7 @@ extension Supervisor {
     }
 
     mutating func childExited(pid: Int32, _ exit: ChildExit) {
-        guard let id = instances.values.first(where: { $0.worker(runningPID: pid) != nil })?.id,
+        guard let id = instances.id(withPID: pid),
               let instance = instances[id], let index = instance.worker(runningPID: pid) else { return }
         var worker = instance.workers[index]
         countExit(id, worker, exit)
@@ -101,7 +101,7 @@ extension Supervisor {
     }
 
     mutating func childLeftProcesses(pid: Int32) {
-        guard let id = instances.values.first(where: { $0.worker(runningPID: pid) != nil })?.id,
+        guard let id = instances.id(withPID: pid),
               let index = instances[id]?.worker(runningPID: pid) else { return }
         instances[id]?.workers[index].leftoverGroup = pid
         log(.notice, "child \(pid) is ending but leaves processes in its group; they are stopped with the device", id, pid: pid)
@@ -123,7 +123,7 @@ extension Supervisor {
     static let leftoverProbe = TimeSpan.milliseconds(100)
 
     mutating func leftoversGone(pid: Int32) {
-        guard let id = instances.values.first(where: { $0.workers.contains { $0.stoppingLeftovers && $0.state.pid == pid } })?.id,
+        guard let id = instances.id(withPID: pid),
               let index = instances[id]?.workers.firstIndex(where: { $0.stoppingLeftovers && $0.state.pid == pid }) else { return }
         instances[id]?.workers[index].stoppingLeftovers = false
         instances[id]?.workers[index].probeAt = nil
@@ -179,7 +179,7 @@ extension Supervisor {
     }
 
     mutating func fireDueDeadlines() {
-        let due = instances.values.filter { $0.deadline.map { $0 <= now } ?? false }.map(\.id).sorted()
+        let due = instances.due(at: now)
         for id in due {
             guard let instance = instances[id] else { continue }
             if case .settling = instance.state {

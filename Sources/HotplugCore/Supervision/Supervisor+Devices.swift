@@ -115,7 +115,7 @@ extension Supervisor {
     }
 
     func instanceIDs(of device: DeviceID) -> [InstanceID] {
-        instances.keys.filter { $0.device == device }.sorted()
+        instances.ids(of: device)
     }
 
     /// A device stays tracked while it is present with a binding, or while

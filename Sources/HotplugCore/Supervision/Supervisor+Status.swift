@@ -74,17 +74,8 @@ extension Supervisor {
     /// Counted straight from the instances: the daemon asks after every
     /// wake-up, so it must not build the whole status.
     public var summary: String {
-        var counts: [String: Int] = [:]
-        var deviceIDs = Set<DeviceID>()
-        for instance in instances.values where devices[instance.id.device] != nil {
-            deviceIDs.insert(instance.id.device)
-            if instance.state == .supervising {
-                for worker in instance.workers { counts[worker.state.name, default: 0] += 1 }
-            } else {
-                counts[instance.state.name, default: 0] += 1
-            }
-        }
-        let states = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
-        return "\(deviceIDs.count) device\(deviceIDs.count == 1 ? "" : "s")" + (states.isEmpty ? "" : ", " + states.joined(separator: ", "))
+        let devices = instances.deviceCount
+        let states = instances.rowStateCounts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+        return "\(devices) device\(devices == 1 ? "" : "s")" + (states.isEmpty ? "" : ", " + states.joined(separator: ", "))
     }
 }

@@ -9,7 +9,7 @@ public struct Supervisor: Sendable {
     var matchTable: MatchTable
     var devices: [DeviceID: TrackedDevice] = [:]
     var deviceByDevpath: [String: DeviceID] = [:]
-    var instances: [InstanceID: Instance] = [:]
+    var instances = InstanceTable()
     var nextDeviceNumber: UInt64 = 1
     public internal(set) var isShuttingDown = false
     var effects: [Effect] = []
@@ -84,7 +84,7 @@ public struct Supervisor: Sendable {
 
     /// The earliest moment a `.tick` has something to do; nil when idle.
     public var nextDeadline: Instant? {
-        instances.values.compactMap(\.deadline).min()
+        instances.nextDeadline
     }
 
     mutating func log(_ level: LogEntry.Level, _ message: String, _ id: InstanceID? = nil, device: DeviceID? = nil, pid: Int32? = nil) {
