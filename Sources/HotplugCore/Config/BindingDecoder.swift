@@ -287,7 +287,7 @@ enum BindingDecoder {
     }
 
     static func isEnvironmentName(_ name: String) -> Bool {
-        guard let first = name.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
+        guard let first = name.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return false }
         return Placeholder.isValidKey(name[...])
     }
 }

@@ -1,11 +1,25 @@
 /// Loads a whole configuration: every binding file, then the checks that
 /// span files. Pure: the shell reads the files and hands their text over.
 public struct Configuration: Sendable, Equatable {
-    public var bindings: [Binding]
+    public var bindings: [Binding] {
+        didSet { positionByName = Self.positions(bindings) }
+    }
+    /// The supervisor looks bindings up by name several times per event.
+    private var positionByName: [String: Int]
 
-    public init(bindings: [Binding]) { self.bindings = bindings }
+    public init(bindings: [Binding]) {
+        self.bindings = bindings
+        positionByName = Self.positions(bindings)
+    }
 
-    public func binding(named name: String) -> Binding? { bindings.first { $0.name == name } }
+    /// The first binding with that name.
+    public func binding(named name: String) -> Binding? { positionByName[name].map { bindings[$0] } }
+
+    private static func positions(_ bindings: [Binding]) -> [String: Int] {
+        var positions: [String: Int] = [:]
+        for (index, binding) in bindings.enumerated() where positions[binding.name] == nil { positions[binding.name] = index }
+        return positions
+    }
 
     /// Subsystems any binding can match, for the monitor's kernel-side
     /// filter; nil when some binding uses a glob there and so needs all.

@@ -114,8 +114,12 @@ public enum Placeholder: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func isValidKey(_ key: Substring) -> Bool {
-        !key.isEmpty && key.utf8.count <= 256
-            && key.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }
+        // Bytes, not Unicode properties: every udev property name of every
+        // spawned child's environment passes through here.
+        !key.isEmpty && key.utf8.count <= 256 && key.utf8.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "_")
+        }
     }
 
     /// sysfs attribute names, optionally one subdirectory deep (`power/control`);

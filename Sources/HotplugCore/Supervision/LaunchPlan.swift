@@ -15,29 +15,35 @@ public struct LaunchPlan: Sendable, Equatable {
     public init(exec: ExecSettings, values: PlaceholderValues) {
         argv = exec.command.map(values.expand)
         var pairs: [(String, String)] = [("PATH", Self.defaultPath)]
-        for (key, value) in values.device.properties.sorted(by: { $0.key < $1.key })
-        where BindingDecoder.isEnvironmentName(key) && key != "PATH" {
-            pairs.append((key, value))
-        }
+        // Names are ASCII once checked, so bytes sort them as String would,
+        // without String's Unicode-aware comparison (this runs before every spawn).
+        let properties = values.device.properties.filter { BindingDecoder.isEnvironmentName($0.key) && $0.key != "PATH" }
+        pairs.reserveCapacity(properties.count + 5 + exec.environment.count)
+        pairs += properties.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }.map { ($0.key, $0.value) }
         if let interface = values.interface ?? values.device.interfaceName { pairs.append(("INTERFACE", interface)) }
         pairs.append(("HOTPLUGD_BINDING", values.bindingName))
         pairs.append(("HOTPLUGD_SYSPATH", values.device.syspath))
         pairs.append(("HOTPLUGD_INSTANCE", String(values.instance)))
         for (key, template) in exec.environment { pairs.append((key, values.expand(template))) }
-        environment = Self.deduplicated(pairs).map { "\($0.0)=\($0.1)" }
+        environment = Self.deduplicated(pairs).map { $0.0 + "=" + $0.1 }
         workingDirectory = exec.workingDirectory
         user = exec.user
         group = exec.group
     }
 
+    /// Each key once, where it first appeared, with the value it was given last.
     static func deduplicated(_ pairs: [(String, String)]) -> [(String, String)] {
-        var lastIndex: [String: Int] = [:]
-        for (index, pair) in pairs.enumerated() { lastIndex[pair.0] = index }
-        var seen = Set<String>()
+        var position: [String: Int] = [:]
+        position.reserveCapacity(pairs.count)
         var result: [(String, String)] = []
-        for (index, pair) in pairs.enumerated() where !seen.contains(pair.0) {
-            seen.insert(pair.0)
-            result.append(pairs[lastIndex[pair.0] ?? index])
+        result.reserveCapacity(pairs.count)
+        for pair in pairs {
+            if let index = position[pair.0] {
+                result[index] = pair
+            } else {
+                position[pair.0] = result.count
+                result.append(pair)
+            }
         }
         return result
     }
