@@ -18,7 +18,7 @@ public enum Spawner {
     /// environment is dropped: it would describe descriptors it does not have.
     static func spawn(_ request: SpawnRequest, passing sockets: [ListeningSocket], names: String) throws(SpawnError) -> ChildProcess {
         var request = request
-        request.environment.removeAll { entry in Self.activationVariables.contains { entry.hasPrefix($0 + "=") } }
+        request.environment.removeAll { entry in Self.activationPrefixes.contains { entry.hasPrefix($0) } }
         if !sockets.isEmpty {
             request.environment += ["LISTEN_FDS=\(sockets.count)", "LISTEN_FDNAMES=\(names)",
                                     Self.listenPIDPrefix + String(repeating: " ", count: 20)]
@@ -73,7 +73,9 @@ public enum Spawner {
                             standardError: FileDescriptor(adopting: result.stderr_fd))
     }
 
-    static let activationVariables = ["LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"]
+    /// Whole prefixes, made once: this filter runs over the whole
+    /// environment before every spawn.
+    static let activationPrefixes = ["LISTEN_FDS=", "LISTEN_PID=", "LISTEN_FDNAMES="]
     static let listenPIDPrefix = "LISTEN_PID="
 
     /// argv and environment come from device data: reject what execve()
@@ -152,10 +154,10 @@ final class CStringArray {
         var offset = 0
         for (index, string) in strings.enumerated() {
             let start = storage + offset
-            var length = 0
-            for byte in string.utf8 {
-                start.storeBytes(of: byte, toByteOffset: length, as: UInt8.self)
-                length += 1
+            var string = string
+            let length = string.withUTF8 { bytes in
+                if let base = bytes.baseAddress { start.copyMemory(from: base, byteCount: bytes.count) }
+                return bytes.count
             }
             start.storeBytes(of: 0, toByteOffset: length, as: UInt8.self)
             pointers[index] = start.assumingMemoryBound(to: CChar.self)
