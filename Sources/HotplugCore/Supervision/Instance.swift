@@ -34,7 +34,11 @@ struct Instance: Sendable {
 
     var deadline: Instant? {
         if case .settling(let until) = state { return until }
-        return workers.compactMap(\.deadline).min()
+        var earliest: Instant?
+        for worker in workers {
+            if let deadline = worker.deadline, earliest.map({ deadline < $0 }) ?? true { earliest = deadline }
+        }
+        return earliest
     }
 
     /// The state each `status` row shows: the worker's own while the

@@ -10,32 +10,20 @@ struct InstanceTable: Sendable {
     private var deadlines = DeadlineQueue()
     private var stateCounts: [String: Int] = [:]
 
-    /// What the indexes know of one instance.
-    private struct Keys: Equatable {
-        var deadline: Instant?
-        var pids: [Int32]
-        var states: [String]
-
-        init(_ instance: Instance) {
-            deadline = instance.deadline
-            pids = instance.workers.compactMap(\.state.pid)
-            states = instance.state == .supervising ? instance.workers.map(\.state.name) : [instance.state.name]
-        }
-    }
-
     subscript(id: InstanceID) -> Instance? {
         get { storage[id] }
         _modify {
-            let before = storage[id].map(Keys.init)
+            // A copy shares the workers' storage: nothing is allocated here.
+            let before = storage[id]
             yield &storage[id]
-            reindex(id, from: before, to: storage[id].map(Keys.init))
+            reindex(id, from: before, to: storage[id])
         }
     }
 
     @discardableResult
     mutating func removeValue(forKey id: InstanceID) -> Instance? {
         guard let removed = storage.removeValue(forKey: id) else { return nil }
-        reindex(id, from: Keys(removed), to: nil)
+        reindex(id, from: removed, to: nil)
         return removed
     }
 
@@ -65,28 +53,56 @@ struct InstanceTable: Sendable {
     var deviceCount: Int { byDevice.count }
     var rowStateCounts: [String: Int] { stateCounts }
 
-    private mutating func reindex(_ id: InstanceID, from before: Keys?, to after: Keys?) {
+    /// Compares what the indexes know of the instance before and after a
+    /// change, without building anything unless it differs.
+    private mutating func reindex(_ id: InstanceID, from before: Instance?, to after: Instance?) {
         if before == nil, after != nil { byDevice[id.device, default: []].insert(id) }
         if before != nil, after == nil {
             byDevice[id.device]?.remove(id)
             if byDevice[id.device]?.isEmpty == true { byDevice.removeValue(forKey: id.device) }
         }
-        guard before != after else { return }
-        if before?.deadline != after?.deadline { deadlines.set(id, before: before?.deadline, after: after?.deadline) }
-        if before?.pids != after?.pids {
-            for pid in before?.pids ?? [] {
+        let (oldDeadline, newDeadline) = (before?.deadline, after?.deadline)
+        if oldDeadline != newDeadline { deadlines.set(id, before: oldDeadline, after: newDeadline) }
+        let noWorkers: [Worker] = []
+        let oldPIDs = (before?.workers ?? noWorkers).lazy.compactMap(\.state.pid)
+        let newPIDs = (after?.workers ?? noWorkers).lazy.compactMap(\.state.pid)
+        if !oldPIDs.elementsEqual(newPIDs) {
+            for pid in oldPIDs {
                 byPID[pid]?.remove(id)
                 if byPID[pid]?.isEmpty == true { byPID.removeValue(forKey: pid) }
             }
-            for pid in after?.pids ?? [] { byPID[pid, default: []].insert(id) }
+            for pid in newPIDs { byPID[pid, default: []].insert(id) }
         }
-        if before?.states != after?.states {
-            for state in before?.states ?? [] {
-                stateCounts[state, default: 0] -= 1
-                if stateCounts[state] == 0 { stateCounts.removeValue(forKey: state) }
-            }
-            for state in after?.states ?? [] { stateCounts[state, default: 0] += 1 }
+        if !Self.sameRowStates(before, after) {
+            countRowStates(before, -1)
+            countRowStates(after, +1)
         }
+    }
+
+    /// Whether the instance's status rows (see `summary`) show the same states.
+    private static func sameRowStates(_ before: Instance?, _ after: Instance?) -> Bool {
+        guard let before, let after else { return before == nil && after == nil }
+        switch (before.state == .supervising, after.state == .supervising) {
+        case (false, false): return before.state.name == after.state.name
+        case (true, true):
+            return before.workers.count == after.workers.count
+                && zip(before.workers, after.workers).allSatisfy { $0.state.name == $1.state.name }
+        default: return false
+        }
+    }
+
+    private mutating func countRowStates(_ instance: Instance?, _ delta: Int) {
+        guard let instance else { return }
+        if instance.state == .supervising {
+            for worker in instance.workers { count(worker.state.name, delta) }
+        } else {
+            count(instance.state.name, delta)
+        }
+    }
+
+    private mutating func count(_ state: String, _ delta: Int) {
+        let total = stateCounts[state, default: 0] + delta
+        if total == 0 { stateCounts.removeValue(forKey: state) } else { stateCounts[state] = total }
     }
 }
 
