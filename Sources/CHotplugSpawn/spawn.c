@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -31,11 +32,21 @@
 // and RLIMIT_NOFILE is unlimited.
 #define HOTPLUG_FALLBACK_MAX_FD 65536
 
-// The message a failing child writes into the report pipe before _exit().
+// What a failing child leaves for the parent before _exit(). It writes it
+// straight into the parent's memory: vfork() lends the child that memory, and
+// the parent runs again only once the child has called execve() (successfully:
+// the kernel releases the parent when it replaces the child's memory) or
+// _exit(). This is how glibc's posix_spawn() reports, too.
 struct child_report {
     int32_t stage;
     int32_t error;
+    // The boot clock at the child's first instruction (see start_tick_between).
+    unsigned long long started_ns;
 };
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 
 static void close_preserving_errno(int fd) {
     if (fd < 0) return;
@@ -80,36 +91,43 @@ static int highest_possible_fd(void) {
     return (int)limit.rlim_cur;
 }
 
+static unsigned long long boot_nanoseconds(void) {
+    struct timespec now;
+    if (clock_gettime(CLOCK_BOOTTIME, &now) != 0) return 0;
+    return (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec;
+}
+
+// The kernel stamps a new task with the boot clock inside fork(), and /proc
+// shows that stamp in clock ticks, rounded down: when `before` and `after`
+// fall in the same tick, so does the start. Saves reading /proc/PID/stat
+// right after the spawn, which waits until the child's exec is done.
+static unsigned long long start_tick_between(unsigned long long before, unsigned long long after) {
+    long ticks_per_second = sysconf(_SC_CLK_TCK);
+    if (before == 0 || after == 0 || ticks_per_second <= 0 || 1000000000L % ticks_per_second != 0) return 0;
+    unsigned long long tick = 1000000000ULL / (unsigned long long)ticks_per_second;
+    return before / tick == after / tick ? before / tick : 0;
+}
+
 // ---- child side ----------------------------------------------------------
 
 __attribute__((noreturn))
-static void child_fail(int report_fd, int stage, int error) {
-    struct child_report report = { stage, error };
-    const char *cursor = (const char *)&report;
-    size_t left = sizeof report;
-    while (left > 0) {
-        ssize_t written = write(report_fd, cursor, left);
-        if (written < 0) {
-            if (errno == EINTR) continue;
-            break;
-        }
-        cursor += written;
-        left -= (size_t)written;
-    }
+static void child_fail(volatile struct child_report *report, int stage, int error) {
+    report->error = error;
+    report->stage = stage;
     _exit(127);
 }
 
-// Closes every descriptor from `first` on, except `keep`.
-static void close_all_except(int first, int keep, int max_fd) {
+// Keeps every descriptor from `first` on out of the program. Marking them
+// close-on-exec costs nothing per descriptor; execve() closes them after it
+// has released the parent, so the daemon does not wait while its own
+// descriptors (three per running child) are closed in each new child. Where
+// the flag is unknown (Linux before 5.11), they are closed here.
+static void close_from(int first, int max_fd) {
 #ifdef SYS_close_range
-    int ok = 1;
-    if (keep > first && syscall(SYS_close_range, (unsigned)first, (unsigned)(keep - 1), 0u) != 0) ok = 0;
-    if (ok && syscall(SYS_close_range, (unsigned)(keep >= first ? keep + 1 : first), ~0u, 0u) != 0) ok = 0;
-    if (ok) return;
+    if (syscall(SYS_close_range, (unsigned)first, ~0u, CLOSE_RANGE_CLOEXEC) == 0) return;
+    if (syscall(SYS_close_range, (unsigned)first, ~0u, 0u) == 0) return;
 #endif
-    for (int fd = first; fd < max_fd; fd++) {
-        if (fd != keep) close(fd);
-    }
+    for (int fd = first; fd < max_fd; fd++) close(fd);
 }
 
 // Writes the decimal `value` and a NUL at `out`; async-signal-safe.
@@ -128,32 +146,27 @@ static void write_decimal(char *out, long value) {
 // systemd passes them. Every source goes above the target range first, so
 // that a source already sitting on another one's target is not clobbered;
 // dup2() onto the target then clears close-on-exec on the copy, also where
-// a source was at its own target. The report pipe moves out of the range
-// too. Returns the report descriptor to use from here on.
-static int place_listen_fds(const hotplug_spawn_options *options, int report_fd) {
+// a source was at its own target.
+static void place_listen_fds(const hotplug_spawn_options *options, volatile struct child_report *report) {
     int first_free = 3 + (int)options->listen_count;
-    if (report_fd < first_free) {
-        int moved = fcntl(report_fd, F_DUPFD_CLOEXEC, first_free);
-        if (moved < 0) child_fail(report_fd, HOTPLUG_SPAWN_STAGE_LISTEN_FDS, errno);
-        report_fd = moved;
-    }
     int above[HOTPLUG_SPAWN_MAX_LISTEN_FDS];
     for (size_t i = 0; i < options->listen_count; i++) {
         above[i] = fcntl(options->listen_fds[i], F_DUPFD_CLOEXEC, first_free);
-        if (above[i] < 0) child_fail(report_fd, HOTPLUG_SPAWN_STAGE_LISTEN_FDS, errno);
+        if (above[i] < 0) child_fail(report, HOTPLUG_SPAWN_STAGE_LISTEN_FDS, errno);
     }
     for (size_t i = 0; i < options->listen_count; i++) {
-        if (dup2(above[i], 3 + (int)i) < 0) child_fail(report_fd, HOTPLUG_SPAWN_STAGE_LISTEN_FDS, errno);
+        if (dup2(above[i], 3 + (int)i) < 0) child_fail(report, HOTPLUG_SPAWN_STAGE_LISTEN_FDS, errno);
     }
     if (options->listen_pid_entry != NULL) {
         write_decimal(options->listen_pid_entry + strlen("LISTEN_PID="), (long)syscall(SYS_getpid));
     }
-    return report_fd;
 }
 
 __attribute__((noreturn))
 static void run_child(const hotplug_spawn_options *options, int stdin_fd, int stdout_fd,
-                      int stderr_fd, int report_fd, int max_fd) {
+                      int stderr_fd, volatile struct child_report *report, int max_fd) {
+    // clock_gettime() reads the vDSO's memory: no lock, no allocation.
+    report->started_ns = boot_nanoseconds();
     // Every signal is blocked (the parent did that around fork()), so first
     // put all dispositions back to default: a handler inherited from the
     // parent must never run in this half-initialised copy. execve() would
@@ -171,11 +184,11 @@ static void run_child(const hotplug_spawn_options *options, int stdin_fd, int st
 
     // Own session and process group, so the supervisor can signal the whole
     // tree with kill(-pid) and the child has no controlling terminal.
-    if (setsid() < 0) child_fail(report_fd, HOTPLUG_SPAWN_STAGE_SETSID, errno);
+    if (setsid() < 0) child_fail(report, HOTPLUG_SPAWN_STAGE_SETSID, errno);
 
     if (dup2(stdin_fd, STDIN_FILENO) < 0 || dup2(stdout_fd, STDOUT_FILENO) < 0 ||
         dup2(stderr_fd, STDERR_FILENO) < 0) {
-        child_fail(report_fd, HOTPLUG_SPAWN_STAGE_REDIRECT, errno);
+        child_fail(report, HOTPLUG_SPAWN_STAGE_REDIRECT, errno);
     }
 
     // Raw system calls: the glibc wrappers for set*id() broadcast the change
@@ -184,42 +197,41 @@ static void run_child(const hotplug_spawn_options *options, int stdin_fd, int st
     // Order matters: groups and gid need privileges that setuid() drops.
     if (options->change_groups &&
         syscall(SYS_setgroups, options->group_count, options->groups) != 0) {
-        child_fail(report_fd, HOTPLUG_SPAWN_STAGE_SETGROUPS, errno);
+        child_fail(report, HOTPLUG_SPAWN_STAGE_SETGROUPS, errno);
     }
     if (options->change_gid &&
         syscall(SYS_setresgid, options->gid, options->gid, options->gid) != 0) {
-        child_fail(report_fd, HOTPLUG_SPAWN_STAGE_SETGID, errno);
+        child_fail(report, HOTPLUG_SPAWN_STAGE_SETGID, errno);
     }
     if (options->change_uid &&
         syscall(SYS_setresuid, options->uid, options->uid, options->uid) != 0) {
-        child_fail(report_fd, HOTPLUG_SPAWN_STAGE_SETUID, errno);
+        child_fail(report, HOTPLUG_SPAWN_STAGE_SETUID, errno);
     }
 
     // After the identity change, so directory permissions are checked as the
     // user the program will run as.
     if (options->working_directory != NULL && chdir(options->working_directory) != 0) {
-        child_fail(report_fd, HOTPLUG_SPAWN_STAGE_CHDIR, errno);
+        child_fail(report, HOTPLUG_SPAWN_STAGE_CHDIR, errno);
     }
 
     // Nothing of the daemon's (sockets, epoll, signalfd, other children's
-    // pipes) may leak into the program. The report pipe stays until execve()
-    // closes it through O_CLOEXEC.
+    // pipes) may leak into the program.
     int first_inherited = 3;
     if (options->listen_count > 0) {
-        if (options->listen_count > HOTPLUG_SPAWN_MAX_LISTEN_FDS) child_fail(report_fd, HOTPLUG_SPAWN_STAGE_LISTEN_FDS, E2BIG);
-        report_fd = place_listen_fds(options, report_fd);
+        if (options->listen_count > HOTPLUG_SPAWN_MAX_LISTEN_FDS) child_fail(report, HOTPLUG_SPAWN_STAGE_LISTEN_FDS, E2BIG);
+        place_listen_fds(options, report);
         first_inherited = 3 + (int)options->listen_count;
     }
-    close_all_except(first_inherited, report_fd, max_fd);
+    close_from(first_inherited, max_fd);
 
     sigset_t empty;
     sigemptyset(&empty);
     if (sigprocmask(SIG_SETMASK, &empty, NULL) != 0) {
-        child_fail(report_fd, HOTPLUG_SPAWN_STAGE_SIGNALS, errno);
+        child_fail(report, HOTPLUG_SPAWN_STAGE_SIGNALS, errno);
     }
 
     execve(options->path, options->argv, options->envp);
-    child_fail(report_fd, HOTPLUG_SPAWN_STAGE_EXEC, errno);
+    child_fail(report, HOTPLUG_SPAWN_STAGE_EXEC, errno);
 }
 
 // ---- parent side ---------------------------------------------------------
@@ -237,12 +249,11 @@ int hotplug_spawn(const hotplug_spawn_options *options, hotplug_spawn_result *re
     result->stderr_fd = -1;
     result->failed_stage = HOTPLUG_SPAWN_STAGE_NONE;
     result->failed_errno = 0;
+    result->start_tick = 0;
 
     int stdout_pipe[2] = { -1, -1 };
     int stderr_pipe[2] = { -1, -1 };
-    int report_pipe[2] = { -1, -1 };
-    if (cloexec_pipe(stdout_pipe) != 0 || cloexec_pipe(stderr_pipe) != 0 ||
-        cloexec_pipe(report_pipe) != 0) {
+    if (cloexec_pipe(stdout_pipe) != 0 || cloexec_pipe(stderr_pipe) != 0) {
         int error = errno;
         close_preserving_errno(stdout_pipe[0]);
         close_preserving_errno(stdout_pipe[1]);
@@ -258,8 +269,6 @@ int hotplug_spawn(const hotplug_spawn_options *options, hotplug_spawn_result *re
         close_preserving_errno(stdout_pipe[1]);
         close_preserving_errno(stderr_pipe[0]);
         close_preserving_errno(stderr_pipe[1]);
-        close_preserving_errno(report_pipe[0]);
-        close_preserving_errno(report_pipe[1]);
         return fail_in_parent(result, HOTPLUG_SPAWN_STAGE_OPEN_NULL, error);
     }
 
@@ -274,10 +283,14 @@ int hotplug_spawn(const hotplug_spawn_options *options, hotplug_spawn_result *re
     // vfork: the child borrows the parent's memory until execve(), so no page
     // tables are copied (fork() of the daemon copied and then tore down its
     // whole address space per child). run_child() only makes raw system
-    // calls on memory prepared above and never returns.
+    // calls on memory prepared above and never returns. The parent goes on
+    // once the child's execve() has replaced its memory, while the kernel
+    // finishes the exec; or once the child has left a report and exited.
+    volatile struct child_report report = { HOTPLUG_SPAWN_STAGE_NONE, 0, 0 };
+    unsigned long long before_fork = boot_nanoseconds();
     pid_t pid = vfork();
     if (pid == 0) {
-        run_child(options, stdin_fd, stdout_pipe[1], stderr_pipe[1], report_pipe[1], max_fd);
+        run_child(options, stdin_fd, stdout_pipe[1], stderr_pipe[1], &report, max_fd);
     }
     int fork_errno = errno;
     pthread_sigmask(SIG_SETMASK, &previous_mask, NULL);
@@ -286,40 +299,23 @@ int hotplug_spawn(const hotplug_spawn_options *options, hotplug_spawn_result *re
     close_preserving_errno(stdin_fd);
     close_preserving_errno(stdout_pipe[1]);
     close_preserving_errno(stderr_pipe[1]);
-    close_preserving_errno(report_pipe[1]);
 
     if (pid < 0) {
         close_preserving_errno(stdout_pipe[0]);
         close_preserving_errno(stderr_pipe[0]);
-        close_preserving_errno(report_pipe[0]);
         return fail_in_parent(result, HOTPLUG_SPAWN_STAGE_FORK, fork_errno);
     }
 
-    // End-of-file on the report pipe means execve() succeeded (O_CLOEXEC
-    // closed the child's write end); a report means it failed.
-    struct child_report report;
-    size_t received = 0;
-    while (received < sizeof report) {
-        ssize_t count = read(report_pipe[0], (char *)&report + received, sizeof report - received);
-        if (count < 0) {
-            if (errno == EINTR) continue;
-            break; // cannot tell; treat the child as running and let its exit status speak
-        }
-        if (count == 0) break;
-        received += (size_t)count;
-    }
-    close_preserving_errno(report_pipe[0]);
-
-    if (received != 0) {
-        // The child is on its way to _exit(127); collect it so no zombie remains.
+    // No report: execve() succeeded (or the child was killed before it got
+    // there, which its exit status will tell).
+    int failed_stage = report.stage;
+    if (failed_stage != HOTPLUG_SPAWN_STAGE_NONE) {
+        // The child has exited with 127; collect it so no zombie remains.
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
         }
         close_preserving_errno(stdout_pipe[0]);
         close_preserving_errno(stderr_pipe[0]);
-        if (received == sizeof report) {
-            return fail_in_parent(result, report.stage, report.error);
-        }
-        return fail_in_parent(result, HOTPLUG_SPAWN_STAGE_REPORT, EPROTO);
+        return fail_in_parent(result, failed_stage, report.error);
     }
 
     // Only the read ends become nonblocking: the child's write ends are
@@ -330,6 +326,7 @@ int hotplug_spawn(const hotplug_spawn_options *options, hotplug_spawn_result *re
     if (flags >= 0) fcntl(stderr_pipe[0], F_SETFL, flags | O_NONBLOCK);
 
     result->pid = pid;
+    result->start_tick = start_tick_between(before_fork, report.started_ns);
     // Safe against pid reuse: the child cannot be reaped by anyone but us
     // before this point, so the pid still names our child. Any failure
     // (ENOSYS on old kernels, EMFILE) leaves -1 and callers fall back to pids.

@@ -21,8 +21,8 @@
 extern "C" {
 #endif
 
-// Where a spawn failed. Values travel through the error pipe from the child,
-// so they are fixed numbers rather than whatever the compiler picks.
+// Where a spawn failed. The child leaves them in the parent's memory, and
+// they are logged by number, so they are fixed rather than left to the compiler.
 typedef enum {
     HOTPLUG_SPAWN_STAGE_NONE = 0,
     HOTPLUG_SPAWN_STAGE_PIPE = 1,       // parent: pipe2() for output or error reporting
@@ -36,7 +36,7 @@ typedef enum {
     HOTPLUG_SPAWN_STAGE_CHDIR = 9,      // child
     HOTPLUG_SPAWN_STAGE_SIGNALS = 10,   // child: resetting the signal mask
     HOTPLUG_SPAWN_STAGE_EXEC = 11,      // child: execve()
-    HOTPLUG_SPAWN_STAGE_REPORT = 12,    // parent: the error pipe delivered a malformed report
+    HOTPLUG_SPAWN_STAGE_REPORT = 12,    // no longer reported (there is no report pipe); kept so the numbers stay
     HOTPLUG_SPAWN_STAGE_LISTEN_FDS = 13, // child: placing the sockets at fd 3 onwards
 } hotplug_spawn_stage;
 
@@ -71,6 +71,11 @@ typedef struct {
     int stderr_fd;      // read end, O_NONBLOCK | O_CLOEXEC
     int failed_stage;   // hotplug_spawn_stage, NONE on success
     int failed_errno;
+    // The child's start time as /proc/PID/stat field 22 gives it (clock ticks
+    // since boot), known from the boot clock read just before the fork and
+    // first thing in the child; 0 when a tick began in between, and only
+    // /proc can tell.
+    unsigned long long start_tick;
 } hotplug_spawn_result;
 
 // Returns 0 and fills pid/pidfd/stdout_fd/stderr_fd once the child has

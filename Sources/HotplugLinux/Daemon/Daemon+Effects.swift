@@ -63,7 +63,7 @@ extension Daemon {
         }
         let child = SupervisedChild(process: process, instance: id, worker: worker, interface: supervisor.interfaceName(id.device))
         children[process.pid] = child
-        registry.record(pid: process.pid, binding: id.binding, devpath: supervisor.deviceFacts(id.device)?.devpath ?? "",
+        registry.record(pid: process.pid, startTick: process.startTick, binding: id.binding, devpath: supervisor.deviceFacts(id.device)?.devpath ?? "",
                         stop: supervisor.configuration.binding(named: id.binding)?.exec?.stopSequence ?? .standard)
         do {
             for watched in [ChildProcess.Watched.exit, .output(.standardOutput), .output(.standardError)] {

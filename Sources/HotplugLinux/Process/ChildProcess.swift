@@ -23,6 +23,9 @@ public final class ChildProcess {
     }
 
     public let pid: Int32
+    /// When it started, in clock ticks since boot, if the spawn could tell
+    /// without asking /proc (see `hotplug_spawn_result.start_tick`).
+    let startTick: UInt64?
     /// Nil on kernels without pidfd_open (before 5.3): SIGCHLD tells then.
     private let pidfd: FileDescriptor?
     private var standardOutput: OutputPipe?
@@ -35,8 +38,9 @@ public final class ChildProcess {
     public private(set) var isReaped = false
 
     init(pid: Int32, pidfd: consuming FileDescriptor?, standardOutput: consuming FileDescriptor?,
-         standardError: consuming FileDescriptor?) {
+         standardError: consuming FileDescriptor?, startTick: UInt64? = nil) {
         self.pid = pid
+        self.startTick = startTick
         self.pidfd = pidfd
         self.standardOutput = OutputPipe(standardOutput)
         self.standardError = OutputPipe(standardError)

@@ -70,7 +70,8 @@ public enum Spawner {
         // over; from now on only their owners close them.
         return ChildProcess(pid: result.pid, pidfd: FileDescriptor(adopting: result.pidfd),
                             standardOutput: FileDescriptor(adopting: result.stdout_fd),
-                            standardError: FileDescriptor(adopting: result.stderr_fd))
+                            standardError: FileDescriptor(adopting: result.stderr_fd),
+                            startTick: result.start_tick == 0 ? nil : UInt64(result.start_tick))
     }
 
     /// Whole prefixes, made once: this filter runs over the whole

@@ -53,8 +53,11 @@ final class ChildRegistry {
         logger.error("not recording children, so they cannot be stopped after a crash: no safe directory for the records (\(refusals.joined(separator: "; ")))")
     }
 
-    func record(pid: Int32, binding: String, devpath: String, stop: StopSequence) {
-        guard let directory, let instance, let owner, let child = ProcessIdentity(pid: pid) else { return }
+    /// `startTick`, when the spawn knew it, saves reading /proc/PID/stat,
+    /// which waits until the child's exec has finished.
+    func record(pid: Int32, startTick: UInt64? = nil, binding: String, devpath: String, stop: StopSequence) {
+        guard let directory, let instance, let owner,
+              let child = startTick.map({ ProcessIdentity(pid: pid, startTime: $0) }) ?? ProcessIdentity(pid: pid) else { return }
         let record = ChildRecord(instance: instance.key, daemon: owner, child: child, stop: stop,
                                  binding: binding, devpath: devpath)
         directory.writeNewFile(String(pid), record.text)

@@ -1,0 +1,23 @@
+import Glibc
+import Testing
+@testable import HotplugLinux
+
+/// The start time a spawn reports without /proc is the one /proc gives,
+/// so a crash-recovery record written from it names the same process.
+struct StartTickTests {
+    @Test func startTickFromTheBootClockIsTheOneProcShows() throws {
+        var known = 0
+        for _ in 0..<40 {
+            let child = try Spawner.spawn(SpawnRequest(argv: ["/bin/sleep", "0.2"]))
+            // Read while the child runs (or is a zombie): its pid is not free yet.
+            let fromProc = ProcessIdentity.startTime(of: child.pid)
+            if let tick = child.startTick {
+                known += 1
+                #expect(tick == fromProc)
+            }
+            try child.signalGroup(SIGKILL)
+        }
+        // A spawn takes well under a tick (10 ms), so most fall inside one.
+        #expect(known >= 30)
+    }
+}
