@@ -83,6 +83,9 @@ public final class Daemon {
     var supervisor: Supervisor
     var children: [Int32: SupervisedChild] = [:]
     var exitRequested = false
+    /// What the deadline timer is set to (nil: disarmed), so that a wake-up
+    /// that changes no deadline, most of them, makes no timerfd_settime.
+    var armedDeadline: UInt64?
     /// Events were lost: enumerate once the monitor's queue is empty.
     var reconcilePending = false
     var control: ControlServer?
@@ -188,6 +191,7 @@ public final class Daemon {
         case Token.signals: readSignals()
         case Token.timer:
             _ = try? timer.acknowledge()
+            armedDeadline = nil // it fired: a one-shot timer is disarmed now
             apply(.tick)
         case Token.control:
             acceptConnections()
@@ -232,12 +236,15 @@ public final class Daemon {
     }
 
     func armTimer() {
+        let wanted = supervisor.nextDeadline.map { max($0.nanoseconds, 1) }
+        guard wanted != armedDeadline else { return }
         do {
-            if let deadline = supervisor.nextDeadline {
-                try timer.arm(deadlineNanoseconds: max(deadline.nanoseconds, 1))
+            if let wanted {
+                try timer.arm(deadlineNanoseconds: wanted)
             } else {
                 try timer.disarm()
             }
+            armedDeadline = wanted
         } catch {
             logger.error("cannot arm the deadline timer: \(error)")
         }
