@@ -18,9 +18,8 @@ struct MatchIndex: Sendable {
         case usbVendor, usbProduct, usbSerial, path, mac, property(String), kernel, attribute(String), devtype
     }
 
-    /// Entries are kept as their binding index: candidates are gathered,
-    /// sorted and deduplicated per event, and integers cost no reference
-    /// counting on the way.
+    /// Entries are kept as their binding index: candidates are marked in a
+    /// `CandidateSet`, and integers cost no reference counting on the way.
     struct Bucket: Sendable {
         /// What the event view must hold for any binding filed here.
         var viewParts: Matcher.EventView.Parts = []
@@ -68,6 +67,8 @@ struct MatchIndex: Sendable {
 
     private let bySubsystem: [String: Bucket]
     private let everySubsystem: Bucket
+    /// One more than the highest entry index: what a `CandidateSet` must hold.
+    let capacity: Int
 
     init(_ entries: [MatchTable.Entry]) {
         var drafts: [String: BucketDraft] = [:], unfiled = BucketDraft()
@@ -80,6 +81,7 @@ struct MatchIndex: Sendable {
         }
         bySubsystem = drafts.mapValues(\.bucket)
         everySubsystem = unfiled.bucket
+        capacity = (entries.map(\.index).max() ?? -1) + 1
     }
 
     /// The distinct subsystems a list names, when it is only literals.
@@ -104,36 +106,27 @@ struct MatchIndex: Sendable {
 
     /// The indexes of the entries that might match, ascending, without repeats.
     func candidates(_ device: DeviceFacts, _ view: Matcher.EventView) -> [Int] {
-        candidates(in: bucket(for: device.subsystem), device, view)
+        var found = CandidateSet(capacity: capacity)
+        collect(in: bucket(for: device.subsystem), device, view, into: &found)
+        return found.map { $0 }
     }
 
-    func candidates(in bucket: Bucket?, _ device: DeviceFacts, _ view: Matcher.EventView) -> [Int] {
-        var found: [Int] = []
-        if let bucket { bucket.collect(device, view, into: &found) }
+    /// Marks the entries that might match.
+    func collect(in bucket: Bucket?, _ device: DeviceFacts, _ view: Matcher.EventView, into found: inout CandidateSet) {
+        bucket?.collect(device, view, into: &found)
         everySubsystem.collect(device, view, into: &found)
-        guard found.count > 1 else { return found }
-        found.sort()
-        var kept = 1
-        for position in 1..<found.count where found[position] != found[kept - 1] {
-            found[kept] = found[position]
-            kept += 1
-        }
-        found.removeLast(found.count - kept)
-        return found
     }
 }
 
 extension MatchIndex.Bucket {
     var isEmpty: Bool { scanned.isEmpty && exact.isEmpty && prefixed.isEmpty }
 
-    func collect(_ device: DeviceFacts, _ view: Matcher.EventView, into found: inout [Int]) {
-        found += scanned
+    func collect(_ device: DeviceFacts, _ view: Matcher.EventView, into found: inout CandidateSet) {
+        for index in scanned { found.insert(index) }
         for slot in exact {
             MatchIndex.forEachValue(of: slot.key, device, view) { value in
                 var value = value
-                value.withUTF8 { bytes in
-                    if let entries = slot.table.lookup(bytes) { found += entries }
-                }
+                value.withUTF8 { bytes in slot.table.forEachIndex(filedUnder: bytes) { found.insert($0) } }
             }
         }
         for slot in prefixed {
@@ -141,7 +134,7 @@ extension MatchIndex.Bucket {
                 var value = value
                 value.withUTF8 { bytes in
                     for (length, table) in slot.tables where bytes.count >= length {
-                        if let entries = table.lookup(UnsafeBufferPointer(rebasing: bytes[..<length])) { found += entries }
+                        table.forEachIndex(filedUnder: UnsafeBufferPointer(rebasing: bytes[..<length])) { found.insert($0) }
                     }
                 }
             }

@@ -44,18 +44,25 @@ final class MatchTable: Sendable {
 
     /// The indexes of the entries whose rules match, in binding order.
     func matching(_ facts: DeviceFacts) -> [Int] {
+        matching(facts) { $0.index }
+    }
+
+    /// What `transform` makes of each entry whose rules match, in binding
+    /// order: one array, allocated only when something matched.
+    func matching<Element>(_ facts: DeviceFacts, _ transform: (Entry) -> Element) -> [Element] {
         let bucket = index.bucket(for: facts.subsystem)
         guard bucket != nil || index.hasUnfiledSubsystems else { return [] }
         let view = Matcher.EventView(facts, parts: index.viewParts(for: bucket))
-        var candidates = index.candidates(in: bucket, facts, view)
         // For an ASCII subsystem (the kernel's are), the bucket lookup's
         // String equality is the glob's exact comparison.
         let subsystemChecked = facts.subsystem.utf8.allSatisfy { $0 < 0x80 }
-        candidates.removeAll { candidate in
+        var candidates = CandidateSet(capacity: index.capacity)
+        index.collect(in: bucket, facts, view, into: &candidates)
+        candidates.filter { candidate in
             let entry = entries[candidate]
-            return !Matcher.matches(entry, facts, view, subsystemChecked: subsystemChecked && entry.subsystemIsLiteral)
+            return Matcher.matches(entry, facts, view, subsystemChecked: subsystemChecked && entry.subsystemIsLiteral)
         }
-        return candidates
+        return candidates.map { transform(entries[$0]) }
     }
 
     /// Every entry in binding order, checked one by one: what the index

@@ -3,8 +3,9 @@ import Testing
 
 @Suite struct KeyTableTests {
     private func find(_ table: KeyTable, _ key: String) -> [Int]? {
-        var key = key
-        return key.withUTF8 { table.lookup($0) }
+        var key = key, found: [Int] = []
+        key.withUTF8 { bytes in table.forEachIndex(filedUnder: bytes) { found.append($0) } }
+        return found.isEmpty ? nil : found
     }
 
     @Test func findsEveryKeyAndNothingElse() {

@@ -1,0 +1,99 @@
+/// The entries proposed for one event, as one bit per entry index. Marking
+/// twice is harmless (a binding found through two values or two prefixes is
+/// proposed once) and reading the bits in order yields binding order, so
+/// there is nothing to sort or deduplicate. Up to 512 bindings the bits live
+/// in the struct itself and an event allocates nothing for them; beyond, in
+/// one array per event.
+///
+/// Not built on `withUnsafeTemporaryAllocation`: the closure it takes would
+/// capture the DeviceFacts being matched, which costs a copy of every one of
+/// its references per event.
+struct CandidateSet {
+    private typealias Inline = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+    private static let inlineCapacity = 8 * 64
+
+    private var inline: Inline = (0, 0, 0, 0, 0, 0, 0, 0)
+    /// The words, when there are more than `inline` holds; else empty.
+    private var spilled: [UInt64] = []
+    private let wordCount: Int
+
+    /// An empty set for indexes below `capacity`.
+    init(capacity: Int) {
+        wordCount = max(0, (capacity + 63) / 64)
+        if capacity > Self.inlineCapacity { spilled = [UInt64](repeating: 0, count: wordCount) }
+    }
+
+    mutating func insert(_ index: Int) {
+        setWord(index >> 6, word(index >> 6) | 1 << UInt64(index & 63))
+    }
+
+    var count: Int {
+        var total = 0
+        for position in 0..<wordCount { total += word(position).nonzeroBitCount }
+        return total
+    }
+
+    /// The indexes in ascending order.
+    func forEach(_ body: (Int) -> Void) {
+        for position in 0..<wordCount {
+            var word = word(position)
+            while word != 0 {
+                body(position << 6 + word.trailingZeroBitCount)
+                word &= word - 1
+            }
+        }
+    }
+
+    /// Keeps the indexes for which `keep` holds.
+    mutating func filter(_ keep: (Int) -> Bool) {
+        for position in 0..<wordCount {
+            var word = word(position), survivors = word
+            while word != 0 {
+                let lowest = word & (~word &+ 1)
+                if !keep(position << 6 + lowest.trailingZeroBitCount) { survivors &= ~lowest }
+                word &= word - 1
+            }
+            setWord(position, survivors)
+        }
+    }
+
+    /// The indexes, transformed, as an array: one allocation, none when empty.
+    func map<Element>(_ transform: (Int) -> Element) -> [Element] {
+        let count = count
+        guard count > 0 else { return [] }
+        return [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+            forEach { index in
+                buffer.initializeElement(at: initialized, to: transform(index))
+                initialized += 1
+            }
+        }
+    }
+
+    private func word(_ position: Int) -> UInt64 {
+        if !spilled.isEmpty { return spilled[position] }
+        switch position {
+        case 0: return inline.0
+        case 1: return inline.1
+        case 2: return inline.2
+        case 3: return inline.3
+        case 4: return inline.4
+        case 5: return inline.5
+        case 6: return inline.6
+        default: return inline.7
+        }
+    }
+
+    private mutating func setWord(_ position: Int, _ value: UInt64) {
+        if !spilled.isEmpty { spilled[position] = value; return }
+        switch position {
+        case 0: inline.0 = value
+        case 1: inline.1 = value
+        case 2: inline.2 = value
+        case 3: inline.3 = value
+        case 4: inline.4 = value
+        case 5: inline.5 = value
+        case 6: inline.6 = value
+        default: inline.7 = value
+        }
+    }
+}
