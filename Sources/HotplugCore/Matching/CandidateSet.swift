@@ -7,7 +7,8 @@
 ///
 /// Not built on `withUnsafeTemporaryAllocation`: the closure it takes would
 /// capture the DeviceFacts being matched, which costs a copy of every one of
-/// its references per event.
+/// its references per event. For the same reason the methods that take a
+/// closure are inlined: a closure left as such copies what it captures.
 struct CandidateSet {
     private typealias Inline = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
     private static let inlineCapacity = 8 * 64
@@ -23,6 +24,7 @@ struct CandidateSet {
         if capacity > Self.inlineCapacity { spilled = [UInt64](repeating: 0, count: wordCount) }
     }
 
+    @inline(__always)
     mutating func insert(_ index: Int) {
         setWord(index >> 6, word(index >> 6) | 1 << UInt64(index & 63))
     }
@@ -34,6 +36,7 @@ struct CandidateSet {
     }
 
     /// The indexes in ascending order.
+    @inline(__always)
     func forEach(_ body: (Int) -> Void) {
         for position in 0..<wordCount {
             var word = word(position)
@@ -45,6 +48,7 @@ struct CandidateSet {
     }
 
     /// Keeps the indexes for which `keep` holds.
+    @inline(__always)
     mutating func filter(_ keep: (Int) -> Bool) {
         for position in 0..<wordCount {
             var word = word(position), survivors = word
@@ -58,6 +62,7 @@ struct CandidateSet {
     }
 
     /// The indexes, transformed, as an array: one allocation, none when empty.
+    @inline(__always)
     func map<Element>(_ transform: (Int) -> Element) -> [Element] {
         let count = count
         guard count > 0 else { return [] }

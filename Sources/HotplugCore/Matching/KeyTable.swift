@@ -29,6 +29,7 @@ struct KeyTable: Sendable {
     var isEmpty: Bool { filed.isEmpty }
 
     /// Calls `body` with each index filed under exactly these bytes.
+    @inline(__always)
     func forEachIndex(filedUnder key: UnsafeBufferPointer<UInt8>, _ body: (Int) -> Void) {
         guard let position = position(of: key) else { return }
         for index in filedBounds[position]..<filedBounds[position + 1] { body(filed[index]) }

@@ -7,15 +7,37 @@
 /// globs ("02:1a:*"): a device can only match the binding if its value for
 /// that key is one of those literals or starts with one of those prefixes.
 /// Bindings with no such key are checked for every device of the subsystem.
-/// The index only proposes candidates; `Matcher.matches` still decides, so
-/// it may propose too many (a prefix is not the whole glob, the subsystem
-/// lookup compares canonically) but never leaves a matching binding out:
-/// keys compare as bytes, which is the glob's own scalar-by-scalar equality.
+/// The index only proposes candidates and `MatchProgram` decides, so it may
+/// propose too many (a prefix is not the whole glob) but never leaves a
+/// matching binding out: subsystems and keys compare as bytes, which is the
+/// glob's own scalar-by-scalar equality.
 struct MatchIndex: Sendable {
     /// A fact of the device with one value per key (or a few, for
     /// attributes, which udev's ATTRS reads along the parent chain).
     enum Key: Hashable, Sendable {
         case usbVendor, usbProduct, usbSerial, path, mac, property(String), kernel, attribute(String), devtype
+    }
+
+    /// Where a binding is filed within its buckets.
+    struct Filing {
+        enum Form { case exact, prefixed }
+        let key: Key
+        let list: PatternList
+        let form: Form
+        /// The literals, or the prefixes, the binding is filed under.
+        let values: [String]
+
+        /// The list whose test finding the binding under `key` already is:
+        /// when no negation remains to check and each value is the whole of
+        /// a positive pattern (a literal, looked up exactly; a "prefix*"
+        /// glob, not a literal, looked up by prefix).
+        var settledList: PatternList? {
+            guard list.negatives.isEmpty else { return nil }
+            switch form {
+            case .exact: return list
+            case .prefixed: return list.positives.allSatisfy { $0.asciiPrefixPattern != nil } ? list : nil
+            }
+        }
     }
 
     /// Entries are kept as their binding index: candidates are marked in a
@@ -40,19 +62,19 @@ struct MatchIndex: Sendable {
 
         mutating func file(_ entry: MatchTable.Entry) {
             viewParts.formUnion(Matcher.EventView.Parts(entry.rules))
-            let keyed = MatchIndex.keyedLists(entry.rules)
-            if let (key, list) = keyed.first(where: { MatchIndex.literals($0.1) != nil }) {
+            guard let filing = MatchIndex.filing(entry.rules) else { return scanned.append(entry.index) }
+            let key = filing.key
+            switch filing.form {
+            case .exact:
                 if exact[key] == nil { exactOrder.append(key) }
-                for literal in Set((MatchIndex.literals(list) ?? []).map { Array($0.utf8) }) {
+                for literal in Set(filing.values.map { Array($0.utf8) }) {
                     exact[key, default: [:]][literal, default: []].append(entry.index)
                 }
-            } else if let (key, list) = keyed.first(where: { MatchIndex.prefixes($0.1) != nil }) {
+            case .prefixed:
                 if prefixed[key] == nil { prefixedOrder.append(key) }
-                for prefix in Set((MatchIndex.prefixes(list) ?? []).map { Array($0.utf8) }) {
+                for prefix in Set(filing.values.map { Array($0.utf8) }) {
                     prefixed[key, default: [:]][prefix.count, default: [:]][prefix, default: []].append(entry.index)
                 }
-            } else {
-                scanned.append(entry.index)
             }
         }
 
@@ -65,43 +87,67 @@ struct MatchIndex: Sendable {
         }
     }
 
-    private let bySubsystem: [String: Bucket]
+    /// The buckets of the subsystems bindings name literally, found by the
+    /// subsystem's bytes: no String hashing per event.
+    private let buckets: [Bucket]
+    private let bucketBySubsystem: KeyTable
     private let everySubsystem: Bucket
     /// One more than the highest entry index: what a `CandidateSet` must hold.
     let capacity: Int
 
     init(_ entries: [MatchTable.Entry]) {
-        var drafts: [String: BucketDraft] = [:], unfiled = BucketDraft()
+        var drafts: [[UInt8]: BucketDraft] = [:], unfiled = BucketDraft()
         for entry in entries {
             if let subsystems = MatchIndex.literalSubsystems(entry.rules.subsystem) {
-                for name in subsystems { drafts[name, default: BucketDraft()].file(entry) }
+                for name in subsystems { drafts[Array(name.utf8), default: BucketDraft()].file(entry) }
             } else {
                 unfiled.file(entry)
             }
         }
-        bySubsystem = drafts.mapValues(\.bucket)
+        let subsystems = Array(drafts.keys)
+        buckets = subsystems.map { drafts[$0]?.bucket ?? Bucket() }
+        bucketBySubsystem = KeyTable(Dictionary(uniqueKeysWithValues: subsystems.enumerated().map { ($0.element, [$0.offset]) }))
         everySubsystem = unfiled.bucket
         capacity = (entries.map(\.index).max() ?? -1) + 1
     }
 
-    /// The distinct subsystems a list names, when it is only literals.
+    /// The distinct subsystems a list names, when it is only literals;
+    /// distinct as bytes, as the bucket lookup compares them.
     static func literalSubsystems(_ list: PatternList) -> [String]? {
         guard list.negatives.isEmpty, let names = literals(list) else { return nil }
         var distinct: [String] = []
-        for name in names where !distinct.contains(name) { distinct.append(name) }
+        for name in names where !distinct.contains(where: { $0.utf8.elementsEqual(name.utf8) }) { distinct.append(name) }
         return distinct
     }
 
-    /// The bucket of bindings that name this subsystem literally.
-    func bucket(for subsystem: String) -> Bucket? { bySubsystem[subsystem] }
+    /// Where the index files a binding, if under some key: the first key
+    /// (most selective first) whose positives are all literals, else the
+    /// first whose positives are all literals or "prefix*" globs.
+    static func filing(_ rules: MatchRules) -> Filing? {
+        let keyed = keyedLists(rules)
+        for (key, list) in keyed {
+            if let values = literals(list) { return Filing(key: key, list: list, form: .exact, values: values) }
+        }
+        for (key, list) in keyed {
+            if let values = prefixes(list) { return Filing(key: key, list: list, form: .prefixed, values: values) }
+        }
+        return nil
+    }
+
+    /// The position of the bucket of bindings that name this subsystem literally.
+    func bucket(for subsystem: String) -> Int? {
+        var subsystem = subsystem, found: Int?
+        subsystem.withUTF8 { bytes in bucketBySubsystem.forEachIndex(filedUnder: bytes) { found = $0 } }
+        return found
+    }
 
     /// Whether some binding's subsystem is a glob or a negation.
     var hasUnfiledSubsystems: Bool { !everySubsystem.isEmpty }
 
     /// What the event view must hold for the candidates of a device whose
     /// subsystem has this bucket.
-    func viewParts(for bucket: Bucket?) -> Matcher.EventView.Parts {
-        (bucket?.viewParts ?? []).union(everySubsystem.viewParts)
+    func viewParts(for bucket: Int?) -> Matcher.EventView.Parts {
+        (bucket.map { buckets[$0].viewParts } ?? []).union(everySubsystem.viewParts)
     }
 
     /// The indexes of the entries that might match, ascending, without repeats.
@@ -112,8 +158,8 @@ struct MatchIndex: Sendable {
     }
 
     /// Marks the entries that might match.
-    func collect(in bucket: Bucket?, _ device: DeviceFacts, _ view: Matcher.EventView, into found: inout CandidateSet) {
-        bucket?.collect(device, view, into: &found)
+    func collect(in bucket: Int?, _ device: DeviceFacts, _ view: Matcher.EventView, into found: inout CandidateSet) {
+        if let bucket { buckets[bucket].collect(device, view, into: &found) }
         everySubsystem.collect(device, view, into: &found)
     }
 }
@@ -191,7 +237,8 @@ extension MatchIndex {
         return prefixes
     }
 
-    /// The device's values for a key, as `Matcher.matches` reads them.
+    /// The device's values for a key, as `MatchProgram` reads them.
+    @inline(__always)
     static func forEachValue(of key: Key, _ device: DeviceFacts, _ view: Matcher.EventView, _ body: (String) -> Void) {
         switch key {
         case .usbVendor: if let usb = view.usb { body(usb.vendor) }

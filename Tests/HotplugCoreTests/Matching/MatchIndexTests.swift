@@ -79,8 +79,11 @@ import Testing
         for _ in 0..<2000 {
             let device = Self.device(&random)
             let indexed = table.matching(device), scanned = table.matchingByScan(device)
+            // The explained matcher is the reference for the compiled one.
+            let explained = bindings.indices.filter { Matcher.verdict(bindings[$0].match, device).matched }
             #expect(indexed == scanned, "seed \(seed), device \(device.sysname) on \(device.subsystem)")
-            if indexed != scanned { return }
+            #expect(scanned == explained, "seed \(seed), device \(device.sysname) on \(device.subsystem)")
+            if indexed != scanned || scanned != explained { return }
             if !scanned.isEmpty { matchedSomething += 1 }
         }
         // The pools are small enough that the comparison is not vacuous.
