@@ -5,11 +5,10 @@
 /// in the struct itself and an event allocates nothing for them; beyond, in
 /// one array per event.
 ///
-/// Not built on `withUnsafeTemporaryAllocation`: the closure it takes would
-/// capture the DeviceFacts being matched, which costs a copy of every one of
-/// its references per event. For the same reason the methods that take a
-/// closure are inlined: a closure left as such copies what it captures.
-struct CandidateSet {
+/// Not copyable: a copy would retain the array, and nothing needs one.
+/// Not built on `withUnsafeTemporaryAllocation` either: the closure it takes
+/// would capture, and copy, the DeviceFacts being matched.
+struct CandidateSet: ~Copyable {
     private typealias Inline = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
     private static let inlineCapacity = 8 * 64
 
@@ -24,9 +23,25 @@ struct CandidateSet {
         if capacity > Self.inlineCapacity { spilled = [UInt64](repeating: 0, count: wordCount) }
     }
 
-    @inline(__always)
     mutating func insert(_ index: Int) {
         setWord(index >> 6, word(index >> 6) | 1 << UInt64(index & 63))
+    }
+
+    mutating func remove(_ index: Int) {
+        setWord(index >> 6, word(index >> 6) & ~(1 << UInt64(index & 63)))
+    }
+
+    /// The smallest index in the set that is at least `start`.
+    func first(from start: Int) -> Int? {
+        var position = start >> 6
+        guard position < wordCount else { return nil }
+        var word = word(position) & (~0 << UInt64(start & 63))
+        while word == 0 {
+            position += 1
+            guard position < wordCount else { return nil }
+            word = self.word(position)
+        }
+        return position << 6 + word.trailingZeroBitCount
     }
 
     var count: Int {
@@ -35,41 +50,17 @@ struct CandidateSet {
         return total
     }
 
-    /// The indexes in ascending order.
-    @inline(__always)
-    func forEach(_ body: (Int) -> Void) {
-        for position in 0..<wordCount {
-            var word = word(position)
-            while word != 0 {
-                body(position << 6 + word.trailingZeroBitCount)
-                word &= word - 1
-            }
-        }
-    }
-
-    /// Keeps the indexes for which `keep` holds.
-    @inline(__always)
-    mutating func filter(_ keep: (Int) -> Bool) {
-        for position in 0..<wordCount {
-            var word = word(position), survivors = word
-            while word != 0 {
-                let lowest = word & (~word &+ 1)
-                if !keep(position << 6 + lowest.trailingZeroBitCount) { survivors &= ~lowest }
-                word &= word - 1
-            }
-            setWord(position, survivors)
-        }
-    }
-
-    /// The indexes, transformed, as an array: one allocation, none when empty.
-    @inline(__always)
+    /// The indexes, ascending and transformed, as an array: one
+    /// allocation, none when empty.
     func map<Element>(_ transform: (Int) -> Element) -> [Element] {
         let count = count
         guard count > 0 else { return [] }
         return [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
-            forEach { index in
+            var next = first(from: 0)
+            while let index = next, initialized < count {
                 buffer.initializeElement(at: initialized, to: transform(index))
                 initialized += 1
+                next = first(from: index + 1)
             }
         }
     }

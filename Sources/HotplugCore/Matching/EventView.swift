@@ -26,31 +26,28 @@ extension Matcher {
             init(rawValue: UInt8) { self.rawValue = rawValue }
         }
 
-        /// A struct, not a tuple: a tuple in an Optional is destroyed through
-        /// the runtime's generic metadata path, measurably slower per event.
-        struct USBIdentity {
-            var vendor: String
-            var product: String
-            var serial: String
-        }
-
-        /// nil when the device has no usb_device in its chain, or when no
-        /// candidate reads it.
-        var usb: USBIdentity?
+        /// Whether the chain has a usb_device and some candidate reads it;
+        /// when not, the usb-* keys fail whatever they want.
+        var hasUSBDevice = false
+        /// idVendor, idProduct and serial of the nearest usb_device. Plain
+        /// fields, not an optional struct of them: each check that read one
+        /// copied (and reference-counted) all three.
+        var usbVendor = "", usbProduct = "", usbSerial = ""
         var mac = ""
         var path = ""
 
         /// Borrowing: an initializer otherwise takes its argument owned,
         /// and every event paid for a copy of the whole DeviceFacts.
+        @inline(never)
         init(_ device: borrowing DeviceFacts, parts: Parts = .all) {
             if parts.contains(.usb) {
                 // Indexes rather than `for ancestor in`: reading fields in
                 // place copies (and reference-counts) no whole AncestorFacts.
                 if device.subsystem == "usb" && device.devtype == "usb_device" {
-                    usb = Self.usbIdentity(device.attributes, serial: parts.contains(.usbSerial))
+                    readUSBIdentity(device.attributes, serial: parts.contains(.usbSerial))
                 } else {
                     for index in device.ancestors.indices where Self.isUSBDevice(device.ancestors[index]) {
-                        usb = Self.usbIdentity(device.ancestors[index].attributes, serial: parts.contains(.usbSerial))
+                        readUSBIdentity(device.ancestors[index].attributes, serial: parts.contains(.usbSerial))
                         break
                     }
                 }
@@ -63,9 +60,11 @@ extension Matcher {
             ancestor.subsystem == "usb" && ancestor.devtype == "usb_device"
         }
 
-        private static func usbIdentity(_ attributes: borrowing [String: String], serial: Bool) -> USBIdentity {
-            USBIdentity(vendor: attributes["idVendor"] ?? "", product: attributes["idProduct"] ?? "",
-                        serial: serial ? attributes["serial"] ?? "" : "")
+        private mutating func readUSBIdentity(_ attributes: borrowing [String: String], serial: Bool) {
+            hasUSBDevice = true
+            usbVendor = attributes["idVendor"] ?? ""
+            usbProduct = attributes["idProduct"] ?? ""
+            if serial { usbSerial = attributes["serial"] ?? "" }
         }
     }
 }

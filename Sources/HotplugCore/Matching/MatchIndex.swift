@@ -11,7 +11,10 @@
 /// propose too many (a prefix is not the whole glob) but never leaves a
 /// matching binding out: subsystems and keys compare as bytes, which is the
 /// glob's own scalar-by-scalar equality.
-struct MatchIndex: Sendable {
+///
+/// A class, immutable after init: held by the table, a struct of half a
+/// dozen arrays was copied (and each array retained) on every event.
+final class MatchIndex: Sendable {
     /// A fact of the device with one value per key (or a few, for
     /// attributes, which udev's ATTRS reads along the parent chain).
     enum Key: Hashable, Sendable {
@@ -40,58 +43,12 @@ struct MatchIndex: Sendable {
         }
     }
 
-    /// Entries are kept as their binding index: candidates are marked in a
-    /// `CandidateSet`, and integers cost no reference counting on the way.
-    struct Bucket: Sendable {
-        /// What the event view must hold for any binding filed here.
-        var viewParts: Matcher.EventView.Parts = []
-        var scanned: [Int] = []
-        var exact: [(key: Key, table: KeyTable)] = []
-        /// Per key, per prefix length in use: the entries by prefix.
-        var prefixed: [(key: Key, tables: [(length: Int, table: KeyTable)])] = []
-    }
-
-    /// A bucket while bindings are filed into it, keyed by bytes.
-    private struct BucketDraft {
-        var viewParts: Matcher.EventView.Parts = []
-        var scanned: [Int] = []
-        var exact: [Key: [[UInt8]: [Int]]] = [:]
-        var prefixed: [Key: [Int: [[UInt8]: [Int]]]] = [:]
-        /// Keys in the order first used, so lookups run in preference order.
-        var exactOrder: [Key] = [], prefixedOrder: [Key] = []
-
-        mutating func file(_ entry: MatchTable.Entry) {
-            viewParts.formUnion(Matcher.EventView.Parts(entry.rules))
-            guard let filing = MatchIndex.filing(entry.rules) else { return scanned.append(entry.index) }
-            let key = filing.key
-            switch filing.form {
-            case .exact:
-                if exact[key] == nil { exactOrder.append(key) }
-                for literal in Set(filing.values.map { Array($0.utf8) }) {
-                    exact[key, default: [:]][literal, default: []].append(entry.index)
-                }
-            case .prefixed:
-                if prefixed[key] == nil { prefixedOrder.append(key) }
-                for prefix in Set(filing.values.map { Array($0.utf8) }) {
-                    prefixed[key, default: [:]][prefix.count, default: [:]][prefix, default: []].append(entry.index)
-                }
-            }
-        }
-
-        var bucket: Bucket {
-            Bucket(viewParts: viewParts, scanned: scanned,
-                   exact: exactOrder.map { ($0, KeyTable(exact[$0] ?? [:])) },
-                   prefixed: prefixedOrder.map { key in
-                       (key, (prefixed[key] ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, KeyTable($0.value)) })
-                   })
-        }
-    }
-
     /// The buckets of the subsystems bindings name literally, found by the
     /// subsystem's bytes: no String hashing per event.
     private let buckets: [Bucket]
-    private let bucketBySubsystem: KeyTable
+    private let bucketBySubsystem: KeyTables.Table
     private let everySubsystem: Bucket
+    private let storage: Storage
     /// One more than the highest entry index: what a `CandidateSet` must hold.
     let capacity: Int
 
@@ -104,10 +61,12 @@ struct MatchIndex: Sendable {
                 unfiled.file(entry)
             }
         }
+        var storage = Storage()
         let subsystems = Array(drafts.keys)
-        buckets = subsystems.map { drafts[$0]?.bucket ?? Bucket() }
-        bucketBySubsystem = KeyTable(Dictionary(uniqueKeysWithValues: subsystems.enumerated().map { ($0.element, [$0.offset]) }))
-        everySubsystem = unfiled.bucket
+        buckets = subsystems.map { drafts[$0]?.bucket(in: &storage) ?? Bucket() }
+        bucketBySubsystem = storage.tables.add(Dictionary(uniqueKeysWithValues: subsystems.enumerated().map { ($0.element, [$0.offset]) }))
+        everySubsystem = unfiled.bucket(in: &storage)
+        self.storage = storage
         capacity = (entries.map(\.index).max() ?? -1) + 1
     }
 
@@ -136,8 +95,8 @@ struct MatchIndex: Sendable {
 
     /// The position of the bucket of bindings that name this subsystem literally.
     func bucket(for subsystem: String) -> Int? {
-        var subsystem = subsystem, found: Int?
-        subsystem.withUTF8 { bytes in bucketBySubsystem.forEachIndex(filedUnder: bytes) { found = $0 } }
+        var found: Int?
+        subsystem.withUTF8Bytes { bytes in storage.tables.forEachIndex(in: bucketBySubsystem, filedUnder: bytes) { found = $0 } }
         return found
     }
 
@@ -158,32 +117,60 @@ struct MatchIndex: Sendable {
     }
 
     /// Marks the entries that might match.
-    func collect(in bucket: Int?, _ device: DeviceFacts, _ view: Matcher.EventView, into found: inout CandidateSet) {
-        if let bucket { buckets[bucket].collect(device, view, into: &found) }
-        everySubsystem.collect(device, view, into: &found)
+    @inline(never)
+    func collect(in bucket: Int?, _ device: borrowing DeviceFacts, _ view: borrowing Matcher.EventView,
+                 into found: inout CandidateSet) {
+        if let bucket { collect(buckets[bucket], device, view, into: &found) }
+        collect(everySubsystem, device, view, into: &found)
     }
-}
 
-extension MatchIndex.Bucket {
-    var isEmpty: Bool { scanned.isEmpty && exact.isEmpty && prefixed.isEmpty }
-
-    func collect(_ device: DeviceFacts, _ view: Matcher.EventView, into found: inout CandidateSet) {
-        for index in scanned { found.insert(index) }
-        for slot in exact {
-            MatchIndex.forEachValue(of: slot.key, device, view) { value in
-                var value = value
-                value.withUTF8 { bytes in slot.table.forEachIndex(filedUnder: bytes) { found.insert($0) } }
+    private func collect(_ bucket: Bucket, _ device: borrowing DeviceFacts, _ view: borrowing Matcher.EventView,
+                         into found: inout CandidateSet) {
+        for position in bucket.scanned { found.insert(storage.scanned[position]) }
+        for position in bucket.lookups {
+            let lookup = storage.lookups[position]
+            MatchIndex.forEachValue(of: lookup.fact, device, view, storage.names) { value in
+                value.withUTF8Bytes { bytes in mark(lookup, bytes, into: &found) }
             }
         }
-        for slot in prefixed {
-            MatchIndex.forEachValue(of: slot.key, device, view) { value in
-                var value = value
-                value.withUTF8 { bytes in
-                    for (length, table) in slot.tables where bytes.count >= length {
-                        table.forEachIndex(filedUnder: UnsafeBufferPointer(rebasing: bytes[..<length])) { found.insert($0) }
-                    }
-                }
+    }
+
+    @inline(__always)
+    private func mark(_ lookup: Lookup, _ value: UnsafeBufferPointer<UInt8>, into found: inout CandidateSet) {
+        storage.tables.forEachIndex(in: lookup.exact, filedUnder: value) { found.insert($0) }
+        for position in lookup.prefixed {
+            let prefix = storage.prefixTables[position]
+            guard value.count >= prefix.length else { break }
+            storage.tables.forEachIndex(in: prefix.table, filedUnder: UnsafeBufferPointer(rebasing: value[..<prefix.length])) {
+                found.insert($0)
             }
+        }
+    }
+
+    /// The device's values for a key, as `MatchProgram` reads them.
+    @inline(__always)
+    static func forEachValue(of fact: Fact, _ device: borrowing DeviceFacts, _ view: borrowing Matcher.EventView, _ names: FactNames,
+                             _ body: (String) -> Void) {
+        switch fact {
+        case .usbVendor: if view.hasUSBDevice { body(view.usbVendor) }
+        case .usbProduct: if view.hasUSBDevice { body(view.usbProduct) }
+        case .usbSerial: if view.hasUSBDevice { body(view.usbSerial) }
+        case .path: body(view.path)
+        case .mac: body(view.mac)
+        case .property(let name): body(device.properties[names[name]] ?? "")
+        case .kernel: body(device.sysname)
+        case .devtype: body(device.devtype ?? "")
+        case .attribute(let name):
+            if let value = device.attributes[names[name]] { body(SysattrValue.trimmed(value)) }
+            // Most links of the chain carry no attributes; a lookup in an
+            // empty dictionary would still hash the key.
+            for index in device.ancestors.indices where !device.ancestors[index].attributes.isEmpty {
+                if let value = device.ancestors[index].attributes[names[name]] { body(SysattrValue.trimmed(value)) }
+            }
+        case .subsystem, .tag, .driver:
+            // Never a filing key: subsystems choose the bucket, and tags
+            // and drivers are left to the scan.
+            break
         }
     }
 }
@@ -235,27 +222,5 @@ extension MatchIndex {
             }
         }
         return prefixes
-    }
-
-    /// The device's values for a key, as `MatchProgram` reads them.
-    @inline(__always)
-    static func forEachValue(of key: Key, _ device: DeviceFacts, _ view: Matcher.EventView, _ body: (String) -> Void) {
-        switch key {
-        case .usbVendor: if let usb = view.usb { body(usb.vendor) }
-        case .usbProduct: if let usb = view.usb { body(usb.product) }
-        case .usbSerial: if let usb = view.usb { body(usb.serial) }
-        case .path: body(view.path)
-        case .mac: body(view.mac)
-        case .property(let name): body(device.properties[name] ?? "")
-        case .kernel: body(device.sysname)
-        case .devtype: body(device.devtype ?? "")
-        case .attribute(let name):
-            if let value = device.attributes[name] { body(SysattrValue.trimmed(value)) }
-            // Most links of the chain carry no attributes; a lookup in an
-            // empty dictionary would still hash the key.
-            for index in device.ancestors.indices where !device.ancestors[index].attributes.isEmpty {
-                if let value = device.ancestors[index].attributes[name] { body(SysattrValue.trimmed(value)) }
-            }
-        }
     }
 }

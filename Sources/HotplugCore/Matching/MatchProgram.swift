@@ -8,13 +8,10 @@
 /// subsystem, looked up exactly, and the key the binding is filed under
 /// when that lookup is the key's whole test), so that a candidate the index
 /// proposed is checked from after them.
-struct MatchProgram: Sendable {
-    enum Fact: Sendable {
-        case subsystem, devtype, kernel, usbVendor, usbProduct, usbSerial, mac, path, tag, driver
-        /// The name is `names[index]`.
-        case property(Int), attribute(Int)
-    }
-
+///
+/// A class of constants, built by `Builder`: a struct held by the table
+/// was copied, its arrays retained, whenever it was read.
+final class MatchProgram: Sendable {
     struct Check: Sendable {
         let fact: Fact
         let list: PatternPool.List
@@ -22,80 +19,49 @@ struct MatchProgram: Sendable {
         let trimsValue: Bool
     }
 
-    private struct Run: Sendable {
+    struct Run: Sendable {
         let checks: Range<Int>
         /// How many leading checks the index lookup settles.
         let settled: Int
     }
 
-    private var pool = PatternPool()
-    private var checks: [Check] = []
-    private var runs: [Run] = []
-    private var names: [String] = []
+    private let pool: PatternPool
+    private let checks: [Check]
+    private let runs: [Run]
+    private let names: FactNames
 
-    init() {}
+    init(_ builder: Builder) {
+        pool = builder.pool
+        checks = builder.checks
+        runs = builder.runs
+        names = builder.names
+    }
 
     /// A program of one binding, checked in full.
-    init(_ rules: MatchRules) {
-        append(rules, settledList: nil, subsystemSettled: false)
-    }
-
-    /// Adds the next binding. `settledList` is the list the index settles
-    /// (identical, not just equal: a binding may repeat a key); when
-    /// `subsystemSettled`, its subsystem is literal and settled too.
-    mutating func append(_ rules: MatchRules, settledList: PatternList?, subsystemSettled: Bool) {
-        var settled: [Check] = [], rest: [Check] = []
-        for (fact, list) in keyedLists(rules) {
-            let check = Check(fact: fact, list: pool.add(list), trimsValue: !list.endsInWhitespace)
-            if list === settledList || (subsystemSettled && list === rules.subsystem) {
-                settled.append(check)
-            } else {
-                rest.append(check)
-            }
-        }
-        let start = checks.count
-        checks += settled + rest
-        runs.append(Run(checks: start..<checks.count, settled: settled.count))
-    }
-
-    /// The rules' keys, cheap ones first: the device's own fields and the
-    /// event view, then dictionary lookups, then walks up the parent chain.
-    /// Most candidates fail, and should fail early.
-    private mutating func keyedLists(_ rules: MatchRules) -> [(Fact, PatternList)] {
-        var lists: [(Fact, PatternList?)] = [
-            (.subsystem, rules.subsystem), (.devtype, rules.devtype), (.kernel, rules.kernel),
-            (.usbVendor, rules.usbVendor), (.usbProduct, rules.usbProduct), (.usbSerial, rules.usbSerial),
-            (.mac, rules.mac), (.path, rules.path), (.tag, rules.tag),
-        ]
-        lists += rules.properties.map { (.property(name($0.key)), $0.patterns) }
-        lists.append((.driver, rules.driver))
-        lists += rules.attributes.map { (.attribute(name($0.key)), $0.patterns) }
-        return lists.compactMap { fact, list in list.map { (fact, $0) } }
-    }
-
-    private mutating func name(_ name: String) -> Int {
-        if let index = names.firstIndex(of: name) { return index }
-        names.append(name)
-        return names.count - 1
+    convenience init(_ rules: MatchRules) {
+        var builder = Builder()
+        builder.append(rules, settledList: nil, subsystemSettled: false)
+        self.init(builder)
     }
 
     /// Whether binding `entry` (in the order appended) matches; from after
     /// its settled checks when the index proposed it.
-    func passes(_ entry: Int, _ device: DeviceFacts, _ view: Matcher.EventView, skippingSettled: Bool) -> Bool {
+    @inline(never)
+    func passes(_ entry: Int, _ device: borrowing DeviceFacts, _ view: borrowing Matcher.EventView, skippingSettled: Bool) -> Bool {
         let run = runs[entry]
         let first = skippingSettled ? run.checks.lowerBound + run.settled : run.checks.lowerBound
         for index in first..<run.checks.upperBound where !passes(checks[index], device, view) { return false }
         return true
     }
 
-    private func passes(_ check: Check, _ device: DeviceFacts, _ view: Matcher.EventView) -> Bool {
+    private func passes(_ check: Check, _ device: borrowing DeviceFacts, _ view: borrowing Matcher.EventView) -> Bool {
         switch check.fact {
         case .subsystem: return pool.matches(check.list, device.subsystem)
         case .devtype: return pool.matches(check.list, device.devtype ?? "")
         case .kernel: return pool.matches(check.list, device.sysname)
-        case .usbVendor: return view.usb.map { pool.matches(check.list, $0.vendor) } ?? false
-        case .usbProduct: return view.usb.map { pool.matches(check.list, $0.product) } ?? false
-        case .usbSerial: return view.usb.map { pool.matches(check.list, $0.serial) } ?? false
+        case .usbVendor: return view.hasUSBDevice && pool.matches(check.list, view.usbVendor)
+        case .usbProduct: return view.hasUSBDevice && pool.matches(check.list, view.usbProduct)
+        case .usbSerial: return view.hasUSBDevice && pool.matches(check.list, view.usbSerial)
         case .mac: return pool.matches(check.list, view.mac)
         case .path: return pool.matches(check.list, view.path)
         case .tag: return device.tags.isEmpty ? pool.matches(check.list, "") : pool.passesAny(check.list, device.tags)
@@ -107,7 +73,7 @@ struct MatchProgram: Sendable {
 
     /// As udev's DRIVERS: some driver along the chain passes; a chain
     /// without any driver is matched as "".
-    private func driverPasses(_ check: Check, _ device: DeviceFacts) -> Bool {
+    private func driverPasses(_ check: Check, _ device: borrowing DeviceFacts) -> Bool {
         var sawDriver = false
         if let driver = device.driver {
             if pool.matches(check.list, driver) { return true }
@@ -125,7 +91,7 @@ struct MatchProgram: Sendable {
 
     /// As udev's ATTRS: some device of the chain has the attribute and its
     /// value passes; a chain without it fails, "" and negations included.
-    private func attributePasses(_ check: Check, _ name: String, _ device: DeviceFacts) -> Bool {
+    private func attributePasses(_ check: Check, _ name: String, _ device: borrowing DeviceFacts) -> Bool {
         if let value = device.attributes[name], attributeValuePasses(check, value) { return true }
         // Most links of the chain carry no attributes; a lookup in an
         // empty dictionary would still hash the key.

@@ -27,13 +27,13 @@ final class MatchTable: Sendable {
             Entry(index: $0.offset, name: $0.element.name, rules: $0.element.match, needs: FactNeeds($0.element))
         }
         index = MatchIndex(entries)
-        var program = MatchProgram()
+        var program = MatchProgram.Builder()
         for entry in entries {
             // A literal subsystem is the bucket the index found the entry in.
             program.append(entry.rules, settledList: MatchIndex.filing(entry.rules)?.settledList,
                            subsystemSettled: MatchIndex.literalSubsystems(entry.rules.subsystem) != nil)
         }
-        self.program = program
+        self.program = MatchProgram(program)
         var named: [String: [Entry]] = [:], unnamed: [Entry] = []
         for entry in entries {
             if let subsystems = MatchIndex.literalSubsystems(entry.rules.subsystem) {
@@ -59,7 +59,12 @@ final class MatchTable: Sendable {
         let view = Matcher.EventView(facts, parts: index.viewParts(for: bucket))
         var candidates = CandidateSet(capacity: index.capacity)
         index.collect(in: bucket, facts, view, into: &candidates)
-        candidates.filter { program.passes($0, facts, view, skippingSettled: true) }
+        // A loop, not a closure: a closure would capture (copy) the facts and the view.
+        var next = candidates.first(from: 0)
+        while let candidate = next {
+            if !program.passes(candidate, facts, view, skippingSettled: true) { candidates.remove(candidate) }
+            next = candidates.first(from: candidate + 1)
+        }
         return candidates.map { transform(entries[$0]) }
     }
 

@@ -21,6 +21,8 @@ struct PatternPool: Sendable {
     struct List: Sendable {
         let positives: Range<Int>
         let negatives: Range<Int>
+        /// Whether some pattern is kept as a `Glob`.
+        let needsGlobs: Bool
     }
 
     private var patterns: [Pattern] = []
@@ -29,7 +31,8 @@ struct PatternPool: Sendable {
 
     mutating func add(_ list: PatternList) -> List {
         let positives = add(list.positives), negatives = add(list.negatives)
-        return List(positives: positives, negatives: negatives)
+        let needsGlobs = patterns[positives.lowerBound..<negatives.upperBound].contains { $0.form == .glob }
+        return List(positives: positives, negatives: negatives, needsGlobs: needsGlobs)
     }
 
     private mutating func add(_ globs: [Glob]) -> Range<Int> {
@@ -53,8 +56,19 @@ struct PatternPool: Sendable {
     }
 
     /// `PatternList.matches`: some positive (if any) and no negation passes.
+    ///
+    /// Lists of byte comparisons only (nearly all) take a path that calls
+    /// nothing that could release memory, so the compiler need not retain
+    /// the value around it.
     func matches(_ list: List, _ value: String) -> Bool {
-        Self.withBytes(value) { bytes in
+        if list.needsGlobs { return matchesWithGlobs(list, value) }
+        return value.withUTF8Bytes { bytes in
+            (list.positives.isEmpty || anyMatches(list.positives, bytes)) && !anyMatches(list.negatives, bytes)
+        }
+    }
+
+    private func matchesWithGlobs(_ list: List, _ value: String) -> Bool {
+        value.withUTF8Bytes { bytes in
             (list.positives.isEmpty || anyMatches(list.positives, bytes, value)) && !anyMatches(list.negatives, bytes, value)
         }
     }
@@ -63,16 +77,10 @@ struct PatternPool: Sendable {
     /// one value to pass; a negation fails if any value passes it.
     func passesAny(_ list: List, _ values: Set<String>) -> Bool {
         func passes(_ patterns: Range<Int>, _ value: String) -> Bool {
-            Self.withBytes(value) { anyMatches(patterns, $0, value) }
+            value.withUTF8Bytes { anyMatches(patterns, $0, value) }
         }
         if !list.positives.isEmpty, !values.contains(where: { passes(list.positives, $0) }) { return false }
         return !values.contains { passes(list.negatives, $0) }
-    }
-
-    private static func withBytes(_ value: String, _ body: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
-        if let answer = value.utf8.withContiguousStorageIfAvailable(body) { return answer }
-        var contiguous = value
-        return contiguous.withUTF8(body)
     }
 
     private func anyMatches(_ range: Range<Int>, _ value: UnsafeBufferPointer<UInt8>, _ string: String) -> Bool {
@@ -80,14 +88,21 @@ struct PatternPool: Sendable {
         return false
     }
 
+    /// `anyMatches` for patterns that are all byte comparisons.
+    private func anyMatches(_ range: Range<Int>, _ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        for index in range where bytesMatch(patterns[index], value) { return true }
+        return false
+    }
+
     private func matches(_ pattern: Pattern, _ value: UnsafeBufferPointer<UInt8>, _ string: String) -> Bool {
+        pattern.form == .glob ? globs[pattern.start].matches(string) : bytesMatch(pattern, value)
+    }
+
+    private func bytesMatch(_ pattern: Pattern, _ value: UnsafeBufferPointer<UInt8>) -> Bool {
         switch pattern.form {
-        case .literal:
-            return value.count == pattern.end - pattern.start && startsWith(value, pattern)
-        case .prefix:
-            return value.count >= pattern.end - pattern.start && startsWith(value, pattern)
-        case .glob:
-            return globs[pattern.start].matches(string)
+        case .literal: value.count == pattern.end - pattern.start && startsWith(value, pattern)
+        case .prefix: value.count >= pattern.end - pattern.start && startsWith(value, pattern)
+        case .glob: false
         }
     }
 

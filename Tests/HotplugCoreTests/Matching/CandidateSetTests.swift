@@ -18,10 +18,11 @@ import Testing
         #expect(set.map { $0 } == reference.sorted())
         #expect(set.count == reference.count)
 
-        set.filter { $0 % 3 != 0 }
+        for index in reference where index % 3 == 0 { set.remove(index) }
         #expect(set.map { $0 } == reference.filter { $0 % 3 != 0 }.sorted())
-        set.filter { _ in false }
+        #expect(set.first(from: capacity) == nil)
+        for index in reference { set.remove(index) }
         #expect(set.map { $0 }.isEmpty)
-        #expect(set.count == 0)
+        #expect(set.count == 0 && set.first(from: 0) == nil)
     }
 }
