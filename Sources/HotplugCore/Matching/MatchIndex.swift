@@ -79,15 +79,14 @@ final class MatchIndex: Sendable {
         return distinct
     }
 
-    /// Where the index files a binding, if under some key: the first key
-    /// (most selective first) whose positives are all literals, else the
-    /// first whose positives are all literals or "prefix*" globs.
+    /// Where the index files a binding, if under some key: the first key,
+    /// most selective first, whose positives are all literals, or all
+    /// literals or "prefix*" globs. Not any literal key before any prefix:
+    /// `devtype = "disk"` would then file a binding with `usb-serial =
+    /// "SER12*"` where every disk finds it.
     static func filing(_ rules: MatchRules) -> Filing? {
-        let keyed = keyedLists(rules)
-        for (key, list) in keyed {
+        for (key, list) in keyedLists(rules) {
             if let values = literals(list) { return Filing(key: key, list: list, form: .exact, values: values) }
-        }
-        for (key, list) in keyed {
             if let values = prefixes(list) { return Filing(key: key, list: list, form: .prefixed, values: values) }
         }
         return nil

@@ -113,4 +113,21 @@ import Testing
         let gamelink = DeviceFacts(syspath: "/sys/y", devpath: "/y", subsystem: "net", sysname: "y", attributes: ["address": "02:aa:00:00:00:02"])
         #expect(index.candidates(gamelink, Matcher.EventView(gamelink)) == [1])
     }
+
+    @Test func filesUnderTheMostSelectiveKeyEvenWhenAPrefix() {
+        // A literal devtype comes last in selectivity: every disk has it.
+        let binding = Binding(name: "stick", file: "s.toml",
+                              match: MatchRules(subsystem: PatternList(["block"]), devtype: PatternList(["disk"]),
+                                                usbSerial: PatternList(["SER12*"])))
+        #expect(MatchIndex.filing(binding.match)?.key == .usbSerial)
+        let index = MatchIndex(MatchTable([binding]).entries)
+        func disk(serial: String) -> DeviceFacts {
+            DeviceFacts(syspath: "/sys/d", devpath: "/d", subsystem: "block", devtype: "disk", sysname: "sda",
+                        ancestors: [AncestorFacts(syspath: "/sys/u", subsystem: "usb", devtype: "usb_device", sysname: "1-1",
+                                                  attributes: ["idVendor": "0781", "idProduct": "5581", "serial": serial])])
+        }
+        let other = disk(serial: "XYZ"), stick = disk(serial: "SER123")
+        #expect(index.candidates(other, Matcher.EventView(other)).isEmpty)
+        #expect(index.candidates(stick, Matcher.EventView(stick)) == [0])
+    }
 }
