@@ -23,15 +23,18 @@ struct CandidateSet: ~Copyable {
         if capacity > Self.inlineCapacity { spilled = [UInt64](repeating: 0, count: wordCount) }
     }
 
+    @inline(__always)
     mutating func insert(_ index: Int) {
         setWord(index >> 6, word(index >> 6) | 1 << UInt64(index & 63))
     }
 
+    @inline(__always)
     mutating func remove(_ index: Int) {
         setWord(index >> 6, word(index >> 6) & ~(1 << UInt64(index & 63)))
     }
 
     /// The smallest index in the set that is at least `start`.
+    @inline(__always)
     func first(from start: Int) -> Int? {
         var position = start >> 6
         guard position < wordCount else { return nil }
@@ -44,6 +47,7 @@ struct CandidateSet: ~Copyable {
         return position << 6 + word.trailingZeroBitCount
     }
 
+    @inline(__always)
     var count: Int {
         var total = 0
         for position in 0..<wordCount { total += word(position).nonzeroBitCount }
@@ -65,31 +69,17 @@ struct CandidateSet: ~Copyable {
         }
     }
 
+    @inline(__always)
     private func word(_ position: Int) -> UInt64 {
         if !spilled.isEmpty { return spilled[position] }
-        switch position {
-        case 0: return inline.0
-        case 1: return inline.1
-        case 2: return inline.2
-        case 3: return inline.3
-        case 4: return inline.4
-        case 5: return inline.5
-        case 6: return inline.6
-        default: return inline.7
-        }
+        precondition(position < Self.inlineCapacity / 64)
+        return withUnsafeBytes(of: inline) { $0.load(fromByteOffset: position &* 8, as: UInt64.self) }
     }
 
+    @inline(__always)
     private mutating func setWord(_ position: Int, _ value: UInt64) {
         if !spilled.isEmpty { spilled[position] = value; return }
-        switch position {
-        case 0: inline.0 = value
-        case 1: inline.1 = value
-        case 2: inline.2 = value
-        case 3: inline.3 = value
-        case 4: inline.4 = value
-        case 5: inline.5 = value
-        case 6: inline.6 = value
-        default: inline.7 = value
-        }
+        precondition(position < Self.inlineCapacity / 64)
+        withUnsafeMutableBytes(of: &inline) { $0.storeBytes(of: value, toByteOffset: position &* 8, as: UInt64.self) }
     }
 }

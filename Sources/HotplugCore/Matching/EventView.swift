@@ -28,43 +28,41 @@ extension Matcher {
 
         /// Whether the chain has a usb_device and some candidate reads it;
         /// when not, the usb-* keys fail whatever they want.
-        var hasUSBDevice = false
+        let hasUSBDevice: Bool
         /// idVendor, idProduct and serial of the nearest usb_device. Plain
         /// fields, not an optional struct of them: each check that read one
         /// copied (and reference-counted) all three.
-        var usbVendor = "", usbProduct = "", usbSerial = ""
-        var mac = ""
-        var path = ""
+        let usbVendor: String, usbProduct: String, usbSerial: String
+        let mac: String
+        let path: String
 
         /// Borrowing: an initializer otherwise takes its argument owned,
         /// and every event paid for a copy of the whole DeviceFacts.
         @inline(never)
         init(_ device: borrowing DeviceFacts, parts: Parts = .all) {
-            if parts.contains(.usb) {
-                // Indexes rather than `for ancestor in`: reading fields in
-                // place copies (and reference-counts) no whole AncestorFacts.
-                if device.subsystem == "usb" && device.devtype == "usb_device" {
-                    readUSBIdentity(device.attributes, serial: parts.contains(.usbSerial))
-                } else {
-                    for index in device.ancestors.indices where Self.isUSBDevice(device.ancestors[index]) {
-                        readUSBIdentity(device.ancestors[index].attributes, serial: parts.contains(.usbSerial))
-                        break
-                    }
-                }
+            // Each field assigned once: filling in a default-initialized
+            // view copied and destroyed the whole of it on return.
+            let usb = parts.contains(.usb) ? Self.nearestUSBDeviceAttributes(device) : nil
+            hasUSBDevice = usb != nil
+            usbVendor = usb?["idVendor"] ?? ""
+            usbProduct = usb?["idProduct"] ?? ""
+            usbSerial = parts.contains(.usbSerial) ? usb?["serial"] ?? "" : ""
+            mac = parts.contains(.mac) ? device.attributes["address"] ?? "" : ""
+            path = parts.contains(.path) ? device.properties["ID_PATH"] ?? "" : ""
+        }
+
+        private static func nearestUSBDeviceAttributes(_ device: borrowing DeviceFacts) -> [String: String]? {
+            if device.subsystem == "usb" && device.devtype == "usb_device" { return device.attributes }
+            // Indexes rather than `for ancestor in`: reading fields in
+            // place copies (and reference-counts) no whole AncestorFacts.
+            for index in device.ancestors.indices where isUSBDevice(device.ancestors[index]) {
+                return device.ancestors[index].attributes
             }
-            if parts.contains(.mac) { mac = device.attributes["address"] ?? "" }
-            if parts.contains(.path) { path = device.properties["ID_PATH"] ?? "" }
+            return nil
         }
 
         private static func isUSBDevice(_ ancestor: borrowing AncestorFacts) -> Bool {
             ancestor.subsystem == "usb" && ancestor.devtype == "usb_device"
-        }
-
-        private mutating func readUSBIdentity(_ attributes: borrowing [String: String], serial: Bool) {
-            hasUSBDevice = true
-            usbVendor = attributes["idVendor"] ?? ""
-            usbProduct = attributes["idProduct"] ?? ""
-            if serial { usbSerial = attributes["serial"] ?? "" }
         }
     }
 }

@@ -39,7 +39,7 @@ struct KeyTables: Sendable {
             bytes += key
             filed += indexes
             keys.append(Key(bytes: bytesStart..<bytes.count, filed: filedStart..<filed.count))
-            var probe = key.withUnsafeBufferPointer { Self.hash($0) } & (capacity - 1)
+            var probe = key.withUnsafeBytes { Self.hash($0) } & (capacity - 1)
             while slots[table.slots.lowerBound + probe] != 0 { probe = (probe + 1) & (capacity - 1) }
             slots[table.slots.lowerBound + probe] = keys.count
         }
@@ -56,40 +56,66 @@ struct KeyTables: Sendable {
     private func position(in table: Table, of key: UnsafeBufferPointer<UInt8>) -> Int? {
         guard !table.slots.isEmpty else { return nil }
         let mask = table.slots.count - 1
-        var probe = Self.hash(key) & mask
-        while true {
-            let slot = slots[table.slots.lowerBound + probe]
-            if slot == 0 { return nil }
-            if equal(keys[slot - 1].bytes, key) { return slot - 1 }
-            probe = (probe + 1) & mask
+        let wanted = UnsafeRawBufferPointer(key)
+        var probe = Self.hash(wanted) & mask
+        return bytes.withUnsafeBytes { stored in
+            while true {
+                let slot = slots[table.slots.lowerBound + probe]
+                if slot == 0 { return nil }
+                let candidate = keys[slot - 1].bytes
+                if candidate.count == wanted.count,
+                   Self.equal(UnsafeRawBufferPointer(rebasing: stored[candidate]), wanted) { return slot - 1 }
+                probe = (probe + 1) & mask
+            }
         }
     }
 
-    private func equal(_ stored: Range<Int>, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard stored.count == key.count else { return false }
+    /// Whether two byte strings of the same length are equal, compared a
+    /// word at a time: the first and last words overlap for short strings.
+    private static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        let count = a.count
+        if count < 8 { return Self.shortWords(a) == Self.shortWords(b) }
         var offset = 0
-        for index in stored {
-            if bytes[index] != key[offset] { return false }
-            offset += 1
-        }
-        return true
-    }
-
-    /// A multiply-xorshift mix over the bytes, eight at a time.
-    private static func hash(_ key: UnsafeBufferPointer<UInt8>) -> Int {
-        var hash = 0x9E37_79B9_7F4A_7C15 ^ UInt64(key.count)
-        var offset = 0
-        while offset + 8 <= key.count {
-            hash = (hash ^ UnsafeRawBufferPointer(key).loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
-            hash ^= hash >> 32
+        while offset < count - 8 {
+            if a.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != b.loadUnaligned(fromByteOffset: offset, as: UInt64.self) {
+                return false
+            }
             offset += 8
         }
-        var tail: UInt64 = 0
-        while offset < key.count {
-            tail = tail << 8 | UInt64(key[offset])
-            offset += 1
+        return a.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+    }
+
+    /// All of a string shorter than eight bytes, in one integer: its first
+    /// and last four bytes, or first two and last two, or its bytes.
+    private static func shortWords(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        let count = bytes.count
+        if count >= 4 {
+            return UInt64(bytes.loadUnaligned(as: UInt32.self)) << 32
+                | UInt64(bytes.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
         }
-        hash = (hash ^ tail) &* 0xC4CE_B9FE_1A85_EC53
-        return Int(truncatingIfNeeded: hash ^ hash >> 29)
+        if count >= 2 {
+            return UInt64(bytes.loadUnaligned(as: UInt16.self)) << 16
+                | UInt64(bytes.loadUnaligned(fromByteOffset: count - 2, as: UInt16.self))
+        }
+        return count == 1 ? UInt64(bytes[0]) : 0
+    }
+
+    /// A multiply-xorshift mix of the bytes, a word at a time.
+    private static func hash(_ key: UnsafeRawBufferPointer) -> Int {
+        let count = key.count
+        var hash = 0x9E37_79B9_7F4A_7C15 ^ UInt64(count)
+        if count < 8 {
+            hash = (hash ^ shortWords(key)) &* 0xFF51_AFD7_ED55_8CCD
+        } else {
+            var offset = 0
+            while offset < count - 8 {
+                hash = (hash ^ key.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+                hash ^= hash >> 32
+                offset += 8
+            }
+            hash = (hash ^ key.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+        }
+        hash ^= hash >> 29
+        return Int(truncatingIfNeeded: hash &* 0xC4CE_B9FE_1A85_EC53 ^ hash >> 32)
     }
 }
