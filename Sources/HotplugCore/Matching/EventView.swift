@@ -5,19 +5,22 @@ extension Matcher {
     struct EventView {
         struct Parts: OptionSet, Sendable {
             let rawValue: UInt8
-            /// idVendor and idProduct of the nearest usb_device.
-            static let usb = Parts(rawValue: 1)
-            /// Its serial too.
-            static let usbSerial = Parts(rawValue: 2)
-            static let mac = Parts(rawValue: 4)
-            static let path = Parts(rawValue: 8)
-            static let all: Parts = [.usb, .usbSerial, .mac, .path]
+            /// idVendor, idProduct and serial of the nearest usb_device,
+            /// each read only where some binding uses it.
+            static let usbVendor = Parts(rawValue: 1)
+            static let usbProduct = Parts(rawValue: 2)
+            static let usbSerial = Parts(rawValue: 4)
+            static let mac = Parts(rawValue: 8)
+            static let path = Parts(rawValue: 16)
+            static let usb: Parts = [.usbVendor, .usbProduct, .usbSerial]
+            static let all: Parts = [.usb, .mac, .path]
 
             /// The parts one binding's rules read.
             init(_ rules: MatchRules) {
                 var parts: Parts = []
-                if rules.usbVendor != nil || rules.usbProduct != nil { parts.insert(.usb) }
-                if rules.usbSerial != nil { parts.formUnion([.usb, .usbSerial]) }
+                if rules.usbVendor != nil { parts.insert(.usbVendor) }
+                if rules.usbProduct != nil { parts.insert(.usbProduct) }
+                if rules.usbSerial != nil { parts.insert(.usbSerial) }
                 if rules.mac != nil { parts.insert(.mac) }
                 if rules.path != nil { parts.insert(.path) }
                 self = parts
@@ -42,12 +45,12 @@ extension Matcher {
         init(_ device: borrowing DeviceFacts, parts: Parts = .all) {
             // Each field assigned once: filling in a default-initialized
             // view copied and destroyed the whole of it on return.
-            let usb = parts.contains(.usb) ? Self.nearestUSBDeviceAttributes(device) : nil
+            let usb = parts.isDisjoint(with: .usb) ? nil : Self.nearestUSBDeviceAttributes(device)
             hasUSBDevice = usb != nil
-            usbVendor = usb?["idVendor"] ?? ""
-            usbProduct = usb?["idProduct"] ?? ""
-            usbSerial = parts.contains(.usbSerial) ? usb?["serial"] ?? "" : ""
-            mac = parts.contains(.mac) ? device.attributes["address"] ?? "" : ""
+            usbVendor = parts.contains(.usbVendor) ? usb?.value(for: "idVendor") ?? "" : ""
+            usbProduct = parts.contains(.usbProduct) ? usb?.value(for: "idProduct") ?? "" : ""
+            usbSerial = parts.contains(.usbSerial) ? usb?.value(for: "serial") ?? "" : ""
+            mac = parts.contains(.mac) ? device.attributes.value(for: "address") ?? "" : ""
             path = parts.contains(.path) ? device.properties["ID_PATH"] ?? "" : ""
         }
 

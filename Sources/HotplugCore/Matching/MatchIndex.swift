@@ -128,20 +128,20 @@ final class MatchIndex: Sendable {
         for position in bucket.scanned { found.insert(storage.scanned[position]) }
         for position in bucket.lookups {
             let lookup = storage.lookups[position]
-            MatchIndex.forEachValue(of: lookup.fact, device, view, storage.names) { value in
-                value.withUTF8Bytes { bytes in mark(lookup, bytes, into: &found) }
-            }
+            MatchIndex.forEachValue(of: lookup.fact, device, view, storage.names) { mark(lookup, $0, into: &found) }
         }
     }
 
     @inline(__always)
-    private func mark(_ lookup: Lookup, _ value: UnsafeBufferPointer<UInt8>, into found: inout CandidateSet) {
-        storage.tables.forEachIndex(in: lookup.exact, filedUnder: value) { found.insert($0) }
-        for position in lookup.prefixed {
-            let prefix = storage.prefixTables[position]
-            guard value.count >= prefix.length else { break }
-            storage.tables.forEachIndex(in: prefix.table, filedUnder: UnsafeBufferPointer(rebasing: value[..<prefix.length])) {
-                found.insert($0)
+    private func mark(_ lookup: Lookup, _ value: String, into found: inout CandidateSet) {
+        value.withUTF8Bytes { value in
+            storage.tables.forEachIndex(in: lookup.exact, filedUnder: value) { found.insert($0) }
+            for position in lookup.prefixed {
+                let prefix = storage.prefixTables[position]
+                guard value.count >= prefix.length else { break }
+                storage.tables.forEachIndex(in: prefix.table, filedUnder: UnsafeBufferPointer(rebasing: value[..<prefix.length])) {
+                    found.insert($0)
+                }
             }
         }
     }
@@ -160,11 +160,11 @@ final class MatchIndex: Sendable {
         case .kernel: body(device.sysname)
         case .devtype: body(device.devtype ?? "")
         case .attribute(let name):
-            if let value = device.attributes[names[name]] { body(SysattrValue.trimmed(value)) }
+            if let value = device.attributes.value(for: names[name]) { body(SysattrValue.trimmed(value)) }
             // Most links of the chain carry no attributes; a lookup in an
             // empty dictionary would still hash the key.
             for index in device.ancestors.indices where !device.ancestors[index].attributes.isEmpty {
-                if let value = device.ancestors[index].attributes[names[name]] { body(SysattrValue.trimmed(value)) }
+                if let value = device.ancestors[index].attributes.value(for: names[name]) { body(SysattrValue.trimmed(value)) }
             }
         case .subsystem, .tag, .driver:
             // Never a filing key: subsystems choose the bucket, and tags

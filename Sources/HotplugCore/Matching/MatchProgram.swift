@@ -92,11 +92,11 @@ final class MatchProgram: Sendable {
     /// As udev's ATTRS: some device of the chain has the attribute and its
     /// value passes; a chain without it fails, "" and negations included.
     private func attributePasses(_ check: Check, _ name: String, _ device: borrowing DeviceFacts) -> Bool {
-        if let value = device.attributes[name], attributeValuePasses(check, value) { return true }
+        if let value = device.attributes.value(for: name), attributeValuePasses(check, value) { return true }
         // Most links of the chain carry no attributes; a lookup in an
         // empty dictionary would still hash the key.
         for index in device.ancestors.indices where !device.ancestors[index].attributes.isEmpty {
-            if let value = device.ancestors[index].attributes[name], attributeValuePasses(check, value) { return true }
+            if let value = device.ancestors[index].attributes.value(for: name), attributeValuePasses(check, value) { return true }
         }
         return false
     }
