@@ -15,12 +15,15 @@ struct CandidateSet: ~Copyable {
     private var inline: Inline = (0, 0, 0, 0, 0, 0, 0, 0)
     /// The words, when there are more than `inline` holds; else empty.
     private var spilled: [UInt64] = []
+    /// Decided once: asking `spilled.isEmpty` per access was a call each time.
+    private let isSpilled: Bool
     private let wordCount: Int
 
     /// An empty set for indexes below `capacity`.
     init(capacity: Int) {
         wordCount = max(0, (capacity + 63) / 64)
-        if capacity > Self.inlineCapacity { spilled = [UInt64](repeating: 0, count: wordCount) }
+        isSpilled = capacity > Self.inlineCapacity
+        if isSpilled { spilled = [UInt64](repeating: 0, count: wordCount) }
     }
 
     @inline(__always)
@@ -71,14 +74,14 @@ struct CandidateSet: ~Copyable {
 
     @inline(__always)
     private func word(_ position: Int) -> UInt64 {
-        if !spilled.isEmpty { return spilled[position] }
+        if isSpilled { return spilled[position] }
         precondition(position < Self.inlineCapacity / 64)
         return withUnsafeBytes(of: inline) { $0.load(fromByteOffset: position &* 8, as: UInt64.self) }
     }
 
     @inline(__always)
     private mutating func setWord(_ position: Int, _ value: UInt64) {
-        if !spilled.isEmpty { spilled[position] = value; return }
+        if isSpilled { spilled[position] = value; return }
         precondition(position < Self.inlineCapacity / 64)
         withUnsafeMutableBytes(of: &inline) { $0.storeBytes(of: value, toByteOffset: position &* 8, as: UInt64.self) }
     }
