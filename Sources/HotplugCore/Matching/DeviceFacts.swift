@@ -17,9 +17,9 @@ public struct DeviceFacts: Sendable, Equatable {
         properties: [String: String] = [:], tags: Set<String> = [],
         attributes: [String: String] = [:], ancestors: [AncestorFacts] = [], ifindex: Int32? = nil
     ) {
-        record = Record(Fields(syspath: syspath, devpath: devpath, subsystem: subsystem, devtype: devtype,
-                               sysname: sysname, devnode: devnode, driver: driver, properties: properties, tags: tags,
-                               attributes: attributes, ancestors: ancestors, ifindex: ifindex))
+        record = Record(Fields(subsystem: subsystem, properties: properties, attributes: attributes, ancestors: ancestors,
+                               sysname: sysname, devtype: devtype, driver: driver, tags: tags, syspath: syspath,
+                               devpath: devpath, devnode: devnode, ifindex: ifindex))
     }
 
     public static func == (lhs: DeviceFacts, rhs: DeviceFacts) -> Bool {
@@ -115,19 +115,20 @@ public struct DeviceFacts: Sendable, Equatable {
 }
 
 extension DeviceFacts {
-    /// The fields, as the struct of them DeviceFacts used to be.
+    /// The fields, as the struct of them DeviceFacts used to be; those
+    /// matching reads first, so that they share the record's first lines.
     fileprivate struct Fields: Sendable, Equatable {
-        var syspath: String
-        var devpath: String
         var subsystem: String
-        var devtype: String?
-        var sysname: String
-        var devnode: String?
-        var driver: String?
         var properties: [String: String]
-        var tags: Set<String>
         var attributes: [String: String]
         var ancestors: [AncestorFacts]
+        var sysname: String
+        var devtype: String?
+        var driver: String?
+        var tags: Set<String>
+        var syspath: String
+        var devpath: String
+        var devnode: String?
         var ifindex: Int32?
         var droppedProperties: [String] = []
     }

@@ -45,27 +45,35 @@ extension Matcher {
         init(_ device: borrowing DeviceFacts, parts: Parts = .all) {
             // Each field assigned once: filling in a default-initialized
             // view copied and destroyed the whole of it on return.
-            let usb = parts.isDisjoint(with: .usb) ? nil : Self.nearestUSBDeviceAttributes(device)
+            let usb = parts.isDisjoint(with: .usb) ? nil : Self.nearestUSBDevice(device)
             hasUSBDevice = usb != nil
-            usbVendor = parts.contains(.usbVendor) ? usb?.value(for: "idVendor") ?? "" : ""
-            usbProduct = parts.contains(.usbProduct) ? usb?.value(for: "idProduct") ?? "" : ""
-            usbSerial = parts.contains(.usbSerial) ? usb?.value(for: "serial") ?? "" : ""
+            usbVendor = parts.contains(.usbVendor) ? Self.attribute("idVendor", of: usb, device) : ""
+            usbProduct = parts.contains(.usbProduct) ? Self.attribute("idProduct", of: usb, device) : ""
+            usbSerial = parts.contains(.usbSerial) ? Self.attribute("serial", of: usb, device) : ""
             mac = parts.contains(.mac) ? device.attributes.value(for: "address") ?? "" : ""
             path = parts.contains(.path) ? device.properties["ID_PATH"] ?? "" : ""
         }
 
-        private static func nearestUSBDeviceAttributes(_ device: borrowing DeviceFacts) -> [String: String]? {
-            if device.subsystem == "usb" && device.devtype == "usb_device" { return device.attributes }
+        /// Where the nearest usb_device is: the device itself (-1) or the
+        /// ancestor at that index. A position, not its attributes: handing
+        /// the dictionary out retained it, the first touch of that memory,
+        /// and a retain is an atomic instruction, which waits out the miss.
+        private static func nearestUSBDevice(_ device: borrowing DeviceFacts) -> Int? {
+            if device.subsystem == "usb" && device.devtype == "usb_device" { return -1 }
             // Indexes rather than `for ancestor in`: reading fields in
             // place copies (and reference-counts) no whole AncestorFacts.
-            for index in device.ancestors.indices where isUSBDevice(device.ancestors[index]) {
-                return device.ancestors[index].attributes
-            }
+            for index in device.ancestors.indices where isUSBDevice(device.ancestors[index]) { return index }
             return nil
         }
 
         private static func isUSBDevice(_ ancestor: borrowing AncestorFacts) -> Bool {
             ancestor.subsystem == "usb" && ancestor.devtype == "usb_device"
+        }
+
+        private static func attribute(_ name: String, of position: Int?, _ device: borrowing DeviceFacts) -> String {
+            guard let position else { return "" }
+            let value = position < 0 ? device.attributes.value(for: name) : device.ancestors[position].attributes.value(for: name)
+            return value ?? ""
         }
     }
 }
