@@ -32,8 +32,8 @@ public struct MatchVerdict: Sendable, Equatable {
 /// and `[match.attribute]` pass if any device in the parent chain passes
 /// (DRIVERS, ATTRS); `usb-*` read the nearest usb_device in the chain.
 public enum Matcher {
-    /// The same answer as `verdict(_:_:).matched`, without building the
-    /// explanation; what the daemon runs per event, through `MatchTable`.
+    /// The same answer as `verdict(_:_:).matched`, without the explanation:
+    /// the compiled check `MatchTable` runs per event, here for one binding.
     public static func matches(_ rules: MatchRules, _ device: DeviceFacts) -> Bool {
         MatchProgram(rules).passes(0, device, EventView(device), skippingSettled: false)
     }
