@@ -1,30 +1,15 @@
 /// What hotplugd knows about one device, read once when it appears and kept:
 /// on remove the sysfs tree is already half gone, so nothing is read again.
 /// The Linux layer fills it from libudev; tests build it by hand.
+///
+/// The fields live in one shared, immutable object (`DeviceFacts.Record`),
+/// so that a copy is one retain: facts are passed and kept by value all
+/// over, and as a struct of a dozen references each copy retained and
+/// released every one of them, mostly on memory nothing else was reading.
+/// Setting a field (rare: a rename, the dropped properties) makes a new
+/// record; reading one borrows it in place.
 public struct DeviceFacts: Sendable, Equatable {
-    public var syspath: String
-    public var devpath: String
-    public var subsystem: String
-    public var devtype: String?
-    /// The kernel's name for the device (`usb0`, `ttyUSB0`); for net devices
-    /// the interface name at the time the facts were read.
-    public var sysname: String
-    public var devnode: String?
-    public var driver: String?
-    /// udev properties (`ID_VENDOR_ID`, `ID_NET_DRIVER`, ...).
-    public var properties: [String: String]
-    public var tags: Set<String>
-    /// The sysfs attributes the bindings ask for, where the device has them.
-    public var attributes: [String: String]
-    /// Parents, nearest first, up to the root: the chain udev's ATTRS and
-    /// DRIVERS walk.
-    public var ancestors: [AncestorFacts]
-    /// Network interface index, for net devices: with the devpath it is the
-    /// device's identity across renames.
-    public var ifindex: Int32?
-    /// udev properties left out because their values are not valid UTF-8:
-    /// they are dropped, and logged, rather than passed on altered.
-    public var droppedProperties: [String] = []
+    private var record: Record
 
     public init(
         syspath: String, devpath: String, subsystem: String, devtype: String? = nil,
@@ -32,18 +17,82 @@ public struct DeviceFacts: Sendable, Equatable {
         properties: [String: String] = [:], tags: Set<String> = [],
         attributes: [String: String] = [:], ancestors: [AncestorFacts] = [], ifindex: Int32? = nil
     ) {
-        self.syspath = syspath
-        self.devpath = devpath
-        self.subsystem = subsystem
-        self.devtype = devtype
-        self.sysname = sysname
-        self.devnode = devnode
-        self.driver = driver
-        self.properties = properties
-        self.tags = tags
-        self.attributes = attributes
-        self.ancestors = ancestors
-        self.ifindex = ifindex
+        record = Record(Fields(subsystem: subsystem, properties: properties, attributes: attributes, ancestors: ancestors,
+                               sysname: sysname, devtype: devtype, driver: driver, tags: tags, syspath: syspath,
+                               devpath: devpath, devnode: devnode, ifindex: ifindex))
+    }
+
+    public static func == (lhs: DeviceFacts, rhs: DeviceFacts) -> Bool {
+        lhs.record === rhs.record || lhs.record.fields == rhs.record.fields
+    }
+
+    public var syspath: String {
+        get { record.fields.syspath }
+        set { update { $0.syspath = newValue } }
+    }
+    public var devpath: String {
+        get { record.fields.devpath }
+        set { update { $0.devpath = newValue } }
+    }
+    public var subsystem: String {
+        get { record.fields.subsystem }
+        set { update { $0.subsystem = newValue } }
+    }
+    public var devtype: String? {
+        get { record.fields.devtype }
+        set { update { $0.devtype = newValue } }
+    }
+    /// The kernel's name for the device (`usb0`, `ttyUSB0`); for net devices
+    /// the interface name at the time the facts were read.
+    public var sysname: String {
+        get { record.fields.sysname }
+        set { update { $0.sysname = newValue } }
+    }
+    public var devnode: String? {
+        get { record.fields.devnode }
+        set { update { $0.devnode = newValue } }
+    }
+    public var driver: String? {
+        get { record.fields.driver }
+        set { update { $0.driver = newValue } }
+    }
+    /// udev properties (`ID_VENDOR_ID`, `ID_NET_DRIVER`, ...).
+    public var properties: [String: String] {
+        get { record.fields.properties }
+        set { update { $0.properties = newValue } }
+    }
+    public var tags: Set<String> {
+        get { record.fields.tags }
+        set { update { $0.tags = newValue } }
+    }
+    /// The sysfs attributes the bindings ask for, where the device has them.
+    public var attributes: [String: String] {
+        get { record.fields.attributes }
+        set { update { $0.attributes = newValue } }
+    }
+    /// Parents, nearest first, up to the root: the chain udev's ATTRS and
+    /// DRIVERS walk.
+    public var ancestors: [AncestorFacts] {
+        get { record.fields.ancestors }
+        set { update { $0.ancestors = newValue } }
+    }
+    /// Network interface index, for net devices: with the devpath it is the
+    /// device's identity across renames.
+    public var ifindex: Int32? {
+        get { record.fields.ifindex }
+        set { update { $0.ifindex = newValue } }
+    }
+    /// udev properties left out because their values are not valid UTF-8:
+    /// they are dropped, and logged, rather than passed on altered.
+    public var droppedProperties: [String] {
+        get { record.fields.droppedProperties }
+        set { update { $0.droppedProperties = newValue } }
+    }
+
+    private mutating func update(_ change: (inout Fields) -> Void) {
+        var fields = record.fields
+        change(&fields)
+        record = Record(fields)
     }
 
     /// The device itself followed by its ancestors, as one chain.
@@ -62,6 +111,32 @@ public struct DeviceFacts: Sendable, Equatable {
     public var interfaceName: String? {
         guard subsystem == "net" else { return nil }
         return properties["INTERFACE"] ?? sysname
+    }
+}
+
+extension DeviceFacts {
+    /// The fields, as the struct of them DeviceFacts used to be; those
+    /// matching reads first, so that they share the record's first lines.
+    fileprivate struct Fields: Sendable, Equatable {
+        var subsystem: String
+        var properties: [String: String]
+        var attributes: [String: String]
+        var ancestors: [AncestorFacts]
+        var sysname: String
+        var devtype: String?
+        var driver: String?
+        var tags: Set<String>
+        var syspath: String
+        var devpath: String
+        var devnode: String?
+        var ifindex: Int32?
+        var droppedProperties: [String] = []
+    }
+
+    /// Immutable, hence shared freely and read without retaining its fields.
+    fileprivate final class Record: Sendable {
+        let fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
     }
 }
 

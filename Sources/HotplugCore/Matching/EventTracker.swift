@@ -13,7 +13,7 @@ public struct EventTracker: Sendable {
     }
 
     public func matchingBindings(_ facts: DeviceFacts) -> [String] {
-        table.matching(facts).map { table.entries[$0].name }
+        table.matching(facts) { $0.name }
     }
 
     public mutating func remember(_ facts: DeviceFacts) {

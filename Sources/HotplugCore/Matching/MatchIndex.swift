@@ -7,145 +7,90 @@
 /// globs ("02:1a:*"): a device can only match the binding if its value for
 /// that key is one of those literals or starts with one of those prefixes.
 /// Bindings with no such key are checked for every device of the subsystem.
-/// The index only proposes candidates; `Matcher.matches` still decides, so
-/// it may propose too many (a prefix is not the whole glob, the subsystem
-/// lookup compares canonically) but never leaves a matching binding out:
-/// keys compare as bytes, which is the glob's own scalar-by-scalar equality.
-struct MatchIndex: Sendable {
+/// The index only proposes candidates and `MatchProgram` decides, so it may
+/// propose too many (a prefix is not the whole glob) but never leaves a
+/// matching binding out: subsystems and keys compare as bytes, which is the
+/// glob's own scalar-by-scalar equality.
+///
+/// A class, immutable after init: held by the table, a struct of half a
+/// dozen arrays was copied (and each array retained) on every event.
+final class MatchIndex: Sendable {
     /// A fact of the device with one value per key (or a few, for
     /// attributes, which udev's ATTRS reads along the parent chain).
     enum Key: Hashable, Sendable {
         case usbVendor, usbProduct, usbSerial, path, mac, property(String), kernel, attribute(String), devtype
     }
 
-    /// Entries are kept as their binding index: candidates are gathered,
-    /// sorted and deduplicated per event, and integers cost no reference
-    /// counting on the way.
-    struct Bucket: Sendable {
-        /// What the event view must hold for any binding filed here.
-        var viewParts: Matcher.EventView.Parts = []
-        var scanned: [Int] = []
-        var exact: [(key: Key, table: KeyTable)] = []
-        /// Per key, per prefix length in use: the entries by prefix.
-        var prefixed: [(key: Key, tables: [(length: Int, table: KeyTable)])] = []
-    }
+    /// Where a binding is filed within its buckets.
+    struct Filing {
+        enum Form { case exact, prefixed }
+        let key: Key
+        let list: PatternList
+        let form: Form
+        /// The literals, or the prefixes, the binding is filed under.
+        let values: [String]
 
-    /// A bucket while bindings are filed into it, keyed by bytes.
-    private struct BucketDraft {
-        var viewParts: Matcher.EventView.Parts = []
-        var scanned: [Int] = []
-        var exact: [Key: [[UInt8]: [Int]]] = [:]
-        var prefixed: [Key: [Int: [[UInt8]: [Int]]]] = [:]
-        /// Keys in the order first used, so lookups run in preference order.
-        var exactOrder: [Key] = [], prefixedOrder: [Key] = []
-
-        mutating func file(_ entry: MatchTable.Entry) {
-            viewParts.formUnion(Matcher.EventView.Parts(entry.rules))
-            let keyed = MatchIndex.keyedLists(entry.rules)
-            if let (key, list) = keyed.first(where: { MatchIndex.literals($0.1) != nil }) {
-                if exact[key] == nil { exactOrder.append(key) }
-                for literal in Set((MatchIndex.literals(list) ?? []).map { Array($0.utf8) }) {
-                    exact[key, default: [:]][literal, default: []].append(entry.index)
-                }
-            } else if let (key, list) = keyed.first(where: { MatchIndex.prefixes($0.1) != nil }) {
-                if prefixed[key] == nil { prefixedOrder.append(key) }
-                for prefix in Set((MatchIndex.prefixes(list) ?? []).map { Array($0.utf8) }) {
-                    prefixed[key, default: [:]][prefix.count, default: [:]][prefix, default: []].append(entry.index)
-                }
-            } else {
-                scanned.append(entry.index)
+        /// The list whose test finding the binding under `key` already is:
+        /// when no negation remains to check and each value is the whole of
+        /// a positive pattern (a literal, looked up exactly; a "prefix*"
+        /// glob, not a literal, looked up by prefix).
+        var settledList: PatternList? {
+            guard list.negatives.isEmpty else { return nil }
+            switch form {
+            case .exact: return list
+            case .prefixed: return list.positives.allSatisfy { $0.asciiPrefixPattern != nil } ? list : nil
             }
         }
-
-        var bucket: Bucket {
-            Bucket(viewParts: viewParts, scanned: scanned,
-                   exact: exactOrder.map { ($0, KeyTable(exact[$0] ?? [:])) },
-                   prefixed: prefixedOrder.map { key in
-                       (key, (prefixed[key] ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, KeyTable($0.value)) })
-                   })
-        }
     }
 
-    private let bySubsystem: [String: Bucket]
-    private let everySubsystem: Bucket
+    /// The buckets of the subsystems bindings name literally, found by the
+    /// subsystem's bytes: no String hashing per event.
+    let buckets: [Bucket]
+    let bucketBySubsystem: KeyTables.Table
+    let everySubsystem: Bucket
+    let storage: Storage
+    /// One more than the highest entry index: what a `CandidateSet` must hold.
+    let capacity: Int
 
     init(_ entries: [MatchTable.Entry]) {
-        var drafts: [String: BucketDraft] = [:], unfiled = BucketDraft()
+        var drafts: [[UInt8]: BucketDraft] = [:], unfiled = BucketDraft()
         for entry in entries {
             if let subsystems = MatchIndex.literalSubsystems(entry.rules.subsystem) {
-                for name in subsystems { drafts[name, default: BucketDraft()].file(entry) }
+                for name in subsystems { drafts[Array(name.utf8), default: BucketDraft()].file(entry) }
             } else {
                 unfiled.file(entry)
             }
         }
-        bySubsystem = drafts.mapValues(\.bucket)
-        everySubsystem = unfiled.bucket
+        var storage = Storage()
+        // Sorted: the same configuration always gets the same layout.
+        let subsystems = drafts.keys.sorted { $0.lexicographicallyPrecedes($1) }
+        buckets = subsystems.map { drafts[$0]?.bucket(in: &storage) ?? Bucket() }
+        bucketBySubsystem = storage.tables.add(Dictionary(uniqueKeysWithValues: subsystems.enumerated().map { ($0.element, [$0.offset]) }))
+        everySubsystem = unfiled.bucket(in: &storage)
+        self.storage = storage
+        capacity = (entries.map(\.index).max() ?? -1) + 1
     }
 
-    /// The distinct subsystems a list names, when it is only literals.
+    /// The distinct subsystems a list names, when it is only literals;
+    /// distinct as bytes, as the bucket lookup compares them.
     static func literalSubsystems(_ list: PatternList) -> [String]? {
         guard list.negatives.isEmpty, let names = literals(list) else { return nil }
         var distinct: [String] = []
-        for name in names where !distinct.contains(name) { distinct.append(name) }
+        for name in names where !distinct.contains(where: { $0.utf8.elementsEqual(name.utf8) }) { distinct.append(name) }
         return distinct
     }
 
-    /// The bucket of bindings that name this subsystem literally.
-    func bucket(for subsystem: String) -> Bucket? { bySubsystem[subsystem] }
-
-    /// Whether some binding's subsystem is a glob or a negation.
-    var hasUnfiledSubsystems: Bool { !everySubsystem.isEmpty }
-
-    /// What the event view must hold for the candidates of a device whose
-    /// subsystem has this bucket.
-    func viewParts(for bucket: Bucket?) -> Matcher.EventView.Parts {
-        (bucket?.viewParts ?? []).union(everySubsystem.viewParts)
-    }
-
-    /// The indexes of the entries that might match, ascending, without repeats.
-    func candidates(_ device: DeviceFacts, _ view: Matcher.EventView) -> [Int] {
-        candidates(in: bucket(for: device.subsystem), device, view)
-    }
-
-    func candidates(in bucket: Bucket?, _ device: DeviceFacts, _ view: Matcher.EventView) -> [Int] {
-        var found: [Int] = []
-        if let bucket { bucket.collect(device, view, into: &found) }
-        everySubsystem.collect(device, view, into: &found)
-        guard found.count > 1 else { return found }
-        found.sort()
-        var kept = 1
-        for position in 1..<found.count where found[position] != found[kept - 1] {
-            found[kept] = found[position]
-            kept += 1
+    /// Where the index files a binding, if under some key: the first key,
+    /// most selective first, whose positives are all literals, or all
+    /// literals or "prefix*" globs. Not any literal key before any prefix:
+    /// `devtype = "disk"` would then file a binding with `usb-serial =
+    /// "SER12*"` where every disk finds it.
+    static func filing(_ rules: MatchRules) -> Filing? {
+        for (key, list) in keyedLists(rules) {
+            if let values = literals(list) { return Filing(key: key, list: list, form: .exact, values: values) }
+            if let values = prefixes(list) { return Filing(key: key, list: list, form: .prefixed, values: values) }
         }
-        found.removeLast(found.count - kept)
-        return found
-    }
-}
-
-extension MatchIndex.Bucket {
-    var isEmpty: Bool { scanned.isEmpty && exact.isEmpty && prefixed.isEmpty }
-
-    func collect(_ device: DeviceFacts, _ view: Matcher.EventView, into found: inout [Int]) {
-        found += scanned
-        for slot in exact {
-            MatchIndex.forEachValue(of: slot.key, device, view) { value in
-                var value = value
-                value.withUTF8 { bytes in
-                    if let entries = slot.table.lookup(bytes) { found += entries }
-                }
-            }
-        }
-        for slot in prefixed {
-            MatchIndex.forEachValue(of: slot.key, device, view) { value in
-                var value = value
-                value.withUTF8 { bytes in
-                    for (length, table) in slot.tables where bytes.count >= length {
-                        if let entries = table.lookup(UnsafeBufferPointer(rebasing: bytes[..<length])) { found += entries }
-                    }
-                }
-            }
-        }
+        return nil
     }
 }
 
@@ -196,26 +141,5 @@ extension MatchIndex {
             }
         }
         return prefixes
-    }
-
-    /// The device's values for a key, as `Matcher.matches` reads them.
-    static func forEachValue(of key: Key, _ device: DeviceFacts, _ view: Matcher.EventView, _ body: (String) -> Void) {
-        switch key {
-        case .usbVendor: if let usb = view.usb { body(usb.vendor) }
-        case .usbProduct: if let usb = view.usb { body(usb.product) }
-        case .usbSerial: if let usb = view.usb { body(usb.serial) }
-        case .path: body(view.path)
-        case .mac: body(view.mac)
-        case .property(let name): body(device.properties[name] ?? "")
-        case .kernel: body(device.sysname)
-        case .devtype: body(device.devtype ?? "")
-        case .attribute(let name):
-            if let value = device.attributes[name] { body(SysattrValue.trimmed(value)) }
-            // Most links of the chain carry no attributes; a lookup in an
-            // empty dictionary would still hash the key.
-            for index in device.ancestors.indices where !device.ancestors[index].attributes.isEmpty {
-                if let value = device.ancestors[index].attributes[name] { body(SysattrValue.trimmed(value)) }
-            }
-        }
     }
 }

@@ -6,20 +6,17 @@ final class MatchTable: Sendable {
         let name: String
         let rules: MatchRules
         let needs: FactNeeds
-        /// The subsystem key is a set of literals: the index files the entry
-        /// under each, so a candidate's subsystem needs no second check.
-        let subsystemIsLiteral: Bool
         init(index: Int = 0, name: String, rules: MatchRules, needs: FactNeeds = .nothing) {
             self.index = index
             self.name = name
             self.rules = rules
             self.needs = needs
-            subsystemIsLiteral = MatchIndex.literalSubsystems(rules.subsystem) != nil
         }
     }
 
     let entries: [Entry]
     private let index: MatchIndex
+    private let program: MatchProgram
     /// The entries that name each subsystem literally, and those whose
     /// subsystem is a glob or a negation (consulted for every device).
     private let bySubsystem: [String: [Entry]]
@@ -30,6 +27,13 @@ final class MatchTable: Sendable {
             Entry(index: $0.offset, name: $0.element.name, rules: $0.element.match, needs: FactNeeds($0.element))
         }
         index = MatchIndex(entries)
+        var program = MatchProgram.Builder()
+        for entry in entries {
+            // A literal subsystem is the bucket the index found the entry in.
+            program.append(entry.rules, settledList: MatchIndex.filing(entry.rules)?.settledList,
+                           subsystemSettled: MatchIndex.literalSubsystems(entry.rules.subsystem) != nil)
+        }
+        self.program = MatchProgram(program)
         var named: [String: [Entry]] = [:], unnamed: [Entry] = []
         for entry in entries {
             if let subsystems = MatchIndex.literalSubsystems(entry.rules.subsystem) {
@@ -44,25 +48,31 @@ final class MatchTable: Sendable {
 
     /// The indexes of the entries whose rules match, in binding order.
     func matching(_ facts: DeviceFacts) -> [Int] {
+        matching(facts) { $0.index }
+    }
+
+    /// What `transform` makes of each entry whose rules match, in binding
+    /// order: one array, allocated only when something matched.
+    func matching<Element>(_ facts: DeviceFacts, _ transform: (Entry) -> Element) -> [Element] {
         let bucket = index.bucket(for: facts.subsystem)
         guard bucket != nil || index.hasUnfiledSubsystems else { return [] }
         let view = Matcher.EventView(facts, parts: index.viewParts(for: bucket))
-        var candidates = index.candidates(in: bucket, facts, view)
-        // For an ASCII subsystem (the kernel's are), the bucket lookup's
-        // String equality is the glob's exact comparison.
-        let subsystemChecked = facts.subsystem.utf8.allSatisfy { $0 < 0x80 }
-        candidates.removeAll { candidate in
-            let entry = entries[candidate]
-            return !Matcher.matches(entry, facts, view, subsystemChecked: subsystemChecked && entry.subsystemIsLiteral)
+        var candidates = CandidateSet(capacity: index.capacity)
+        index.collect(in: bucket, facts, view, into: &candidates)
+        // A loop, not a closure: a closure would capture (copy) the facts and the view.
+        var next = candidates.first(from: 0)
+        while let candidate = next {
+            if !program.passes(candidate, facts, view, skippingSettled: true) { candidates.remove(candidate) }
+            next = candidates.first(from: candidate + 1)
         }
-        return candidates
+        return candidates.map { transform(entries[$0]) }
     }
 
     /// Every entry in binding order, checked one by one: what the index
     /// must agree with (tests compare the two).
     func matchingByScan(_ facts: DeviceFacts) -> [Int] {
         let view = Matcher.EventView(facts)
-        return entries.indices.filter { Matcher.matches(entries[$0], facts, view) }
+        return entries.indices.filter { program.passes($0, facts, view, skippingSettled: false) }
     }
 }
 

@@ -32,57 +32,10 @@ public struct MatchVerdict: Sendable, Equatable {
 /// and `[match.attribute]` pass if any device in the parent chain passes
 /// (DRIVERS, ATTRS); `usb-*` read the nearest usb_device in the chain.
 public enum Matcher {
-    /// The same answer as `verdict(_:_:).matched`, without building the
-    /// explanation or copying the parent chain: this runs per event and binding.
+    /// The same answer as `verdict(_:_:).matched`, without the explanation:
+    /// the compiled check `MatchTable` runs per event, here for one binding.
     public static func matches(_ rules: MatchRules, _ device: DeviceFacts) -> Bool {
-        matches(MatchTable.Entry(name: "", rules: rules), device)
-    }
-
-    static func matches(_ entry: MatchTable.Entry, _ device: DeviceFacts) -> Bool {
-        matches(entry, device, EventView(device))
-    }
-
-    /// Cheap keys first (the device's own fields, the event view), then
-    /// dictionary lookups, then walks up the parent chain: most candidates
-    /// fail, and should fail early.
-    static func matches(_ entry: MatchTable.Entry, _ device: DeviceFacts, _ view: EventView, subsystemChecked: Bool = false) -> Bool {
-        guard subsystemChecked || entry.rules.subsystem.matches(device.subsystem) else { return false }
-        if let list = entry.rules.devtype, !list.matches(device.devtype ?? "") { return false }
-        if let list = entry.rules.kernel, !list.matches(device.sysname) { return false }
-        if entry.rules.usbVendor != nil || entry.rules.usbProduct != nil || entry.rules.usbSerial != nil {
-            guard let usb = view.usb else { return false }
-            if let list = entry.rules.usbVendor, !list.matches(usb.vendor) { return false }
-            if let list = entry.rules.usbProduct, !list.matches(usb.product) { return false }
-            if let list = entry.rules.usbSerial, !list.matches(usb.serial) { return false }
-        }
-        if let list = entry.rules.mac, !list.matches(view.mac) { return false }
-        if let list = entry.rules.path, !list.matches(view.path) { return false }
-        if let list = entry.rules.tag, !(device.tags.isEmpty ? list.matches("") : passesAny(list, device.tags)) { return false }
-        for property in entry.rules.properties where !property.patterns.matches(device.properties[property.key] ?? "") {
-            return false
-        }
-        if let list = entry.rules.driver {
-            var sawDriver = false, passed = false
-            if let driver = device.driver { sawDriver = true; passed = list.matches(driver) }
-            var index = device.ancestors.startIndex
-            while !passed, index < device.ancestors.endIndex {
-                if let driver = device.ancestors[index].driver { sawDriver = true; passed = list.matches(driver) }
-                index += 1
-            }
-            if !passed && !(!sawDriver && list.matches("")) { return false }
-        }
-        for attribute in entry.rules.attributes {
-            if let value = device.attributes[attribute.key], sysattrMatches(attribute.patterns, value) { continue }
-            var passed = false
-            for index in device.ancestors.indices where !device.ancestors[index].attributes.isEmpty {
-                if let value = device.ancestors[index].attributes[attribute.key], sysattrMatches(attribute.patterns, value) {
-                    passed = true
-                    break
-                }
-            }
-            if !passed { return false }
-        }
-        return true
+        MatchProgram(rules).passes(0, device, EventView(device), skippingSettled: false)
     }
 
     public static func verdict(_ rules: MatchRules, _ device: DeviceFacts) -> MatchVerdict {

@@ -7,7 +7,8 @@ enum SysattrValue {
     }
 
     static func endsInWhitespace(_ text: String) -> Bool {
-        text.utf8.last.map(isWhitespace) ?? false
+        // The bytes in place: the UTF-8 view's generic `last` steps an index back.
+        text.withUTF8Bytes { $0.last.map(isWhitespace) ?? false }
     }
 
     /// The value without trailing whitespace; the same string, uncopied,

@@ -111,7 +111,7 @@ extension Supervisor {
     }
 
     func matchingBindings(_ facts: DeviceFacts) -> [Binding] {
-        matchTable.matching(facts).map { configuration.bindings[$0] }
+        matchTable.matching(facts) { configuration.bindings[$0.index] }
     }
 
     func instanceIDs(of device: DeviceID) -> [InstanceID] {

@@ -79,8 +79,11 @@ import Testing
         for _ in 0..<2000 {
             let device = Self.device(&random)
             let indexed = table.matching(device), scanned = table.matchingByScan(device)
+            // The explained matcher is the reference for the compiled one.
+            let explained = bindings.indices.filter { Matcher.verdict(bindings[$0].match, device).matched }
             #expect(indexed == scanned, "seed \(seed), device \(device.sysname) on \(device.subsystem)")
-            if indexed != scanned { return }
+            #expect(scanned == explained, "seed \(seed), device \(device.sysname) on \(device.subsystem)")
+            if indexed != scanned || scanned != explained { return }
             if !scanned.isEmpty { matchedSomething += 1 }
         }
         // The pools are small enough that the comparison is not vacuous.
@@ -109,5 +112,22 @@ import Testing
         #expect(index.candidates(other, Matcher.EventView(other)).isEmpty)
         let gamelink = DeviceFacts(syspath: "/sys/y", devpath: "/y", subsystem: "net", sysname: "y", attributes: ["address": "02:aa:00:00:00:02"])
         #expect(index.candidates(gamelink, Matcher.EventView(gamelink)) == [1])
+    }
+
+    @Test func filesUnderTheMostSelectiveKeyEvenWhenAPrefix() {
+        // A literal devtype comes last in selectivity: every disk has it.
+        let binding = Binding(name: "stick", file: "s.toml",
+                              match: MatchRules(subsystem: PatternList(["block"]), devtype: PatternList(["disk"]),
+                                                usbSerial: PatternList(["SER12*"])))
+        #expect(MatchIndex.filing(binding.match)?.key == .usbSerial)
+        let index = MatchIndex(MatchTable([binding]).entries)
+        func disk(serial: String) -> DeviceFacts {
+            DeviceFacts(syspath: "/sys/d", devpath: "/d", subsystem: "block", devtype: "disk", sysname: "sda",
+                        ancestors: [AncestorFacts(syspath: "/sys/u", subsystem: "usb", devtype: "usb_device", sysname: "1-1",
+                                                  attributes: ["idVendor": "0781", "idProduct": "5581", "serial": serial])])
+        }
+        let other = disk(serial: "XYZ"), stick = disk(serial: "SER123")
+        #expect(index.candidates(other, Matcher.EventView(other)).isEmpty)
+        #expect(index.candidates(stick, Matcher.EventView(stick)) == [0])
     }
 }

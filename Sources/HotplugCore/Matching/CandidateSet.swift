@@ -1,0 +1,88 @@
+/// The entries proposed for one event, as one bit per entry index. Marking
+/// twice is harmless (a binding found through two values or two prefixes is
+/// proposed once) and reading the bits in order yields binding order, so
+/// there is nothing to sort or deduplicate. Up to 512 bindings the bits live
+/// in the struct itself and an event allocates nothing for them; beyond, in
+/// one array per event.
+///
+/// Not copyable: a copy would retain the array, and nothing needs one.
+/// Not built on `withUnsafeTemporaryAllocation` either: the closure it takes
+/// would capture, and copy, the DeviceFacts being matched.
+struct CandidateSet: ~Copyable {
+    private typealias Inline = (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+    private static let inlineCapacity = 8 * 64
+
+    private var inline: Inline = (0, 0, 0, 0, 0, 0, 0, 0)
+    /// The words, when there are more than `inline` holds; else empty.
+    private var spilled: [UInt64] = []
+    /// Decided once: asking `spilled.isEmpty` per access was a call each time.
+    private let isSpilled: Bool
+    private let wordCount: Int
+
+    /// An empty set for indexes below `capacity`.
+    init(capacity: Int) {
+        wordCount = max(0, (capacity + 63) / 64)
+        isSpilled = capacity > Self.inlineCapacity
+        if isSpilled { spilled = [UInt64](repeating: 0, count: wordCount) }
+    }
+
+    @inline(__always)
+    mutating func insert(_ index: Int) {
+        setWord(index >> 6, word(index >> 6) | 1 << UInt64(index & 63))
+    }
+
+    @inline(__always)
+    mutating func remove(_ index: Int) {
+        setWord(index >> 6, word(index >> 6) & ~(1 << UInt64(index & 63)))
+    }
+
+    /// The smallest index in the set that is at least `start`.
+    @inline(__always)
+    func first(from start: Int) -> Int? {
+        var position = start >> 6
+        guard position < wordCount else { return nil }
+        var word = word(position) & (~0 << UInt64(start & 63))
+        while word == 0 {
+            position += 1
+            guard position < wordCount else { return nil }
+            word = self.word(position)
+        }
+        return position << 6 + word.trailingZeroBitCount
+    }
+
+    @inline(__always)
+    var count: Int {
+        var total = 0
+        for position in 0..<wordCount { total += word(position).nonzeroBitCount }
+        return total
+    }
+
+    /// The indexes, ascending and transformed, as an array: one
+    /// allocation, none when empty.
+    func map<Element>(_ transform: (Int) -> Element) -> [Element] {
+        let count = count
+        guard count > 0 else { return [] }
+        return [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var next = first(from: 0)
+            while let index = next, initialized < count {
+                buffer.initializeElement(at: initialized, to: transform(index))
+                initialized += 1
+                next = first(from: index + 1)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func word(_ position: Int) -> UInt64 {
+        if isSpilled { return spilled[position] }
+        precondition(position < Self.inlineCapacity / 64)
+        return withUnsafeBytes(of: inline) { $0.load(fromByteOffset: position &* 8, as: UInt64.self) }
+    }
+
+    @inline(__always)
+    private mutating func setWord(_ position: Int, _ value: UInt64) {
+        if isSpilled { spilled[position] = value; return }
+        precondition(position < Self.inlineCapacity / 64)
+        withUnsafeMutableBytes(of: &inline) { $0.storeBytes(of: value, toByteOffset: position &* 8, as: UInt64.self) }
+    }
+}
