@@ -150,6 +150,7 @@ public final class Daemon {
         registry.stopLeftovers(logger: logger)
         // The monitor is already listening, so a device that appears during
         // the scan is seen by one or both; the core binds it once either way.
+        configureFirewall()
         do {
             try enumeratePresent()
         } catch {
