@@ -101,25 +101,7 @@ public enum FirewallRuleset {
     /// its map element. The order keeps every step valid within the one
     /// transaction: chains are written before anything jumps to them, and
     /// the chains no longer used go last, once nothing jumps to them.
-    public static func changeBatch(from old: FirewallTable, to new: FirewallTable) -> String {
-        let lines = changeLines(from: old, to: new)
-        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
-    }
-
-    /// The whole table dropped and rebuilt as `state`, in one transaction:
-    /// nothing is ever missing in between (at start, and to repair a table
-    /// changed by someone else).
-    public static func rebuildBatch(_ state: FirewallTable) -> String {
-        let lines = ["add table \(table)", "delete table \(table)"] + skeleton() + changeLines(from: .empty, to: state)
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    /// The table and everything in it gone (shutdown); fine when absent.
-    public static func deleteTableBatch() -> String {
-        "add table \(table)\ndelete table \(table)\n"
-    }
-
-    static func changeLines(from old: FirewallTable, to new: FirewallTable) -> [String] {
+    public static func change(from old: FirewallTable, to new: FirewallTable) -> FirewallBatch {
         let before = old.chains()
         let after = new.chains()
         let rulesBefore = Dictionary(before.map { ($0.name, $0.rules) }, uniquingKeysWith: { first, _ in first })
@@ -129,23 +111,44 @@ public enum FirewallRuleset {
             lines.append(rulesBefore[name] == nil ? "add chain \(table) \(name)" : "flush chain \(table) \(name)")
             lines += rules.map { "add rule \(table) \(name) \($0)" }
         }
+        let chainsChanged = !lines.isEmpty
+        var elements: [FirewallElementChange] = []
         for direction in Direction.allCases {
             let was = old.elements(direction)
             let now = new.elements(direction)
             // A changed target is a delete and an add: the kernel refuses
             // to change the verdict of an element in place.
             for ifindex in was.keys.sorted() where now[ifindex] != was[ifindex] {
-                lines.append("delete element \(table) \(direction.map) { \(indexLiteral(ifindex)) }")
+                elements.append(FirewallElementChange(direction: direction, ifindex: ifindex, target: nil))
             }
             for ifindex in now.keys.sorted() where was[ifindex] != now[ifindex] {
-                lines.append("add element \(table) \(direction.map) { \(indexLiteral(ifindex)) : jump \(now[ifindex]!) }")
+                elements.append(FirewallElementChange(direction: direction, ifindex: ifindex, target: now[ifindex]))
             }
         }
+        lines += elements.map(\.command)
         // Emptied first, so no rule of one jumps to another when it goes.
         let gone = before.map(\.name).filter { !namesAfter.contains($0) }
         lines += gone.map { "flush chain \(table) \($0)" }
         lines += gone.map { "delete chain \(table) \($0)" }
-        return lines
+        return FirewallBatch(lines, elements: chainsChanged || !gone.isEmpty ? nil : elements)
+    }
+
+    /// `change(from:to:)` as nft text.
+    public static func changeBatch(from old: FirewallTable, to new: FirewallTable) -> String {
+        change(from: old, to: new).text
+    }
+
+    /// The whole table dropped and rebuilt as `state`, in one transaction:
+    /// nothing is ever missing in between (at start, and to repair a table
+    /// changed by someone else).
+    public static func rebuildBatch(_ state: FirewallTable) -> String {
+        let lines = ["add table \(table)", "delete table \(table)"] + skeleton() + change(from: .empty, to: state).lines
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The table and everything in it gone (shutdown); fine when absent.
+    public static func deleteTableBatch() -> String {
+        "add table \(table)\ndelete table \(table)\n"
     }
 
     /// The policy of one direction: what always passes, then `jumps` (an
@@ -195,6 +198,50 @@ public enum FirewallRuleset {
     static func comment(_ binding: String) -> String {
         let safe = binding.unicodeScalars.filter(isIdentifierScalar)
         return "\"binding " + String(String.UnicodeScalarView(safe.prefix(100))) + "\""
+    }
+}
+
+/// One transaction: its nft text, and, when all it does is add or delete
+/// map elements, those changes, which the shell may send to the kernel as
+/// they are instead of through nft's parser (`FirewallOperations`).
+public struct FirewallBatch: Sendable, Equatable {
+    public let lines: [String]
+    /// Nil when the batch changes more than map elements.
+    public let elements: [FirewallElementChange]?
+
+    public init(_ lines: [String], elements: [FirewallElementChange]? = nil) {
+        self.lines = lines
+        self.elements = elements
+    }
+
+    /// A batch of nft text.
+    public init(text: String) {
+        self.init(text.split(separator: "\n").map(String.init))
+    }
+
+    public var isEmpty: Bool { lines.isEmpty }
+    public var text: String { lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n" }
+}
+
+/// A device's element in a direction's map: added (or replaced, after a
+/// delete) to jump to `target`, or deleted when `target` is nil.
+public struct FirewallElementChange: Sendable, Equatable {
+    public var direction: FirewallRuleset.Direction
+    public var ifindex: Int32
+    public var target: String?
+
+    public init(direction: FirewallRuleset.Direction, ifindex: Int32, target: String?) {
+        self.direction = direction
+        self.ifindex = ifindex
+        self.target = target
+    }
+
+    /// The same change as an nft command.
+    public var command: String {
+        let table = FirewallRuleset.table
+        let key = FirewallRuleset.indexLiteral(ifindex)
+        guard let target else { return "delete element \(table) \(direction.map) { \(key) }" }
+        return "add element \(table) \(direction.map) { \(key) : jump \(target) }"
     }
 }
 

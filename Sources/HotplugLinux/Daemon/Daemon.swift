@@ -75,7 +75,7 @@ public final class Daemon {
     let timer: TimerFD
     let linkStage: LinkStage<RouteNetlink>
     let socketStage = SocketStage()
-    let firewallStage: FirewallStage<Nftables>
+    let firewallStage: FirewallStage<FirewallKernel>
     /// Open once a binding has `[firewall]`.
     var firewallEvents: NftablesEvents?
     /// Firewall setups of this loop turn, written together (`flushFirewall`).
@@ -111,7 +111,7 @@ public final class Daemon {
             epoll = try Epoll()
             timer = try TimerFD()
             linkStage = LinkStage(kernel: try RouteNetlink(), takenNames: { InterfaceNames.present() })
-            firewallStage = FirewallStage(kernel: try Nftables())
+            firewallStage = FirewallStage(kernel: FirewallKernel())
             context = try UdevContext()
             monitor = try Self.openMonitor(context, options, configuration)
             if let path = options.socketPath {

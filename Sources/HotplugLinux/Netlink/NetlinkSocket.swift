@@ -149,6 +149,35 @@ final class NetlinkSocket {
         }
     }
 
+    /// Sends `requests` in one datagram, as nfnetlink takes a transaction
+    /// (a batch-begin message, the changes, a batch-end message), and
+    /// waits for the ACK of each request that asks for one. The kernel
+    /// answers every such request, with success only if the whole batch
+    /// was committed; the first failure is thrown without waiting for the
+    /// rest, whose late replies are skipped like any stale reply.
+    func performBatch(_ requests: [NetlinkRequest], operation: String) throws(NetlinkError) {
+        var datagram: [UInt8] = []
+        var awaited: Set<UInt32> = []
+        let first = lastSequence &+ 1
+        for request in requests {
+            let sequence = nextSequence()
+            if request.flags.contains(.acknowledge) { awaited.insert(sequence) }
+            datagram += request.encoded(sequence: sequence)
+        }
+        let last = lastSequence
+        let deadline = try replyDeadline(operation: operation)
+        try send(datagram, operation: operation)
+        while !awaited.isEmpty {
+            for message in try receiveMessages(until: deadline, operation: operation)
+            where message.header.portID == portID && message.header.type == .error
+                && message.header.sequence &- first <= last &- first {
+                // A failed commit is reported on the batch's first message.
+                try throwIfFailed(message, operation: operation)
+                awaited.remove(message.header.sequence)
+            }
+        }
+    }
+
     /// Our socket may also hold stale replies to an earlier, timed-out or
     /// failed request; only messages for this sequence number and port count.
     private func isReply(_ message: NetlinkMessage, to sequence: UInt32) -> Bool {

@@ -126,7 +126,7 @@ public final class FirewallStage<Kernel: FirewallOperations> {
     public func rebuild() throws(NftablesError) {
         written = nil
         let state = desired()
-        try write(FirewallRuleset.rebuildBatch(state))
+        try write(FirewallBatch(text: FirewallRuleset.rebuildBatch(state)))
         written = state
     }
 
@@ -150,7 +150,7 @@ public final class FirewallStage<Kernel: FirewallOperations> {
     public func removeTable() throws(NftablesError) {
         guard hasTouchedTable else { return }
         written = nil
-        try kernel.apply(FirewallRuleset.deleteTableBatch())
+        try kernel.apply(FirewallBatch(text: FirewallRuleset.deleteTableBatch()))
         installed = [:]
     }
 
@@ -161,7 +161,7 @@ public final class FirewallStage<Kernel: FirewallOperations> {
     private func writeChange() throws(NftablesError) {
         guard let written else { return try rebuild() }
         let state = desired()
-        let batch = FirewallRuleset.changeBatch(from: written, to: state)
+        let batch = FirewallRuleset.change(from: written, to: state)
         guard !batch.isEmpty else { return }
         do {
             try write(batch)
@@ -171,7 +171,7 @@ public final class FirewallStage<Kernel: FirewallOperations> {
         }
     }
 
-    private func write(_ batch: String) throws(NftablesError) {
+    private func write(_ batch: FirewallBatch) throws(NftablesError) {
         hasTouchedTable = true
         do {
             try kernel.apply(batch)

@@ -12,8 +12,12 @@ struct FirewallStageTests {
         /// The next `failures` batches are refused.
         var failures = 0
 
-        func apply(_ batch: String) throws(NftablesError) {
-            batches.append(batch)
+        /// Which of them were map elements only (sent without nft's parser).
+        var elementsOnly: [Bool] = []
+
+        func apply(_ batch: FirewallBatch) throws(NftablesError) {
+            batches.append(batch.text)
+            elementsOnly.append(batch.elements != nil)
             if failures > 0 {
                 failures -= 1
                 throw NftablesError("Error: Could not process rule: No such file or directory")
@@ -48,6 +52,7 @@ struct FirewallStageTests {
         #expect(!kernel.batches[2].contains("chain inet hotplugd allow-in-a\n"), "the bindings' rules are kept")
         _ = try stage.setUp(Self.a9, Self.request("a", ifindex: 9)).get()
         #expect(kernel.batches[3] == "add element inet hotplugd input-devices { \" 9\" : jump in-a }\n", "another device is not touched")
+        #expect(kernel.elementsOnly == [false, true, false, true], "a device that is its map element is sent as one, not as nft text")
         #expect(stage.tearDown(Self.b7) == nil)
         #expect(kernel.batches[4].contains("add element inet hotplugd input-devices { \" 7\" : jump in-a }\n")
                 && kernel.batches[4].contains("delete chain inet hotplugd if7-in\n") && !kernel.batches[4].contains("in-b"))
