@@ -102,8 +102,13 @@ public enum FirewallRuleset {
     /// transaction: chains are written before anything jumps to them, and
     /// the chains no longer used go last, once nothing jumps to them.
     public static func change(from old: FirewallTable, to new: FirewallTable) -> FirewallBatch {
-        let before = old.chains()
-        let after = new.chains()
+        // What may differ: everything when a binding changed; otherwise
+        // only the devices whose bindings changed (a plug, an unplug), so
+        // a device's transaction costs the same however many are plugged.
+        let scope: Set<Int32>? = old.bindings != new.bindings ? nil
+            : Set(old.devices.keys).union(new.devices.keys).filter { old.devices[$0] != new.devices[$0] }
+        let before = old.chains(scope)
+        let after = new.chains(scope)
         let rulesBefore = Dictionary(before.map { ($0.name, $0.rules) }, uniquingKeysWith: { first, _ in first })
         let namesAfter = Set(after.map(\.name))
         var lines: [String] = []
@@ -114,8 +119,8 @@ public enum FirewallRuleset {
         let chainsChanged = !lines.isEmpty
         var elements: [FirewallElementChange] = []
         for direction in Direction.allCases {
-            let was = old.elements(direction)
-            let now = new.elements(direction)
+            let was = old.elements(direction, scope)
+            let now = new.elements(direction, scope)
             // A changed target is a delete and an add: the kernel refuses
             // to change the verdict of an element in place.
             for ifindex in was.keys.sorted() where now[ifindex] != was[ifindex] {
@@ -270,11 +275,12 @@ public struct FirewallTable: Sendable, Equatable {
 
     /// Every chain but the base chains, with its rules, in the order they
     /// are created: a binding's allow chain before its policy chain, and
-    /// both before the device chains that jump to them.
-    func chains() -> [(name: String, rules: [String])] {
+    /// both before the device chains that jump to them. With `scope`, only
+    /// the chains of those devices.
+    func chains(_ scope: Set<Int32>? = nil) -> [(name: String, rules: [String])] {
         typealias R = FirewallRuleset
         var chains: [(name: String, rules: [String])] = []
-        for name in bindings.keys.sorted() {
+        for name in scope == nil ? bindings.keys.sorted() : [] {
             let settings = bindings[name]!
             for direction in R.Direction.allCases where settings.policy(direction) == .restrict {
                 let allow = R.allowChain(name, direction)
@@ -284,7 +290,7 @@ public struct FirewallTable: Sendable, Equatable {
                 chains.append((R.bindingChain(name, direction), R.policyRules(direction, mark: settings.acceptMark, jumps: [allow])))
             }
         }
-        for ifindex in devices.keys.sorted() {
+        for ifindex in (scope.map { $0.filter { devices[$0] != nil } } ?? Set(devices.keys)).sorted() {
             for direction in R.Direction.allCases {
                 let names = restricting(ifindex, direction)
                 guard names.count > 1 else { continue }
@@ -297,11 +303,11 @@ public struct FirewallTable: Sendable, Equatable {
         return chains
     }
 
-    /// The map's elements for a direction: each restricted device and the
-    /// chain it jumps to.
-    func elements(_ direction: FirewallRuleset.Direction) -> [Int32: String] {
+    /// The map's elements for a direction: each restricted device (of
+    /// `scope`, if given) and the chain it jumps to.
+    func elements(_ direction: FirewallRuleset.Direction, _ scope: Set<Int32>? = nil) -> [Int32: String] {
         var elements: [Int32: String] = [:]
-        for ifindex in devices.keys {
+        for ifindex in scope.map({ $0.filter { devices[$0] != nil } }) ?? Array(devices.keys) {
             let names = restricting(ifindex, direction)
             switch names.count {
             case 0: continue

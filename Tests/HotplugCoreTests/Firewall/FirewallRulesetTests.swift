@@ -51,6 +51,20 @@ struct FirewallRulesetTests {
         #expect(FirewallRuleset.deleteTableBatch() == "add table inet hotplugd\ndelete table inet hotplugd\n")
     }
 
+    /// A plug looks at the device plugged only: the same one element
+    /// whatever else the table holds, device chains included.
+    @Test func aPlugIsTheSameWhateverElseIsPlugged() {
+        let bindings = ["a": FirewallSettings(input: .restrict), "b": FirewallSettings(input: .restrict, acceptMark: 0x2)]
+        var devices: [Int32: Set<String>] = [5: ["a", "b"]]
+        for ifindex in Int32(100)..<300 { devices[ifindex] = ["a"] }
+        var plugged = devices
+        plugged[7] = ["b"]
+        #expect(FirewallRuleset.change(from: FirewallTable(bindings: bindings, devices: devices),
+                                       to: FirewallTable(bindings: bindings, devices: plugged))
+                == FirewallBatch(["add element inet hotplugd input-devices { \" 7\" : jump in-b }"],
+                                 elements: [FirewallElementChange(direction: .input, ifindex: 7, target: "in-b")]))
+    }
+
     @Test func forwardRestrictedToOutInterfaces() {
         let settings = FirewallSettings(forward: .restrict, allowTCP: [PortRange(80, 80)!], forwardTo: ["docker0", "br-*"])
         let batch = FirewallRuleset.changeBatch(from: .empty, to: FirewallTable(bindings: ["web": settings], devices: [12: ["web"]]))
