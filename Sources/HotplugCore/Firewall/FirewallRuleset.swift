@@ -64,11 +64,24 @@ public enum FirewallRuleset {
     /// by a hash, as this goes to the rule parser. The prefixes (`in-`,
     /// `allow-in-`, `if7-`) keep the kinds of chain apart whatever the name.
     static func identifier(_ binding: String) -> String {
+        // The usual name, checked byte by byte (every plug names its
+        // binding's chain; Unicode properties cost more than the rest).
+        if binding.utf8.count <= 64, !binding.isEmpty, binding.utf8.allSatisfy(isIdentifierByte) { return binding }
         let safe = String(String.UnicodeScalarView(binding.unicodeScalars.filter(isIdentifierScalar).prefix(64)))
         guard safe != binding || safe.isEmpty else { return safe }
         var hash: UInt32 = 2_166_136_261  // FNV-1a: stable across runs, unlike Hasher
         for byte in binding.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
         return "\(safe)-\(String(hash, radix: 16))"
+    }
+
+    /// `isIdentifierScalar` for one UTF-8 byte: any byte of a multi-byte
+    /// character is outside ASCII, so is refused as the scalar would be.
+    static func isIdentifierByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"): true
+        default: false
+        }
     }
 
     static func isIdentifierScalar(_ scalar: Unicode.Scalar) -> Bool {

@@ -179,6 +179,12 @@ struct FirewallRulesetTests {
         #expect(FirewallRuleset.allowChain("game.v2", .forward) == "allow-fwd-game.v2")
         #expect(FirewallRuleset.bindingChain("a b\"c", .input).hasPrefix("in-abc-"))
         #expect(FirewallRuleset.bindingChain("a b\"c", .input) != FirewallRuleset.bindingChain("ab\"c", .input))
+        #expect(FirewallRuleset.identifier("café") != "café" && FirewallRuleset.identifier("café").hasPrefix("caf-"))
+        let long = String(repeating: "x", count: 65)
+        #expect(FirewallRuleset.identifier(long).hasPrefix(String(repeating: "x", count: 64) + "-"), "cut to 64 and made unique")
+        for byte in UInt8(0)...UInt8(255) {
+            #expect(FirewallRuleset.isIdentifierByte(byte) == (byte < 0x80 && FirewallRuleset.isIdentifierScalar(Unicode.Scalar(byte))))
+        }
     }
 
     @Test func portRangesMerge() {
