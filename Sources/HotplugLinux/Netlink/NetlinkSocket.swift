@@ -32,6 +32,8 @@ final class NetlinkSocket {
     /// The port the kernel bound us to; replies addressed elsewhere are not ours.
     let portID: UInt32
     private var lastSequence: UInt32 = 0
+    /// SO_SNDBUF as last read or set; 0 until a batch needs it.
+    private var sendBufferSize = 0
     /// The longest one request waits for its reply.
     let requestTimeout: Duration
     /// While set, no request waits past it either, and none is sent after it.
@@ -166,6 +168,7 @@ final class NetlinkSocket {
         }
         let last = lastSequence
         let deadline = try replyDeadline(operation: operation)
+        fitSendBuffer(datagram.count)
         try send(datagram, operation: operation)
         while !awaited.isEmpty {
             for message in try receiveMessages(until: deadline, operation: operation)
@@ -176,6 +179,30 @@ final class NetlinkSocket {
                 awaited.remove(message.header.sequence)
             }
         }
+    }
+
+    /// The send buffer a datagram of `size` bytes fits in, grown as nft
+    /// grows its own: a batch is one datagram (the kernel processes a batch
+    /// within one), and a storm's can exceed the default buffer (about 200
+    /// KiB, EMSGSIZE). Forced past the system's limit where we may (we have
+    /// CAP_NET_ADMIN when we write nftables); otherwise the limit stands and
+    /// the send fails as it would have.
+    private func fitSendBuffer(_ size: Int) {
+        if sendBufferSize == 0 {
+            var current: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            _ = getsockopt(descriptor.rawValue, SOL_SOCKET, SO_SNDBUF, &current, &length)
+            sendBufferSize = Int(current)
+        }
+        // The kernel's own accounting adds to each datagram: keep room.
+        let needed = size * 2
+        guard needed > sendBufferSize else { return }
+        var value = Int32(clamping: needed)
+        let length = socklen_t(MemoryLayout<Int32>.size)
+        if setsockopt(descriptor.rawValue, SOL_SOCKET, SO_SNDBUFFORCE, &value, length) != 0 {
+            _ = setsockopt(descriptor.rawValue, SOL_SOCKET, SO_SNDBUF, &value, length)
+        }
+        sendBufferSize = needed
     }
 
     /// Our socket may also hold stale replies to an earlier, timed-out or

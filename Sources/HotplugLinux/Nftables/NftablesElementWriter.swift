@@ -42,17 +42,22 @@ final class NftablesElementWriter {
     static let familyINET: UInt8 = 1  // NFPROTO_INET
     static let jump: Int32 = -3  // NFT_JUMP
 
+    /// Elements per message: an attribute's length is 16 bits, and an
+    /// element with the longest chain name is about 120 bytes.
+    static let elementsPerMessage = 256
+
     /// The transaction: begin, one message per run of adds or deletes in a
     /// map (in the changes' order, which puts a replaced element's delete
-    /// before its add), end. Each change message asks for an ACK, so the
-    /// caller learns whether the kernel committed the batch.
+    /// before its add; at most `elementsPerMessage` each), end. Each change
+    /// message asks for an ACK, so the caller learns whether the kernel
+    /// committed the batch.
     static func batch(_ changes: [FirewallElementChange]) -> [NetlinkRequest] {
         var requests = [control(batchBegin)]
         var start = changes.startIndex
         while start < changes.endIndex {
             let first = changes[start]
             var end = start + 1
-            while end < changes.endIndex, changes[end].direction == first.direction,
+            while end < changes.endIndex, end - start < elementsPerMessage, changes[end].direction == first.direction,
                   (changes[end].target == nil) == (first.target == nil) { end += 1 }
             requests.append(message(changes[start..<end]))
             start = end

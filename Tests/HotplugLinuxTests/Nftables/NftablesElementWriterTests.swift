@@ -104,6 +104,20 @@ struct NftablesElementWriterTests {
         #expect(after.contains("elements = { 7 : jump if7-in }"), "9 was not added with the refused 10: \(after)")
     }
 
+    /// A storm's devices in one loop turn are one batch, one datagram:
+    /// larger than a netlink socket's default send buffer.
+    @Test func aStormOfElementsIsOneBatch() throws {
+        let count = 8000
+        let listing = try Self.inOwnNamespace { () throws -> String in
+            let nft = try Nftables()
+            try nft.run(FirewallRuleset.rebuildBatch(FirewallTable(bindings: Self.bindings)))
+            let writer = try NftablesElementWriter()
+            try writer.apply((1...Int32(count)).map { FirewallElementChange(direction: .input, ifindex: $0, target: "in-a") })
+            return try nft.output("list map inet hotplugd input-devices")
+        }
+        #expect(listing.components(separatedBy: ": jump in-a").count - 1 == count)
+    }
+
     @Test func aMissingTableIsRefused() throws {
         let failure = try Self.inOwnNamespace { () -> String in
             do {
