@@ -33,7 +33,9 @@ struct FirewallTests {
         #expect(try !fixture.connects(to: Self.address6, port: Self.blocked, timeout: 0.5))
         #expect(try !fixture.pings(Self.address) && !fixture.pings(Self.address6), "allow-icmp is off")
         let table = try #require(try fixture.table())
-        #expect(table.contains("chain if\(ifindex)-in") && table.contains("tcp dport \(Self.allowed) accept"))
+        #expect(try fixture.mapTarget(ifindex) == "in-game", "the device's element points at its binding's chain")
+        #expect(table.contains("chain allow-in-game") && table.contains("tcp dport \(Self.allowed) accept"))
+        #expect(try fixture.mapTarget(ifindex, map: "forward-devices") == nil, "forward is open")
 
         // A rename (not ours) changes nothing: the rules match the ifindex.
         let renamed = "hren" + String(VethPair.uniqueName(prefix: "").prefix(4))
@@ -47,7 +49,7 @@ struct FirewallTests {
         // Someone flushes every table: hotplugd notices and puts its rules back.
         let start = Date()
         try fixture.host.run("/usr/sbin/nft", "flush", "ruleset")
-        #expect(eventually(timeout: 5) { (try? fixture.chainExists("if\(ifindex)-in")) == true })
+        #expect(eventually(timeout: 5) { (try? fixture.mapTarget(ifindex)) == "in-game" })
         let restored = Date().timeIntervalSince(start)
         print("firewall: rules back \(Int(restored * 1000)) ms after `nft flush ruleset` (measured with nft polling)")
         #expect(restored < 2, "within a second, asserted generously")
@@ -60,14 +62,15 @@ struct FirewallTests {
 
         // The same for the table deleted by name.
         try fixture.host.run("/usr/sbin/nft", "delete", "table", "inet", "hotplugd")
-        #expect(eventually(timeout: 5) { (try? fixture.chainExists("if\(ifindex)-in")) == true })
+        #expect(eventually(timeout: 5) { (try? fixture.mapTarget(ifindex)) == "in-game" })
 
-        // Unplugged: the child stops, then no rule names the device.
+        // Unplugged: the child stops, then no element names the device;
+        // the binding's chains wait for its next device.
         try fixture.unplug(renamed)
         #expect(fixture.waitForLog("stopped"))
-        #expect(eventually(timeout: 5) { (try? fixture.table()).flatMap { $0 }.map { !$0.contains("if\(ifindex)-") } ?? false })
+        #expect(eventually(timeout: 5) { (try? fixture.table()).flatMap { $0 }.map { !$0.contains("elements") } ?? false })
         let after = try #require(try fixture.table())
-        #expect(!after.contains(renamed) && !after.contains("if\(ifindex)"))
+        #expect(!after.contains(renamed) && !after.contains("if\(ifindex)") && after.contains("chain in-game"))
 
         // SIGTERM removes the table.
         #expect(fixture.stopDaemon() == 0)
@@ -130,16 +133,17 @@ struct FirewallTests {
         let keptIndex = try fixture.plug(kept, clientAddress: "10.99.0.2")
         let goneIndex = try fixture.plug(gone, clientAddress: "10.99.1.2")
         #expect(fixture.waitForLog("listening"))
-        #expect(eventually { (try? fixture.chainExists("if\(goneIndex)-in")) == true })
+        #expect(eventually { (try? fixture.mapTarget(goneIndex)) == "in-other" })
         fixture.killDaemon()
-        #expect(try fixture.chainExists("if\(keptIndex)-in") && fixture.chainExists("if\(goneIndex)-in"))
+        #expect(try fixture.mapTarget(keptIndex) == "in-game" && fixture.mapTarget(goneIndex) == "in-other")
         #expect(try !fixture.connects(to: Self.address, port: Self.blocked, timeout: 0.5), "still restricted without hotplugd")
         try fixture.unplug(gone)
         try fixture.start()
         #expect(fixture.waitForLog("listening"), "the present device's child is started again")
         let table = try #require(try fixture.table())
-        #expect(table.components(separatedBy: "chain if\(keptIndex)-in ").count == 2, "the present device's rules, once")
-        #expect(!table.contains("if\(goneIndex)-"), "the unplugged device's rules are gone")
+        #expect(try fixture.mapTarget(keptIndex) == "in-game", "the present device's rules")
+        #expect(table.components(separatedBy: "chain in-game ").count == 2, "its binding's chain, once")
+        #expect(try fixture.mapTarget(goneIndex) == nil, "the unplugged device's element is gone")
         #expect(try fixture.connects(to: Self.address, port: Self.allowed))
         #expect(try !fixture.connects(to: Self.address, port: Self.blocked, timeout: 0.5))
     }
@@ -164,13 +168,15 @@ struct FirewallTests {
         let del = names.map { "link del \($0)" }.joined(separator: "\n") + "\n"
         try fixture.directory.write("add.batch", add)
         try fixture.directory.write("del.batch", del)
-        func chains() -> Int {
-            guard let table = (try? fixture.table()) ?? nil else { return -1 }
-            return table.components(separatedBy: "\n").filter { $0.hasPrefix("\tchain if") && $0.hasSuffix("-in {") }.count
+        /// The devices in the input map.
+        func elements() -> Int {
+            guard let result = try? fixture.host.run("/usr/sbin/nft", "-j", "list", "map", "inet", "hotplugd", "input-devices"),
+                  result.status == 0 else { return -1 }
+            return result.stdout.components(separatedBy: "\"jump\"").count - 1
         }
         var start = Date()
         #expect(try fixture.host.run("/sbin/ip", "-batch", fixture.directory.path + "/add.batch").status == 0)
-        #expect(eventually(timeout: 30) { chains() == 100 })
+        #expect(eventually(timeout: 30) { elements() == 100 })
         print("firewall: 100 devices' rules installed \(Int(Date().timeIntervalSince(start) * 1000)) ms after one ip -batch")
         let costs = (fixture.daemon?.errorOutput ?? []).compactMap { line -> Int? in
             guard line.contains("firewall transaction for"), let took = line.range(of: " took ") else { return nil }
@@ -179,15 +185,15 @@ struct FirewallTests {
         if !costs.isEmpty {
             print("firewall: one device's transaction, \(costs.count) samples during the storm: p50 \(costs[costs.count / 2]) us, p90 \(costs[costs.count * 9 / 10]) us, max \(costs.last ?? 0) us")
         }
-        let table = try #require(try fixture.table())
         for name in names.prefix(3) {
-            let index = try fixture.ifindex(name)
-            #expect(table.components(separatedBy: "chain if\(index)-in ").count == 2)
+            #expect(try fixture.mapTarget(fixture.ifindex(name)) == "in-storm")
         }
+        let table = try #require(try fixture.table())
+        #expect(!table.contains("chain if"), "one binding per device: no device chains")
         start = Date()
         #expect(try fixture.host.run("/sbin/ip", "-batch", fixture.directory.path + "/del.batch").status == 0)
         let ipTook = Date().timeIntervalSince(start)
-        #expect(eventually(timeout: 30) { chains() == 0 })
+        #expect(eventually(timeout: 30) { elements() == 0 })
         print("firewall: 100 devices' rules removed \(Int(Date().timeIntervalSince(start) * 1000)) ms after the start of one ip -batch (ip itself took \(Int(ipTook * 1000)) ms)")
         #expect(fixture.logCount("was changed by") == 0)
     }
@@ -239,16 +245,16 @@ struct FirewallTests {
         try fixture.start()
         try wire("hfi" + tag, to: fixture.client, subnet: "10.99.0")
         let ifindex = try fixture.ifindex("hfi" + tag)
-        #expect(eventually { (try? fixture.chainExists("if\(ifindex)-fwd")) == true })
-        #expect(try !fixture.chainExists("if\(ifindex)-in"), "input stays open")
+        #expect(eventually { (try? fixture.mapTarget(ifindex, map: "forward-devices")) == "fwd-router" })
+        #expect(try fixture.mapTarget(ifindex) == nil && !fixture.chainExists("in-router"), "input stays open")
         #expect(try fixture.connects(to: "10.98.0.2", port: Self.allowed))
         #expect(try !fixture.connects(to: "10.98.0.2", port: Self.blocked, timeout: 0.5), "a port not allowed")
         #expect(try !fixture.connects(to: "10.97.0.2", port: Self.allowed, timeout: 0.5), "an out-interface not allowed")
     }
 
     /// A reload that changes one binding's [firewall] rewrites that
-    /// binding's rules only: another binding's on the same device keep
-    /// their handles, and so do other devices'.
+    /// binding's rules only, once for all its devices: another binding's
+    /// keep their handles, and so do the device chains joining the two.
     @Test func aReloadReplacesOnlyTheChangedBindingsRules() throws {
         let fixture = try NamespacedDaemon(prefix: "hfr")
         defer { fixture.cleanUp() }
@@ -263,16 +269,17 @@ struct FirewallTests {
         func handles(_ chain: String) -> String {
             (try? fixture.host.run("/usr/sbin/nft", "-a", "list", "chain", "inet", "hotplugd", chain).stdout) ?? ""
         }
-        #expect(eventually { handles("if\(second)-in-change").contains("udp dport 53") })
-        let kept = [handles("if\(first)-in-keep"), handles("if\(second)-in-keep")]
-        let before = handles("if\(first)-in-change")
-        #expect(kept.allSatisfy { $0.contains("# handle") })
+        #expect(eventually { handles("if\(second)-in").contains("jump allow-in-change") })
+        #expect(try fixture.mapTarget(first) == "if\(first)-in", "two bindings restrict the device: a chain of its own")
+        let kept = [handles("allow-in-keep"), handles("if\(first)-in"), handles("if\(second)-in")]
+        let before = handles("allow-in-change")
+        #expect(before.contains("udp dport 53") && kept.allSatisfy { $0.contains("# handle") })
         try write("change", "allow-udp = [54]\n")
         fixture.signal(SIGHUP)
-        #expect(eventually { handles("if\(first)-in-change").contains("udp dport 54") && handles("if\(second)-in-change").contains("udp dport 54") })
-        #expect(handles("if\(first)-in-change") != before)
+        #expect(eventually { handles("allow-in-change").contains("udp dport 54") })
         #expect(fixture.waitForLog("firewall rules replaced", count: 2), "in place, on both devices")
-        #expect([handles("if\(first)-in-keep"), handles("if\(second)-in-keep")] == kept, "same rules, same handles")
+        #expect([handles("allow-in-keep"), handles("if\(first)-in"), handles("if\(second)-in")] == kept,
+                "the other binding's rules and the device chains: same rules, same handles")
         #expect(fixture.logCount("was changed by") == 0)
 
         // status shows the stage; watching nftables costs no idle wake-ups.

@@ -157,6 +157,16 @@ final class NamespacedDaemon: @unchecked Sendable {
         try host.run("/usr/sbin/nft", "list", "chain", "inet", "hotplugd", chain).status == 0
     }
 
+    /// The chain a direction's map sends the device to (`in-game`, or
+    /// `if7-in` where several bindings restrict it); nil when the device
+    /// has no element there (or the table is gone). By ifindex: nft lists
+    /// the element under the interface's current name.
+    func mapTarget(_ ifindex: Int32, map: String = "input-devices") throws -> String? {
+        let result = try host.run("/usr/sbin/nft", "get", "element", "inet", "hotplugd", map, "{ \" \(ifindex)\" }")
+        guard result.status == 0, let jump = result.stdout.range(of: ": jump ") else { return nil }
+        return String(result.stdout[jump.upperBound...].prefix { !$0.isWhitespace })
+    }
+
     /// How many daemon log lines contain `text`.
     func logCount(_ text: String) -> Int {
         (daemon?.errorOutput ?? []).filter { $0.contains(text) }.count

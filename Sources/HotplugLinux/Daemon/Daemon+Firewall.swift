@@ -8,6 +8,25 @@ extension Daemon {
         supervisor.configuration.bindings.contains { $0.firewall != nil }
     }
 
+    /// Tells the stage which bindings have `[firewall]`, so their chains
+    /// are in the table before their first device: at start (written by
+    /// the start's rebuild) and after a reload (written now, one
+    /// transaction: a changed binding's rules are replaced for all its
+    /// devices at once).
+    func configureFirewall() {
+        guard configurationUsesFirewall || firewallStage.hasTouchedTable else { return }
+        watchFirewall()
+        var bindings: [String: FirewallSettings] = [:]
+        for binding in supervisor.configuration.bindings {
+            if let firewall = binding.firewall { bindings[binding.name] = firewall }
+        }
+        do {
+            try firewallStage.configure(bindings)
+        } catch {
+            logger.error("cannot write the firewall rules of the reloaded configuration: \(error); the previous rules stay")
+        }
+    }
+
     /// After coldplug, with the present devices' rules written: one
     /// transaction drops the table (what a crashed predecessor left for
     /// devices now gone) and writes it again from what is present, so a

@@ -40,6 +40,7 @@ extension Daemon {
             // were read for the old bindings only.
             if subsystemsChanged { reopenMonitor(configuration) }
             apply(.reload(configuration, present: enumerateForReload(configuration)))
+            configureFirewall()
             return nil
         }
     }

@@ -75,7 +75,7 @@ public final class Daemon {
     let timer: TimerFD
     let linkStage: LinkStage<RouteNetlink>
     let socketStage = SocketStage()
-    let firewallStage: FirewallStage<Nftables>
+    let firewallStage: FirewallStage<FirewallKernel>
     /// Open once a binding has `[firewall]`.
     var firewallEvents: NftablesEvents?
     /// Firewall setups of this loop turn, written together (`flushFirewall`).
@@ -114,7 +114,7 @@ public final class Daemon {
             epoll = try Epoll()
             timer = try TimerFD()
             linkStage = LinkStage(kernel: try RouteNetlink(), takenNames: { InterfaceNames.present() })
-            firewallStage = FirewallStage(kernel: try Nftables())
+            firewallStage = FirewallStage(kernel: FirewallKernel())
             context = try UdevContext()
             monitor = try Self.openMonitor(context, options, configuration)
             if let path = options.socketPath {
@@ -153,6 +153,7 @@ public final class Daemon {
         registry.stopLeftovers(logger: logger)
         // The monitor is already listening, so a device that appears during
         // the scan is seen by one or both; the core binds it once either way.
+        configureFirewall()
         do {
             try enumeratePresent()
         } catch {

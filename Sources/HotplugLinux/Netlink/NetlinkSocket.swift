@@ -32,6 +32,8 @@ final class NetlinkSocket {
     /// The port the kernel bound us to; replies addressed elsewhere are not ours.
     let portID: UInt32
     private var lastSequence: UInt32 = 0
+    /// SO_SNDBUF as last read or set; 0 until a batch needs it.
+    private var sendBufferSize = 0
     /// The longest one request waits for its reply.
     let requestTimeout: Duration
     /// While set, no request waits past it either, and none is sent after it.
@@ -147,6 +149,60 @@ final class NetlinkSocket {
                 }
             }
         }
+    }
+
+    /// Sends `requests` in one datagram, as nfnetlink takes a transaction
+    /// (a batch-begin message, the changes, a batch-end message), and
+    /// waits for the ACK of each request that asks for one. The kernel
+    /// answers every such request, with success only if the whole batch
+    /// was committed; the first failure is thrown without waiting for the
+    /// rest, whose late replies are skipped like any stale reply.
+    func performBatch(_ requests: [NetlinkRequest], operation: String) throws(NetlinkError) {
+        var datagram: [UInt8] = []
+        var awaited: Set<UInt32> = []
+        let first = lastSequence &+ 1
+        for request in requests {
+            let sequence = nextSequence()
+            if request.flags.contains(.acknowledge) { awaited.insert(sequence) }
+            datagram += request.encoded(sequence: sequence)
+        }
+        let last = lastSequence
+        let deadline = try replyDeadline(operation: operation)
+        fitSendBuffer(datagram.count)
+        try send(datagram, operation: operation)
+        while !awaited.isEmpty {
+            for message in try receiveMessages(until: deadline, operation: operation)
+            where message.header.portID == portID && message.header.type == .error
+                && message.header.sequence &- first <= last &- first {
+                // A failed commit is reported on the batch's first message.
+                try throwIfFailed(message, operation: operation)
+                awaited.remove(message.header.sequence)
+            }
+        }
+    }
+
+    /// The send buffer a datagram of `size` bytes fits in, grown as nft
+    /// grows its own: a batch is one datagram (the kernel processes a batch
+    /// within one), and a storm's can exceed the default buffer (about 200
+    /// KiB, EMSGSIZE). Forced past the system's limit where we may (we have
+    /// CAP_NET_ADMIN when we write nftables); otherwise the limit stands and
+    /// the send fails as it would have.
+    private func fitSendBuffer(_ size: Int) {
+        if sendBufferSize == 0 {
+            var current: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            _ = getsockopt(descriptor.rawValue, SOL_SOCKET, SO_SNDBUF, &current, &length)
+            sendBufferSize = Int(current)
+        }
+        // The kernel's own accounting adds to each datagram: keep room.
+        let needed = size * 2
+        guard needed > sendBufferSize else { return }
+        var value = Int32(clamping: needed)
+        let length = socklen_t(MemoryLayout<Int32>.size)
+        if setsockopt(descriptor.rawValue, SOL_SOCKET, SO_SNDBUFFORCE, &value, length) != 0 {
+            _ = setsockopt(descriptor.rawValue, SOL_SOCKET, SO_SNDBUF, &value, length)
+        }
+        sendBufferSize = needed
     }
 
     /// Our socket may also hold stale replies to an earlier, timed-out or

@@ -22,14 +22,21 @@ public final class Nftables {
 
     /// Applies `batch` atomically; throws nftables' own error text.
     public func run(_ batch: String) throws(NftablesError) {
-        let status = nft_run_cmd_from_buffer(context, batch)
+        _ = try output(batch)
+    }
+
+    /// Runs `commands` and returns what nft printed (a listing).
+    @discardableResult
+    func output(_ commands: String) throws(NftablesError) -> String {
+        let status = nft_run_cmd_from_buffer(context, commands)
         // Read both buffers every time: each read also empties them.
-        _ = nft_ctx_get_output_buffer(context)
+        let output = nft_ctx_get_output_buffer(context).map { String(cString: $0) } ?? ""
         let errors = nft_ctx_get_error_buffer(context).map { String(cString: $0) } ?? ""
         guard status == 0 else {
             let text = errors.split(separator: "\n").filter { !$0.isEmpty }.prefix(4).joined(separator: " / ")
             throw NftablesError(text.isEmpty ? "nftables refused the batch (status \(status))" : text)
         }
+        return output
     }
 }
 

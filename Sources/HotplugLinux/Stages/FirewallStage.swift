@@ -1,29 +1,36 @@
 import HotplugCore
 
 /// The firewall stage's executor: keeps what each instance installed and
-/// turns every change into one nftables transaction that rewrites only the
-/// device concerned (its chains and map entries, by ifindex). The table as
-/// a whole is rebuilt, in one transaction too, at start and after someone
-/// else changed it.
+/// what the table holds, and turns every change into one nftables
+/// transaction of what differs (`FirewallRuleset.changeBatch`). The table
+/// as a whole is rebuilt, in one transaction too, at start and after
+/// someone else changed it.
 ///
-/// Renames need nothing here: rules match the ifindex, which a rename keeps.
+/// A binding's chains are shared by its devices and written when the
+/// binding is configured (start, reload), so plugging a device is one map
+/// element. Renames need nothing here: rules match the ifindex.
 public final class FirewallStage<Kernel: FirewallOperations> {
     let kernel: Kernel
     struct Entry: Equatable {
         var ifindex: Int32
-        var binding: FirewallBinding
+        var binding: String
     }
     /// What each instance installed, so a teardown (which names only the
     /// instance) and a repair know what to write.
     private(set) var installed: [InstanceID: Entry] = [:]
+    /// The `[firewall]` of every binding hotplugd knows: the configured
+    /// ones, and one a reload removed while its devices still have it.
+    private var settings: [String: FirewallSettings] = [:]
+    /// The bindings of the configuration: their chains are in the table
+    /// with or without a device.
+    private var configured: Set<String> = []
+    /// What the table holds, as far as hotplugd knows; nil when it does
+    /// not (nothing written yet, or a transaction failed): the next write
+    /// rebuilds the whole table.
+    private(set) var written: FirewallTable?
     /// Whether hotplugd has written to nftables at all: a daemon without
     /// `[firewall]` never touches it, not even to clean up.
     public private(set) var hasTouchedTable = false
-    /// Whether the table and its base chains are known to exist, so that a
-    /// device's batch can leave them out (see `FirewallRuleset.deviceBatch`).
-    /// Cleared when a transaction fails; the repair after someone else's
-    /// change rebuilds everything anyway.
-    private var tableIsKnown = false
 
     public init(kernel: Kernel) {
         self.kernel = kernel
@@ -31,83 +38,96 @@ public final class FirewallStage<Kernel: FirewallOperations> {
 
     public var isEmpty: Bool { installed.isEmpty }
 
+    /// What the table should hold now.
+    func desired() -> FirewallTable {
+        var names = configured
+        var devices: [Int32: Set<String>] = [:]
+        for entry in installed.values {
+            names.insert(entry.binding)
+            devices[entry.ifindex, default: []].insert(entry.binding)
+        }
+        var bindings: [String: FirewallSettings] = [:]
+        for name in names { bindings[name] = settings[name] }
+        return FirewallTable(bindings: bindings, devices: devices)
+    }
+
+    /// The bindings with `[firewall]` in the configuration, at start and
+    /// after a reload: new ones get their chains, changed ones have them
+    /// rewritten (for all their devices at once), removed ones lose them
+    /// once no device has them. Written now only if the table is known;
+    /// otherwise by the rebuild that follows. If the transaction is
+    /// refused, the previous rules stay and so does what is recorded.
+    public func configure(_ bindings: [String: FirewallSettings]) throws(NftablesError) {
+        let previous = (settings, configured)
+        configured = Set(bindings.keys)
+        settings.merge(bindings) { $1 }
+        guard written != nil else { return }
+        do {
+            try writeChange()
+        } catch {
+            (settings, configured) = previous
+            throw error
+        }
+    }
+
     public func setUp(_ id: InstanceID, _ request: FirewallRequest) -> Result<StageOutcome, StageFailure> {
+        setUpAll([(id, request)])[0]
+    }
+
+    /// Sets up several instances' rules in one transaction (a storm, the
+    /// devices present at start): each transaction goes through nft and
+    /// the kernel once, whatever it holds. If the joint transaction fails,
+    /// each is set up on its own, so one bad device cannot fail the
+    /// others; the results are in `requests`' order.
+    public func setUpAll(_ requests: [(InstanceID, FirewallRequest)]) -> [Result<StageOutcome, StageFailure>] {
         // Fail closed: without an ifindex there is nothing to match, and
         // the child must not start unprotected.
-        guard let ifindex = request.ifindex, ifindex > 0 else {
-            return .failure(StageFailure(.firewall, "the interface has no ifindex to match"))
-        }
-        let previous = installed[id]
-        let before = device(ifindex)
-        installed[id] = Entry(ifindex: ifindex, binding: FirewallBinding(name: request.binding, settings: request.settings))
-        do throws(NftablesError) {
-            // With the table unknown, a predecessor's leftovers for this
-            // ifindex may be there: remove every direction not restricted.
-            let batch = FirewallRuleset.deviceBatch(device(ifindex), withTable: !tableIsKnown,
-                                                    previously: tableIsKnown ? before : nil)
-            try writeDevice(batch)
-            return .success(.firewall)
-        } catch {
-            installed[id] = previous
-            return .failure(StageFailure(.firewall, error.description))
-        }
-    }
-
-    /// Sets up several instances' rules in one transaction: in a storm, each
-    /// transaction costs more the larger the table is (nft and the kernel
-    /// go over all of it), so one per device would make a storm quadratic.
-    /// If the joint transaction fails, each is set up on its own, so one
-    /// bad device cannot fail the others; the results are in `requests`'
-    /// order.
-    public func setUpAll(_ requests: [(InstanceID, FirewallRequest)]) -> [Result<StageOutcome, StageFailure>] {
-        guard requests.count > 1,
-              requests.allSatisfy({ ($0.1.ifindex ?? 0) > 0 && installed[$0.0] == nil }) else {
-            return requests.map { setUp($0.0, $0.1) }
-        }
-        let ifindexes = Set(requests.compactMap(\.1.ifindex)).sorted()
-        let before = Dictionary(uniqueKeysWithValues: ifindexes.map { ($0, device($0)) })
-        for (id, request) in requests {
-            installed[id] = Entry(ifindex: request.ifindex ?? 0, binding: FirewallBinding(name: request.binding, settings: request.settings))
-        }
-        do throws(NftablesError) {
-            if tableIsKnown {
-                try write(ifindexes.map { FirewallRuleset.deviceBatch(device($0), withTable: false, previously: before[$0]) }.joined())
-            } else {
-                // At start (a coldplug): what a predecessor left is unknown,
-                // so the table is written anew with every device at once.
-                try rebuild()
+        let valid = requests.filter { ($0.1.ifindex ?? 0) > 0 }
+        guard valid.count == requests.count else {
+            guard requests.count > 1 else {
+                return [.failure(StageFailure(.firewall, "the interface has no ifindex to match"))]
             }
+            return requests.map { setUpAll([$0])[0] }
+        }
+        let previous = (installed, settings)
+        for (id, request) in requests {
+            installed[id] = Entry(ifindex: request.ifindex ?? 0, binding: request.binding)
+            // The binding's settings as the core sees them now: a changed
+            // binding (a reload) is rewritten here if `configure` did not.
+            settings[request.binding] = request.settings
+        }
+        do throws(NftablesError) {
+            try writeChange()
             return requests.map { _ in .success(.firewall) }
         } catch {
-            for (id, _) in requests { installed.removeValue(forKey: id) }
-            return requests.map { setUp($0.0, $0.1) }
+            (installed, settings) = previous
+            guard requests.count > 1 else { return [.failure(StageFailure(.firewall, error.description))] }
+            return requests.map { setUpAll([$0])[0] }
         }
     }
 
-    /// Removes the instance's rules. The others on the same device stay
-    /// (rewritten in the same transaction). If that fails the whole table
-    /// is rebuilt without them; returns what went wrong, for the log, when
-    /// neither worked.
+    /// Removes the instance's rules; the others on the same device stay.
+    /// Returns what went wrong, for the log, when neither the removal nor
+    /// a rebuild went through.
     public func tearDown(_ id: InstanceID) -> String? {
-        let before = installed[id].map { device($0.ifindex) }
-        guard let entry = installed.removeValue(forKey: id), let before else { return nil }
-        let remaining = device(entry.ifindex)
-        let batch = FirewallRuleset.deviceBatch(remaining, withTable: false, previously: before)
+        guard installed.removeValue(forKey: id) != nil else { return nil }
         do throws(NftablesError) {
-            try writeDevice(batch)
+            try writeChange()
             return nil
         } catch {
             return "neither the removal nor a rebuild of the table went through: \(error)"
         }
     }
 
-    /// The table dropped and rebuilt from what is installed now, in one
-    /// transaction: what a crashed predecessor left for devices now gone
-    /// disappears; present devices never lose their rules in between.
+    /// The table dropped and rebuilt from what is installed and configured
+    /// now, in one transaction: what a crashed predecessor left for devices
+    /// now gone disappears; present devices never lose their rules in
+    /// between.
     public func rebuild() throws(NftablesError) {
-        tableIsKnown = false
-        try write(FirewallRuleset.rebuildBatch(devices()))
-        tableIsKnown = true
+        written = nil
+        let state = desired()
+        try write(FirewallBatch(text: FirewallRuleset.rebuildBatch(state)))
+        written = state
     }
 
     /// When the last repairs happened (monotonic ns), newest last.
@@ -129,33 +149,35 @@ public final class FirewallStage<Kernel: FirewallOperations> {
     /// Shutdown: the whole table goes, if we ever wrote to it.
     public func removeTable() throws(NftablesError) {
         guard hasTouchedTable else { return }
-        tableIsKnown = false
-        try kernel.apply(FirewallRuleset.deleteTableBatch())
+        written = nil
+        try kernel.apply(FirewallBatch(text: FirewallRuleset.deleteTableBatch()))
         installed = [:]
     }
 
-    func device(_ ifindex: Int32) -> FirewallDevice {
-        FirewallDevice(ifindex: ifindex, bindings: installed.values.filter { $0.ifindex == ifindex }.map(\.binding))
-    }
-
-    func devices() -> [FirewallDevice] {
-        Set(installed.values.map(\.ifindex)).sorted().map(device)
-    }
-
-    /// One device's batch; if it fails, the table may be damaged or gone
-    /// (a change not yet reported): the whole table is rebuilt from
-    /// `installed`, which already holds the change.
-    private func writeDevice(_ batch: String) throws(NftablesError) {
+    /// What differs between the table and `desired()`, in one transaction.
+    /// If it fails, the table may be damaged or gone (a change not yet
+    /// reported): the whole table is rebuilt. An unknown table is rebuilt
+    /// right away.
+    private func writeChange() throws(NftablesError) {
+        guard let written else { return try rebuild() }
+        let state = desired()
+        let batch = FirewallRuleset.change(from: written, to: state)
+        guard !batch.isEmpty else { return }
         do {
             try write(batch)
-            tableIsKnown = true
+            self.written = state
         } catch {
             try rebuild()
         }
     }
 
-    private func write(_ batch: String) throws(NftablesError) {
+    private func write(_ batch: FirewallBatch) throws(NftablesError) {
         hasTouchedTable = true
-        try kernel.apply(batch)
+        do {
+            try kernel.apply(batch)
+        } catch {
+            written = nil
+            throw error
+        }
     }
 }
