@@ -44,6 +44,15 @@ struct child_report {
     unsigned long long started_ns;
 };
 
+// Where the child reports: the shared report, and a pipe for when vfork() is
+// a plain fork() and shares nothing (ThreadSanitizer makes it one). The
+// parent reads the pipe only then: waiting for its end would wait until
+// execve() has closed every descriptor the child inherited.
+struct report_channel {
+    volatile struct child_report *shared;
+    int fd;
+};
+
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -111,9 +120,21 @@ static unsigned long long start_tick_between(unsigned long long before, unsigned
 // ---- child side ----------------------------------------------------------
 
 __attribute__((noreturn))
-static void child_fail(volatile struct child_report *report, int stage, int error) {
-    report->error = error;
-    report->stage = stage;
+static void child_fail(struct report_channel *channel, int stage, int error) {
+    channel->shared->error = error;
+    channel->shared->stage = stage;
+    struct child_report report = { stage, error, 0 };
+    const char *cursor = (const char *)&report;
+    size_t left = sizeof report;
+    while (left > 0) {
+        ssize_t written = write(channel->fd, cursor, left);
+        if (written < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        cursor += written;
+        left -= (size_t)written;
+    }
     _exit(127);
 }
 
@@ -121,13 +142,19 @@ static void child_fail(volatile struct child_report *report, int stage, int erro
 // close-on-exec costs nothing per descriptor; execve() closes them after it
 // has released the parent, so the daemon does not wait while its own
 // descriptors (three per running child) are closed in each new child. Where
-// the flag is unknown (Linux before 5.11), they are closed here.
-static void close_from(int first, int max_fd) {
+// the flag is unknown (Linux before 5.11), they are closed here, all but
+// `keep` (the report pipe, which is close-on-exec already).
+static void close_from(int first, int keep, int max_fd) {
 #ifdef SYS_close_range
     if (syscall(SYS_close_range, (unsigned)first, ~0u, CLOSE_RANGE_CLOEXEC) == 0) return;
-    if (syscall(SYS_close_range, (unsigned)first, ~0u, 0u) == 0) return;
+    int ok = 1;
+    if (keep > first && syscall(SYS_close_range, (unsigned)first, (unsigned)(keep - 1), 0u) != 0) ok = 0;
+    if (ok && syscall(SYS_close_range, (unsigned)(keep >= first ? keep + 1 : first), ~0u, 0u) != 0) ok = 0;
+    if (ok) return;
 #endif
-    for (int fd = first; fd < max_fd; fd++) close(fd);
+    for (int fd = first; fd < max_fd; fd++) {
+        if (fd != keep) close(fd);
+    }
 }
 
 // Writes the decimal `value` and a NUL at `out`; async-signal-safe.
@@ -146,9 +173,14 @@ static void write_decimal(char *out, long value) {
 // systemd passes them. Every source goes above the target range first, so
 // that a source already sitting on another one's target is not clobbered;
 // dup2() onto the target then clears close-on-exec on the copy, also where
-// a source was at its own target.
-static void place_listen_fds(const hotplug_spawn_options *options, volatile struct child_report *report) {
+// a source was at its own target. The report pipe moves out of the range too.
+static void place_listen_fds(const hotplug_spawn_options *options, struct report_channel *report) {
     int first_free = 3 + (int)options->listen_count;
+    if (report->fd < first_free) {
+        int moved = fcntl(report->fd, F_DUPFD_CLOEXEC, first_free);
+        if (moved < 0) child_fail(report, HOTPLUG_SPAWN_STAGE_LISTEN_FDS, errno);
+        report->fd = moved;
+    }
     int above[HOTPLUG_SPAWN_MAX_LISTEN_FDS];
     for (size_t i = 0; i < options->listen_count; i++) {
         above[i] = fcntl(options->listen_fds[i], F_DUPFD_CLOEXEC, first_free);
@@ -164,9 +196,10 @@ static void place_listen_fds(const hotplug_spawn_options *options, volatile stru
 
 __attribute__((noreturn))
 static void run_child(const hotplug_spawn_options *options, int stdin_fd, int stdout_fd,
-                      int stderr_fd, volatile struct child_report *report, int max_fd) {
+                      int stderr_fd, struct report_channel channel, int max_fd) {
+    struct report_channel *report = &channel;
     // clock_gettime() reads the vDSO's memory: no lock, no allocation.
-    report->started_ns = boot_nanoseconds();
+    report->shared->started_ns = boot_nanoseconds();
     // Every signal is blocked (the parent did that around fork()), so first
     // put all dispositions back to default: a handler inherited from the
     // parent must never run in this half-initialised copy. execve() would
@@ -222,7 +255,7 @@ static void run_child(const hotplug_spawn_options *options, int stdin_fd, int st
         place_listen_fds(options, report);
         first_inherited = 3 + (int)options->listen_count;
     }
-    close_from(first_inherited, max_fd);
+    close_from(first_inherited, report->fd, max_fd);
 
     sigset_t empty;
     sigemptyset(&empty);
@@ -253,7 +286,9 @@ int hotplug_spawn(const hotplug_spawn_options *options, hotplug_spawn_result *re
 
     int stdout_pipe[2] = { -1, -1 };
     int stderr_pipe[2] = { -1, -1 };
-    if (cloexec_pipe(stdout_pipe) != 0 || cloexec_pipe(stderr_pipe) != 0) {
+    int report_pipe[2] = { -1, -1 };
+    if (cloexec_pipe(stdout_pipe) != 0 || cloexec_pipe(stderr_pipe) != 0 ||
+        cloexec_pipe(report_pipe) != 0) {
         int error = errno;
         close_preserving_errno(stdout_pipe[0]);
         close_preserving_errno(stdout_pipe[1]);
@@ -269,6 +304,8 @@ int hotplug_spawn(const hotplug_spawn_options *options, hotplug_spawn_result *re
         close_preserving_errno(stdout_pipe[1]);
         close_preserving_errno(stderr_pipe[0]);
         close_preserving_errno(stderr_pipe[1]);
+        close_preserving_errno(report_pipe[0]);
+        close_preserving_errno(report_pipe[1]);
         return fail_in_parent(result, HOTPLUG_SPAWN_STAGE_OPEN_NULL, error);
     }
 
@@ -290,7 +327,8 @@ int hotplug_spawn(const hotplug_spawn_options *options, hotplug_spawn_result *re
     unsigned long long before_fork = boot_nanoseconds();
     pid_t pid = vfork();
     if (pid == 0) {
-        run_child(options, stdin_fd, stdout_pipe[1], stderr_pipe[1], &report, max_fd);
+        struct report_channel channel = { &report, report_pipe[1] };
+        run_child(options, stdin_fd, stdout_pipe[1], stderr_pipe[1], channel, max_fd);
     }
     int fork_errno = errno;
     pthread_sigmask(SIG_SETMASK, &previous_mask, NULL);
@@ -299,23 +337,45 @@ int hotplug_spawn(const hotplug_spawn_options *options, hotplug_spawn_result *re
     close_preserving_errno(stdin_fd);
     close_preserving_errno(stdout_pipe[1]);
     close_preserving_errno(stderr_pipe[1]);
+    close_preserving_errno(report_pipe[1]);
 
     if (pid < 0) {
         close_preserving_errno(stdout_pipe[0]);
         close_preserving_errno(stderr_pipe[0]);
+        close_preserving_errno(report_pipe[0]);
         return fail_in_parent(result, HOTPLUG_SPAWN_STAGE_FORK, fork_errno);
     }
 
-    // No report: execve() succeeded (or the child was killed before it got
-    // there, which its exit status will tell).
-    int failed_stage = report.stage;
+    // The child stamps the shared report first thing: if the stamp is not
+    // here, it ran in memory of its own, and only the pipe can tell (its end
+    // means execve() succeeded). With no report, execve() succeeded (or the
+    // child was killed before it got there, which its exit status will tell).
+    int failed_stage = report.stage, failed_errno = report.error;
+    if (report.started_ns == 0) {
+        struct child_report piped = { HOTPLUG_SPAWN_STAGE_NONE, 0, 0 };
+        size_t received = 0;
+        while (received < sizeof piped) {
+            ssize_t count = read(report_pipe[0], (char *)&piped + received, sizeof piped - received);
+            if (count < 0) {
+                if (errno == EINTR) continue;
+                break; // cannot tell; treat the child as running and let its exit status speak
+            }
+            if (count == 0) break;
+            received += (size_t)count;
+        }
+        if (received != 0) {
+            failed_stage = received == sizeof piped ? piped.stage : HOTPLUG_SPAWN_STAGE_REPORT;
+            failed_errno = received == sizeof piped ? piped.error : EPROTO;
+        }
+    }
+    close_preserving_errno(report_pipe[0]);
     if (failed_stage != HOTPLUG_SPAWN_STAGE_NONE) {
         // The child has exited with 127; collect it so no zombie remains.
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
         }
         close_preserving_errno(stdout_pipe[0]);
         close_preserving_errno(stderr_pipe[0]);
-        return fail_in_parent(result, failed_stage, report.error);
+        return fail_in_parent(result, failed_stage, failed_errno);
     }
 
     // Only the read ends become nonblocking: the child's write ends are

@@ -36,7 +36,7 @@ typedef enum {
     HOTPLUG_SPAWN_STAGE_CHDIR = 9,      // child
     HOTPLUG_SPAWN_STAGE_SIGNALS = 10,   // child: resetting the signal mask
     HOTPLUG_SPAWN_STAGE_EXEC = 11,      // child: execve()
-    HOTPLUG_SPAWN_STAGE_REPORT = 12,    // no longer reported (there is no report pipe); kept so the numbers stay
+    HOTPLUG_SPAWN_STAGE_REPORT = 12,    // parent: the report pipe (read only where vfork is a fork) delivered a malformed report
     HOTPLUG_SPAWN_STAGE_LISTEN_FDS = 13, // child: placing the sockets at fd 3 onwards
 } hotplug_spawn_stage;
 
