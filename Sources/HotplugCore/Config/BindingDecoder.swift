@@ -85,7 +85,7 @@ enum BindingDecoder {
     }
 
     static func isBindingNameScalar(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "_.-".unicodeScalars.contains(scalar))
+        ASCIIByte.isNameCharacter(scalar)
     }
 
     // MARK: [match]
@@ -287,7 +287,7 @@ enum BindingDecoder {
     }
 
     static func isEnvironmentName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return false }
+        guard let first = name.utf8.first, !ASCIIByte.isDigit(first) else { return false }
         return Placeholder.isValidKey(name[...])
     }
 }

@@ -74,19 +74,9 @@ public enum FirewallRuleset {
         return "\(safe)-\(String(hash, radix: 16))"
     }
 
-    /// `isIdentifierScalar` for one UTF-8 byte: any byte of a multi-byte
-    /// character is outside ASCII, so is refused as the scalar would be.
-    static func isIdentifierByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "-"): true
-        default: false
-        }
-    }
-
-    static func isIdentifierScalar(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "_.-".unicodeScalars.contains(scalar))
-    }
+    /// What a chain name may hold: what a binding name may (see `ASCIIByte`).
+    static func isIdentifierByte(_ byte: UInt8) -> Bool { ASCIIByte.isNameCharacter(byte) }
+    static func isIdentifierScalar(_ scalar: Unicode.Scalar) -> Bool { ASCIIByte.isNameCharacter(scalar) }
 
     /// An ifindex as nftables must read it. A bare number is first looked
     /// up as an interface *name* (`ip link add 7 ...` would capture index

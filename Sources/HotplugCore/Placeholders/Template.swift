@@ -116,10 +116,7 @@ public enum Placeholder: Sendable, Hashable, CustomStringConvertible {
     static func isValidKey(_ key: Substring) -> Bool {
         // Bytes, not Unicode properties: every udev property name of every
         // spawned child's environment passes through here.
-        !key.isEmpty && key.utf8.count <= 256 && key.utf8.allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                || byte == UInt8(ascii: "_")
-        }
+        !key.isEmpty && key.utf8.count <= 256 && key.utf8.allSatisfy(ASCIIByte.isKeyCharacter)
     }
 
     /// sysfs attribute names, optionally one subdirectory deep (`power/control`);
