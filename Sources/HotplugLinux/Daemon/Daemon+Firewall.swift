@@ -27,13 +27,15 @@ extension Daemon {
         }
     }
 
-    /// After coldplug, with the present devices' rules written: one
-    /// transaction drops the table (what a crashed predecessor left for
-    /// devices now gone) and writes it again from what is present, so a
-    /// plugged device is never without its rules.
+    /// After coldplug: one transaction drops the table (what a crashed
+    /// predecessor left for devices now gone) and writes it again from what
+    /// is present, so a plugged device is never without its rules. The
+    /// coldplug's own setups did exactly that if there were any (the first
+    /// write of a table not yet known is such a rebuild): not twice.
     func startFirewall() {
         guard configurationUsesFirewall || !firewallStage.isEmpty else { return }
         watchFirewall()
+        guard firewallStage.written == nil else { return }
         do {
             try firewallStage.rebuild()
         } catch {
