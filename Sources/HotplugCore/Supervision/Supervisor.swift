@@ -10,6 +10,9 @@ public struct Supervisor: Sendable {
     var devices: [DeviceID: TrackedDevice] = [:]
     var deviceByDevpath: [String: DeviceID] = [:]
     var instances = InstanceTable()
+    /// Instances whose sockets stage failed on a port another instance of
+    /// ours still holds: set up again when an instance's sockets close.
+    var socketWaiters: Set<InstanceID> = []
     var nextDeviceNumber: UInt64 = 1
     public internal(set) var isShuttingDown = false
     var effects: [Effect] = []

@@ -54,7 +54,10 @@ extension Daemon {
                                    workingDirectory: plan.workingDirectory ?? "/", user: plan.user, group: plan.group)
         let process: ChildProcess
         do {
-            let sockets = try socketStage.sockets(for: id, worker: worker)
+            let sockets = try socketStage.sockets(for: id, worker: worker) { problem in
+                logger.log(LogEntry(.warning, problem, binding: id.binding, devpath: supervisor.deviceFacts(id.device)?.devpath,
+                                    interface: supervisor.interfaceName(id.device)))
+            }
             process = try Spawner.spawn(request, passing: sockets, names: socketStage.names(for: id, count: sockets.count))
         } catch let failure as StageFailure {
             return .failure(StageFailure(.children, failure.reason, worker: worker))

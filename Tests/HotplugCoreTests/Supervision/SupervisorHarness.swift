@@ -14,6 +14,8 @@ struct SupervisorHarness {
     var firewallFailure: String?
     /// When set, the sockets stage fails with this reason.
     var socketFailure: String?
+    /// The sockets stage's failure is on a port hotplugd itself holds.
+    var socketFailureAwaitsOwnSockets = false
     /// When set, the children stage fails with this reason.
     var spawnFailure: String?
     var takenNames: Set<String> = []
@@ -50,7 +52,11 @@ struct SupervisorHarness {
             if let firewallFailure { return .stageSetUp(id, .failure(StageFailure(.firewall, firewallFailure))) }
             return .stageSetUp(id, .success(.firewall))
         case .sockets:
-            if let socketFailure { return .stageSetUp(id, .failure(StageFailure(.sockets, socketFailure))) }
+            if let socketFailure {
+                var failure = StageFailure(.sockets, socketFailure)
+                failure.awaitsOwnSockets = socketFailureAwaitsOwnSockets
+                return .stageSetUp(id, .failure(failure))
+            }
             return .stageSetUp(id, .success(.sockets))
         case .children(let worker, _):
             if let spawnFailure { return .stageSetUp(id, .failure(StageFailure(.children, spawnFailure, worker: worker))) }
