@@ -16,6 +16,8 @@ struct SupervisorHarness {
     var socketFailure: String?
     /// When set, the children stage fails with this reason.
     var spawnFailure: String?
+    /// When set, only these workers' spawns fail (with `spawnFailure`).
+    var spawnFailingWorkers: Set<Int>?
     var takenNames: Set<String> = []
 
     init(_ bindings: [Binding]) {
@@ -53,7 +55,7 @@ struct SupervisorHarness {
             if let socketFailure { return .stageSetUp(id, .failure(StageFailure(.sockets, socketFailure))) }
             return .stageSetUp(id, .success(.sockets))
         case .children(let worker, _):
-            if let spawnFailure { return .stageSetUp(id, .failure(StageFailure(.children, spawnFailure, worker: worker))) }
+            if let spawnFailure, spawnFailingWorkers?.contains(worker) ?? true { return .stageSetUp(id, .failure(StageFailure(.children, spawnFailure, worker: worker))) }
             nextPID += 1
             return .stageSetUp(id, .success(.children(worker: worker, pid: nextPID)))
         }
