@@ -66,7 +66,7 @@ struct Instance: Sendable {
     var aliveWorkers: [Int] { workers.indices.filter { workers[$0].state.pid != nil } }
     var spawnsPending: Bool { workers.contains { $0.state == .settingUp(.children) } }
 
-    func worker(runningPID pid: Int32) -> Int? { workers.firstIndex { $0.state.pid == pid } }
+    func worker(runningPID pid: ProcessID) -> Int? { workers.firstIndex { $0.state.pid == pid } }
 
     mutating func enter(_ newState: InstanceState, at now: Instant) {
         if state.name != newState.name { since = now }
@@ -85,13 +85,13 @@ struct Worker: Sendable {
     /// reload, a remove), not the child's own doing.
     var lastExitWasRequested = false
     /// The pid of the worker's last child, once it has exited.
-    var lastPID: Int32?
+    var lastPID: ProcessID?
     var startedAt: Instant?
     /// Start it again once its child is gone (a rolling restart).
     var respawnAfterStop = false
     /// The process group of the worker's last child, when processes of it
     /// outlived the child: teardown stops them too.
-    var leftoverGroup: Int32?
+    var leftoverGroup: ProcessID?
     /// `stopping` is for `leftoverGroup`: no exit is reported for it, so
     /// the stop ends at the deadline, with SIGKILL.
     var stoppingLeftovers = false

@@ -13,13 +13,14 @@ extension Supervisor {
             return
         }
         setWorkerState(id, index, .settingUp(.children))
-        instances[id]?.workers[index].stop = exec.stopSequence
         let values = PlaceholderValues(device: device.facts, bindingName: binding.name, interface: device.interface,
                                        instance: index)
-        effects.append(.setUp(id, .children(worker: index, LaunchPlan(exec: exec, values: values))))
+        let plan = LaunchPlan(exec: exec, values: values)
+        instances[id]?.workers[index].stop = plan.stop
+        effects.append(.setUp(id, .children(worker: index, plan)))
     }
 
-    mutating func childStarted(_ id: InstanceID, worker index: Int, pid: Int32) {
+    mutating func childStarted(_ id: InstanceID, worker index: Int, pid: ProcessID) {
         guard let instance = instances[id], instance.workers.indices.contains(index),
               instance.workers[index].state == .settingUp(.children) else {
             log(.warning, "child \(pid) started for an instance that no longer exists; stopping it", id, pid: pid)
@@ -69,7 +70,7 @@ extension Supervisor {
         }
     }
 
-    mutating func childExited(pid: Int32, _ exit: ChildExit) {
+    mutating func childExited(pid: ProcessID, _ exit: ChildExit) {
         guard let id = instances.id(withPID: pid),
               let instance = instances[id], let index = instance.worker(runningPID: pid) else { return }
         var worker = instance.workers[index]
@@ -107,7 +108,7 @@ extension Supervisor {
         if instance.rollingRestart == index { restartWorker(id, index + 1) }
     }
 
-    mutating func childLeftProcesses(pid: Int32) {
+    mutating func childLeftProcesses(pid: ProcessID) {
         guard let id = instances.id(withPID: pid),
               let index = instances[id]?.worker(runningPID: pid) else { return }
         instances[id]?.workers[index].leftoverGroup = pid
@@ -118,7 +119,7 @@ extension Supervisor {
     /// at the deadline, and then the stop counts as done. No exit is
     /// reported for them, so the shell is asked every `leftoverProbe`
     /// whether any remain (`.leftoversGone` ends the stop early).
-    mutating func stopLeftovers(_ id: InstanceID, _ index: Int, group: Int32) {
+    mutating func stopLeftovers(_ id: InstanceID, _ index: Int, group: ProcessID) {
         guard let stop = instances[id]?.workers[index].stop else { return }
         instances[id]?.workers[index].stoppingLeftovers = true
         instances[id]?.workers[index].leftoverGroup = nil
@@ -129,7 +130,7 @@ extension Supervisor {
 
     static let leftoverProbe = TimeSpan.milliseconds(100)
 
-    mutating func leftoversGone(pid: Int32) {
+    mutating func leftoversGone(pid: ProcessID) {
         guard let id = instances.id(withPID: pid),
               let index = instances[id]?.workers.firstIndex(where: { $0.stoppingLeftovers && $0.state.pid == pid }) else { return }
         instances[id]?.workers[index].stoppingLeftovers = false

@@ -57,7 +57,7 @@ struct SupervisorHarness {
         case .children(let worker, _):
             if let spawnFailure, spawnFailingWorkers?.contains(worker) ?? true { return .stageSetUp(id, .failure(StageFailure(.children, spawnFailure, worker: worker))) }
             nextPID += 1
-            return .stageSetUp(id, .success(.children(worker: worker, pid: nextPID)))
+            return .stageSetUp(id, .success(.children(worker: worker, pid: ProcessID(nextPID))))
         }
     }
 
@@ -71,7 +71,7 @@ struct SupervisorHarness {
         supervisor.status().first { $0.binding == binding }?.state
     }
 
-    func pid(_ binding: String) -> Int32? {
+    func pid(_ binding: String) -> ProcessID? {
         supervisor.status().first { $0.binding == binding }?.pid
     }
 
@@ -79,7 +79,7 @@ struct SupervisorHarness {
         effects.compactMap { if case .setUp(_, .children(_, let plan)) = $0 { plan } else { nil } }
     }
 
-    static func signals(_ effects: [Effect]) -> [(Int32, Signal)] {
+    static func signals(_ effects: [Effect]) -> [(ProcessID, Signal)] {
         effects.compactMap { if case .signal(_, let pid, let signal) = $0 { (pid, signal) } else { nil } }
     }
 }
