@@ -50,7 +50,7 @@ public struct StatusDocument {
                             ("instance", instance.instance.map { .int(Int64($0)) } ?? .null),
                             ("state", .string(instance.state)),
                             ("stage", .optional(instance.stage?.description)),
-                            ("pid", instance.pid.map { .int(Int64($0)) } ?? .null),
+                            ("pid", instance.pid.map { .int(Int64($0.rawValue)) } ?? .null),
                             ("since", .string(since.iso8601)),
                             ("since_unix", .int(since.unix)),
                             ("restarts", .int(Int64(instance.restarts))),

@@ -109,7 +109,7 @@ public enum StageOutcome: Sendable, Equatable {
     /// The rules are in place.
     case firewall
     case sockets
-    case children(worker: Int, pid: Int32)
+    case children(worker: Int, pid: ProcessID)
 
     public var stage: Stage {
         switch self {

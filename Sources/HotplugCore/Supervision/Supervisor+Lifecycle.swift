@@ -201,7 +201,7 @@ extension Supervisor {
                     return
                 }
                 for index in instance.workers.indices where instance.workers[index].state != .exited {
-                    instance.workers[index].state = .exited
+                    instance.workers[index].enter(.exited, at: now)
                 }
             } else {
                 effects.append(.tearDown(id, top))
@@ -259,9 +259,6 @@ extension Supervisor {
     }
 
     mutating func setState(_ id: InstanceID, _ state: InstanceState) {
-        guard var instance = instances[id] else { return }
-        if instance.state.name != state.name { instance.since = now }
-        instance.state = state
-        instances[id] = instance
+        instances[id]?.enter(state, at: now)
     }
 }

@@ -62,15 +62,16 @@ extension Daemon {
 
     /// The kernel-side filter is fixed once installed: new subsystems need a
     /// new monitor. The reload's enumeration, which follows, catches what
-    /// passed meanwhile.
+    /// passed meanwhile. The old monitor stays, watched, until the new one
+    /// is open and watched: a failure keeps the daemon hearing the old
+    /// subsystems rather than none.
     private func reopenMonitor(_ configuration: Configuration) {
         do {
             let fresh = try Self.openMonitor(context, options, configuration)
-            try? epoll.remove(monitor)
+            try epoll.replace(monitor, with: fresh, token: Token.monitor, events: .readable)
             monitor = fresh
-            try epoll.add(monitor, token: Token.monitor, events: .readable)
         } catch {
-            logger.error("cannot watch the new subsystems: \(error)")
+            logger.error("cannot watch the new subsystems (the old ones are still watched): \(error)")
         }
     }
 }

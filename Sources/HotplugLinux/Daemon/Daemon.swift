@@ -49,13 +49,13 @@ public final class Daemon {
         static let connectionIDs: UInt64 = connectionFlag - 1
         static func connection(_ id: UInt64) -> UInt64 { connectionFlag | (id & connectionIDs) }
         // Children: pid << 8 | 0x10 | what (0 exit, 1 stdout, 2 stderr).
-        static func child(_ pid: Int32, _ watched: ChildProcess.Watched) -> UInt64 {
+        static func child(_ pid: ProcessID, _ watched: ChildProcess.Watched) -> UInt64 {
             let what: UInt64 = switch watched {
             case .exit: 0
             case .output(.standardOutput): 1
             case .output(.standardError): 2
             }
-            return UInt64(UInt32(bitPattern: pid)) << 8 | 0x10 | what
+            return UInt64(UInt32(bitPattern: pid.rawValue)) << 8 | 0x10 | what
         }
         static func childWatched(_ token: UInt64) -> ChildProcess.Watched {
             switch token & 0xf {
@@ -81,7 +81,7 @@ public final class Daemon {
     /// Firewall setups of this loop turn, written together (`flushFirewall`).
     var pendingFirewall: [(InstanceID, FirewallRequest)] = []
     var supervisor: Supervisor
-    var children: [Int32: SupervisedChild] = [:]
+    var children: [ProcessID: SupervisedChild] = [:]
     var exitRequested = false
     /// What the deadline timer is set to (nil: disarmed), so that a wake-up
     /// that changes no deadline, most of them, makes no timerfd_settime.
@@ -205,7 +205,7 @@ public final class Daemon {
         case _ where token & Token.connectionFlag != 0:
             serveConnection(token & Token.connectionIDs)
         default:
-            let pid = Int32(bitPattern: UInt32(truncatingIfNeeded: token >> 8))
+            let pid = ProcessID(Int32(bitPattern: UInt32(truncatingIfNeeded: token >> 8)))
             switch Token.childWatched(token) {
             case .exit: reap(pid)
             case .output(let stream): drainOutput(pid, stream)
