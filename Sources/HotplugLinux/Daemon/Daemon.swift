@@ -18,6 +18,9 @@ public final class Daemon {
         public var strictConfig: Bool
         /// node_exporter's textfile to keep up to date; nil writes none.
         public var metricsTextfile: String?
+        /// Keep NetworkManager and networkd off the configured links with a
+        /// runtime udev rules file (`UnmanagedRules`); root only.
+        public var markUnmanaged: Bool = geteuid() == 0
 
         public init(configPath: String, source: EventSource, tag: String? = nil, receiveBufferBytes: Int32 = 32 << 20,
                     socketPath: String? = nil, socketGroup: String? = nil, strictConfig: Bool = geteuid() == 0,
@@ -99,6 +102,8 @@ public final class Daemon {
     var watchdogTimer: TimerFD?
     /// With `--metrics-textfile`.
     let metricsExport: MetricsExport?
+    /// With `markUnmanaged`.
+    let unmanagedMarks: UnmanagedMarks?
 
     public init(options: Options, configuration: Configuration, logger: Logger) throws(DaemonError) {
         self.options = options
@@ -106,6 +111,7 @@ public final class Daemon {
         supervisor = Supervisor(configuration: configuration)
         supervisor.metrics.clock = Self.metricsClock
         registry = ChildRegistry(socketPath: options.socketPath, configPath: options.configPath)
+        unmanagedMarks = options.markUnmanaged ? UnmanagedMarks() : nil
         notifier = SystemdNotifier(logger: logger)
         do {
             // Signals first: from here on SIGTERM waits for the loop instead
@@ -153,12 +159,14 @@ public final class Daemon {
         registry.stopLeftovers(logger: logger)
         // The monitor is already listening, so a device that appears during
         // the scan is seen by one or both; the core binds it once either way.
+        writeUnmanagedRules()
         configureFirewall()
         do {
             try enumeratePresent()
         } catch {
             throw DaemonError("cannot enumerate the devices present (\(error)); not starting, since every device present would be ignored")
         }
+        markPresentDevices()
         flushFirewall()
         startFirewall()
         logger.notice("ready: \(supervisor.summary)")
@@ -182,6 +190,7 @@ public final class Daemon {
         }
         finishMetricsExport()
         stopFirewall()
+        removeUnmanagedRules()
         registry.close()
         logger.info("all children stopped; exiting")
     }
