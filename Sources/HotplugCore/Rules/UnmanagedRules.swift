@@ -81,6 +81,19 @@ public enum UnmanagedRules {
         return Output(text: lines.joined(separator: "\n") + "\n", gaps: gaps)
     }
 
+    /// Why `path` cannot be the rules file (`run --unmanaged-rules`), or nil:
+    /// an absolute path to a plain `*.rules` name (udevd reads no other).
+    public static func fileProblem(_ path: String) -> String? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard path.hasPrefix("/"), parts.count >= 3, !parts.dropFirst().contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
+            return "'\(Printable.escaped(path))' is not a plain absolute path to a file"
+        }
+        guard let name = parts.last, name.hasSuffix(".rules"), !name.hasPrefix(".") else {
+            return "'\(Printable.escaped(path))': udevd reads only files named *.rules"
+        }
+        return nil
+    }
+
     /// The names `[link] name` gives, as a udev glob; nil without a name, or
     /// for a name with characters udev's matching would read otherwise.
     static func ownNameGlob(_ template: InterfaceNameTemplate?) -> String? {

@@ -18,14 +18,15 @@ public final class Daemon {
         public var strictConfig: Bool
         /// node_exporter's textfile to keep up to date; nil writes none.
         public var metricsTextfile: String?
-        /// Keep NetworkManager and networkd off the configured links with a
-        /// runtime udev rules file (`UnmanagedRules`); root only.
-        public var markUnmanaged: Bool = geteuid() == 0
+        /// The runtime udev rules file that keeps NetworkManager and networkd
+        /// off the configured links (`UnmanagedRules`); nil keeps none.
+        public var unmanagedRulesFile: String?
 
         public init(configPath: String, source: EventSource, tag: String? = nil, receiveBufferBytes: Int32 = 32 << 20,
                     socketPath: String? = nil, socketGroup: String? = nil, strictConfig: Bool = geteuid() == 0,
-                    metricsTextfile: String? = nil) {
+                    metricsTextfile: String? = nil, unmanagedRulesFile: String? = nil) {
             self.metricsTextfile = metricsTextfile
+            self.unmanagedRulesFile = unmanagedRulesFile
             self.strictConfig = strictConfig
             self.configPath = configPath
             self.source = source
@@ -111,7 +112,7 @@ public final class Daemon {
         supervisor = Supervisor(configuration: configuration)
         supervisor.metrics.clock = Self.metricsClock
         registry = ChildRegistry(socketPath: options.socketPath, configPath: options.configPath)
-        unmanagedMarks = options.markUnmanaged ? UnmanagedMarks() : nil
+        unmanagedMarks = options.unmanagedRulesFile.map(UnmanagedMarks.init(file:))
         notifier = SystemdNotifier(logger: logger)
         do {
             // Signals first: from here on SIGTERM waits for the loop instead

@@ -17,9 +17,11 @@ final class UnmanagedMarks {
     /// The text in place now; nil when we keep no file.
     private(set) var written: String?
 
-    init(directoryPath: String = UnmanagedRules.directory, fileName: String = UnmanagedRules.fileName) {
-        self.directoryPath = directoryPath
-        self.fileName = fileName
+    /// `file`: checked by `UnmanagedRules.fileProblem` (the command line does).
+    init(file: String) {
+        let slash = file.lastIndex(of: "/") ?? file.startIndex
+        directoryPath = String(file[..<slash])
+        fileName = String(file[file.index(after: slash)...])
     }
 
     /// Puts the rules for `configuration` in place (or removes the file
