@@ -30,6 +30,10 @@ struct RunCommand: ParsableCommand {
             help: ArgumentHelp("Keep the metrics in this file, for node_exporter's textfile collector (a *.prom file in its --collector.textfile.directory); replaced atomically after changes, at most once a second.", valueName: "path"))
     var metricsTextfile: String?
 
+    @Option(name: .customLong("unmanaged-rules"),
+            help: ArgumentHelp("The udev rules file that keeps NetworkManager and systemd-networkd off the links the bindings configure (a *.rules name in /run/udev/rules.d), or 'none'. Default: \(UnmanagedRules.directory)/\(UnmanagedRules.fileName) as root, none otherwise.", valueName: "file"))
+    var unmanagedRules: String?
+
     @Option(name: .customLong("receive-buffer"), help: .hidden)
     var receiveBuffer: Int32 = 32 << 20
 
@@ -41,6 +45,9 @@ struct RunCommand: ParsableCommand {
         }
         if receiveBuffer <= 0 {
             throw ValidationError("--receive-buffer must be a positive number of bytes")
+        }
+        if let unmanagedRules, unmanagedRules != "none", UnmanagedRules.fileProblem(unmanagedRules) != nil {
+            throw ValidationError("--unmanaged-rules: \(UnmanagedRules.fileProblem(unmanagedRules)!)")
         }
         if let metricsTextfile, metricsTextfile.isEmpty || metricsTextfile.hasSuffix("/") {
             throw ValidationError("--metrics-textfile names a file, not a directory")
@@ -74,7 +81,8 @@ struct RunCommand: ParsableCommand {
                 options: Daemon.Options(configPath: options.config, source: source, tag: tag, receiveBufferBytes: receiveBuffer,
                                        socketPath: AbsolutePath.anchored(socket.path), socketGroup: socketGroup,
                                        strictConfig: geteuid() == 0 && !options.allowInsecureConfig,
-                                       metricsTextfile: metricsTextfile.map(AbsolutePath.anchored)),
+                                       metricsTextfile: metricsTextfile.map(AbsolutePath.anchored),
+                                       unmanagedRulesFile: unmanagedRulesFile),
                 configuration: configuration, logger: logger)
             // After the socket check (which names a daemon on the same
             // socket), before anything is renamed or started.
@@ -83,6 +91,15 @@ struct RunCommand: ParsableCommand {
         } catch {
             printError("hotplugd: \(error)")
             throw ExitCode(1)
+        }
+    }
+
+    /// nil: no file. Only root can write udev's runtime rules directory.
+    var unmanagedRulesFile: String? {
+        switch unmanagedRules {
+        case "none": nil
+        case let path?: path
+        case nil: geteuid() == 0 ? UnmanagedRules.directory + "/" + UnmanagedRules.fileName : nil
         }
     }
 }

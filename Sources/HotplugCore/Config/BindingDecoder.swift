@@ -4,7 +4,7 @@ enum BindingDecoder {
     static let topKeys = ["description", "match", "link", "exec", "firewall", "listen"]
     static let matchKeys = ["subsystem", "devtype", "kernel", "driver", "usb-vendor", "usb-product",
                             "usb-serial", "mac", "path", "tag", "property", "attribute"]
-    static let linkKeys = ["name", "mtu", "addresses", "up"]
+    static let linkKeys = ["name", "mtu", "addresses", "up", "unmanaged"]
     static let execKeys = ["command", "environment", "working-directory", "user", "group", "restart",
                            "restart-delay", "restart-delay-max", "stop-signal", "stop-timeout", "settle", "instances"]
 
@@ -186,7 +186,10 @@ enum BindingDecoder {
                 }
             }
         }
-        settings.up = reader.bool("up", into: &diagnostics) ?? true
+        let up = reader.bool("up", into: &diagnostics)
+        settings.up = up ?? true
+        settings.upIsWritten = up != nil
+        settings.unmanaged = reader.bool("unmanaged", into: &diagnostics)
         if let problem = LinkChecks.mtuProblem(settings), let entry = reader.table["mtu"] {
             diagnostics.append(reader.diagnostic(entry.node.position, problem))
         }

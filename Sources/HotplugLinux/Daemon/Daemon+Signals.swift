@@ -39,7 +39,10 @@ extension Daemon {
             // matched nothing before (and so was not kept), and the kept facts
             // were read for the old bindings only.
             if subsystemsChanged { reopenMonitor(configuration) }
+            let marksChange = UnmanagedRules.rules(for: configuration) != UnmanagedRules.rules(for: supervisor.configuration)
+            if marksChange { unmanagedMarks?.update(configuration, logger: logger) }
             apply(.reload(configuration, present: enumerateForReload(configuration)))
+            if marksChange { markPresentDevices() }
             configureFirewall()
             return nil
         }

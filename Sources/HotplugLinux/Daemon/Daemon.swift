@@ -18,11 +18,15 @@ public final class Daemon {
         public var strictConfig: Bool
         /// node_exporter's textfile to keep up to date; nil writes none.
         public var metricsTextfile: String?
+        /// The runtime udev rules file that keeps NetworkManager and networkd
+        /// off the configured links (`UnmanagedRules`); nil keeps none.
+        public var unmanagedRulesFile: String?
 
         public init(configPath: String, source: EventSource, tag: String? = nil, receiveBufferBytes: Int32 = 32 << 20,
                     socketPath: String? = nil, socketGroup: String? = nil, strictConfig: Bool = geteuid() == 0,
-                    metricsTextfile: String? = nil) {
+                    metricsTextfile: String? = nil, unmanagedRulesFile: String? = nil) {
             self.metricsTextfile = metricsTextfile
+            self.unmanagedRulesFile = unmanagedRulesFile
             self.strictConfig = strictConfig
             self.configPath = configPath
             self.source = source
@@ -99,6 +103,8 @@ public final class Daemon {
     var watchdogTimer: TimerFD?
     /// With `--metrics-textfile`.
     let metricsExport: MetricsExport?
+    /// With `markUnmanaged`.
+    let unmanagedMarks: UnmanagedMarks?
 
     public init(options: Options, configuration: Configuration, logger: Logger) throws(DaemonError) {
         self.options = options
@@ -106,6 +112,7 @@ public final class Daemon {
         supervisor = Supervisor(configuration: configuration)
         supervisor.metrics.clock = Self.metricsClock
         registry = ChildRegistry(socketPath: options.socketPath, configPath: options.configPath)
+        unmanagedMarks = options.unmanagedRulesFile.map(UnmanagedMarks.init(file:))
         notifier = SystemdNotifier(logger: logger)
         do {
             // Signals first: from here on SIGTERM waits for the loop instead
@@ -153,12 +160,14 @@ public final class Daemon {
         registry.stopLeftovers(logger: logger)
         // The monitor is already listening, so a device that appears during
         // the scan is seen by one or both; the core binds it once either way.
+        writeUnmanagedRules()
         configureFirewall()
         do {
             try enumeratePresent()
         } catch {
             throw DaemonError("cannot enumerate the devices present (\(error)); not starting, since every device present would be ignored")
         }
+        markPresentDevices()
         flushFirewall()
         startFirewall()
         logger.notice("ready: \(supervisor.summary)")
@@ -182,6 +191,7 @@ public final class Daemon {
         }
         finishMetricsExport()
         stopFirewall()
+        removeUnmanagedRules()
         registry.close()
         logger.info("all children stopped; exiting")
     }
