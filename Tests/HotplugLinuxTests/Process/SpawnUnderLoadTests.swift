@@ -34,7 +34,7 @@ struct SpawnUnderLoadTests {
 
     static func loopbackSocket() throws -> ListeningSocket {
         try ListeningSocket(ListenSocket(kind: .stream, address: ListenAddress(host: .ipv4([127, 0, 0, 1]), port: 0)),
-                            interface: nil, backlog: 4, reusePort: false)
+                            ifindex: nil, backlog: 4, reusePort: false)
     }
 
     /// How many of this process's descriptors refer to what `target` names
