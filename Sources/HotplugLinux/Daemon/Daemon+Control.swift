@@ -115,7 +115,8 @@ extension Daemon {
         return StatusDocument.json(
             daemon: StatusDocument.Daemon(pid: getpid(), version: Self.version, config: options.configPath,
                                           source: options.source.rawValue, since: startedAt.iso8601,
-                                          sinceUnix: Int64(startedAt.seconds)),
+                                          sinceUnix: Int64(startedAt.seconds),
+                                          firewall: configurationUsesFirewall || firewallStage.hasTouchedTable ? firewallRepair : nil),
             configuration: supervisor.configuration, instances: supervisor.status(), onlyBinding: onlyBinding,
             wallTime: { instant in
                 let age = monotonicNow >= instant.nanoseconds ? monotonicNow - instant.nanoseconds : 0

@@ -41,6 +41,7 @@ extension Daemon {
             if subsystemsChanged { reopenMonitor(configuration) }
             apply(.reload(configuration, present: enumerateForReload(configuration)))
             configureFirewall()
+            repairFirewallOnReload()
             return nil
         }
     }

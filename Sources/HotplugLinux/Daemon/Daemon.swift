@@ -41,6 +41,7 @@ public final class Daemon {
         static let watchdog: UInt64 = 5
         static let firewall: UInt64 = 6
         static let metrics: UInt64 = 7
+        static let firewallRepair: UInt64 = 8
         /// Control connections: a bit no child token has, plus the
         /// connection's id. Not its descriptor number: the kernel hands a
         /// closed number out again, and a stale readiness would then reach
@@ -78,6 +79,10 @@ public final class Daemon {
     let firewallStage: FirewallStage<FirewallKernel>
     /// Open once a binding has `[firewall]`.
     var firewallEvents: NftablesEvents?
+    /// Whether the table is in place, and when the next repair is due.
+    var firewallRepair = FirewallRepair()
+    /// Armed while a repair waits (someone keeps changing the table).
+    var firewallRepairTimer: TimerFD?
     /// Firewall setups of this loop turn, written together (`flushFirewall`).
     var pendingFirewall: [(InstanceID, FirewallRequest)] = []
     var supervisor: Supervisor
@@ -200,6 +205,8 @@ public final class Daemon {
             pingWatchdog()
         case Token.firewall:
             readFirewallEvents()
+        case Token.firewallRepair:
+            repairFirewall()
         case Token.metrics:
             metricsTimerFired()
         case _ where token & Token.connectionFlag != 0:
