@@ -15,6 +15,10 @@ extension Daemon {
     /// devices at once).
     func configureFirewall() {
         guard configurationUsesFirewall || firewallStage.hasTouchedTable else { return }
+        if let refusal = claimFirewallTable() {
+            logger.error("the [firewall] of the configuration is not installed: \(refusal)")
+            return
+        }
         watchFirewall()
         var bindings: [String: FirewallSettings] = [:]
         for binding in supervisor.configuration.bindings {
@@ -33,7 +37,7 @@ extension Daemon {
     /// coldplug's own setups did exactly that if there were any (the first
     /// write of a table not yet known is such a rebuild): not twice.
     func startFirewall() {
-        guard configurationUsesFirewall || !firewallStage.isEmpty else { return }
+        guard configurationUsesFirewall || !firewallStage.isEmpty, firewallLock != nil else { return }
         watchFirewall()
         guard firewallStage.written == nil else { return }
         do {
@@ -58,6 +62,12 @@ extension Daemon {
         while !pendingFirewall.isEmpty {
             let batch = pendingFirewall
             pendingFirewall = []
+            if let refusal = claimFirewallTable() {
+                // A reload brought [firewall] while another daemon owns the
+                // table: the devices' stage fails, their children stay down.
+                for (id, _) in batch { apply(.stageSetUp(id, .failure(StageFailure(.firewall, refusal.description)))) }
+                continue
+            }
             // Timed because it sits between plug and the child's start: the
             // cost of [firewall] in a device's start-up is this transaction.
             let start = MonotonicClock.now()
@@ -74,9 +84,22 @@ extension Daemon {
         }
     }
 
+    /// Claims the table of this network namespace once (see
+    /// `FirewallTableLock`); the refusal while another daemon owns it.
+    func claimFirewallTable() -> FirewallTableLock.Refusal? {
+        guard firewallLock == nil else { return nil }
+        do {
+            firewallLock = try FirewallTableLock.acquire()
+            watchFirewall()
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     /// Subscribes to nftables' change notifications once.
     func watchFirewall() {
-        guard firewallEvents == nil else { return }
+        guard firewallEvents == nil, firewallLock != nil else { return }
         do {
             let events = try NftablesEvents(family: 1 /* NFPROTO_INET */, table: FirewallRuleset.tableName)
             try epoll.add(events, token: Token.firewall, events: .readable)
@@ -166,6 +189,7 @@ extension Daemon {
     /// On shutdown, after every child has stopped: the table goes.
     func stopFirewall() {
         if let firewallEvents { try? epoll.remove(firewallEvents) }
+        guard firewallLock != nil else { return }
         do {
             try firewallStage.removeTable()
         } catch {

@@ -79,6 +79,9 @@ public final class Daemon {
     let firewallStage: FirewallStage<FirewallKernel>
     /// Open once a binding has `[firewall]`.
     var firewallEvents: NftablesEvents?
+    /// This daemon's claim on the table of its network namespace, taken
+    /// before the first write to it.
+    var firewallLock: FirewallTableLock?
     /// Whether the table is in place, and when the next repair is due.
     var firewallRepair = FirewallRepair()
     /// Armed while a repair waits (someone keeps changing the table).
@@ -153,6 +156,9 @@ public final class Daemon {
         } catch {
             throw DaemonError(String(describing: error))
         }
+        // Before anything is stopped, renamed or started: a second daemon
+        // in this network namespace would take the first one's rules away.
+        if configurationUsesFirewall, let refusal = claimFirewallTable() { throw DaemonError(refusal.description) }
         logger.info("starting: \(options.source.rawValue) source, \(supervisor.configuration.bindings.count) binding(s) from \(options.configPath)")
         registry.prepare(logger: logger)
         registry.stopLeftovers(logger: logger)
