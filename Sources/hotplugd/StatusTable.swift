@@ -12,6 +12,9 @@ enum StatusTable {
             header += ", \(daemon["source"]?.stringValue ?? "?") source, config \(daemon["config"]?.stringValue ?? "?")"
             lines.append(header)
             if let firewall = daemon["firewall"], let line = firewallLine(firewall, nowUnix: nowUnix) { lines.append(line) }
+            if let count = daemon["unrecorded_children"]?.intValue, count > 0 {
+                lines.append("recovery: \(count) running child(ren) have no crash-recovery record (\(printable(daemon["record_error"]?.stringValue ?? "?"))); a crash would leave them running")
+            }
             lines.append("")
         }
         var rows: [[String]] = [["BINDING", "DEVICE", "INTERFACE", "STATE", "PID", "SINCE", "RESTARTS", "STAGE", "LAST EXIT / ERROR"]]

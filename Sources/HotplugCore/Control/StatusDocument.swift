@@ -12,10 +12,15 @@ public struct StatusDocument {
         /// The nftables table's repair state; nil for a daemon that never
         /// touched nftables (no `[firewall]`).
         public var firewall: FirewallRepair?
+        /// Running children without a crash-recovery record, and why.
+        public var unrecordedChildren: Int
+        public var recordError: String?
 
         public init(pid: Int32, version: String, config: String, source: String, since: String, sinceUnix: Int64,
-                    firewall: FirewallRepair? = nil) {
+                    firewall: FirewallRepair? = nil, unrecordedChildren: Int = 0, recordError: String? = nil) {
             self.firewall = firewall
+            self.unrecordedChildren = unrecordedChildren
+            self.recordError = recordError
             self.sinceUnix = sinceUnix
             self.pid = pid
             self.version = version
@@ -39,6 +44,8 @@ public struct StatusDocument {
                 ("since", .string(daemon.since)),
                 ("since_unix", .int(daemon.sinceUnix)),
                 ("firewall", daemon.firewall.map { firewall($0, wallTime: wallTime) } ?? .null),
+                ("unrecorded_children", .int(Int64(daemon.unrecordedChildren))),
+                ("record_error", daemon.unrecordedChildren > 0 ? .optional(daemon.recordError) : .null),
             ])),
             ("bindings", .array(bindings.map { binding in
                 .object([

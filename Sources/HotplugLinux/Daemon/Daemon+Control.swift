@@ -116,7 +116,8 @@ extension Daemon {
             daemon: StatusDocument.Daemon(pid: getpid(), version: Self.version, config: options.configPath,
                                           source: options.source.rawValue, since: startedAt.iso8601,
                                           sinceUnix: Int64(startedAt.seconds),
-                                          firewall: configurationUsesFirewall || firewallStage.hasTouchedTable ? firewallRepair : nil),
+                                          firewall: configurationUsesFirewall || firewallStage.hasTouchedTable ? firewallRepair : nil,
+                                          unrecordedChildren: registry.unrecorded.count, recordError: registry.lastFailure),
             configuration: supervisor.configuration, instances: supervisor.status(), onlyBinding: onlyBinding,
             wallTime: { instant in
                 let age = monotonicNow >= instant.nanoseconds ? monotonicNow - instant.nanoseconds : 0

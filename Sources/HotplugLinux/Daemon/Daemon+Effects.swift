@@ -64,7 +64,7 @@ extension Daemon {
         let child = SupervisedChild(process: process, instance: id, worker: worker, interface: supervisor.interfaceName(id.device))
         children[process.pid] = child
         registry.record(pid: process.pid, startTick: process.startTick, binding: id.binding, devpath: supervisor.deviceFacts(id.device)?.devpath ?? "",
-                        stop: supervisor.configuration.binding(named: id.binding)?.exec?.stopSequence ?? .standard)
+                        stop: supervisor.configuration.binding(named: id.binding)?.exec?.stopSequence ?? .standard, logger: logger)
         do {
             for watched in [ChildProcess.Watched.exit, .output(.standardOutput), .output(.standardError)] {
                 try process.watch(watched, in: epoll, token: Token.child(process.pid, watched))
