@@ -106,7 +106,11 @@ public struct ExecSettings: Sendable, Equatable {
     public var user: String?
     public var group: String?
     public var restart: RestartPolicy
+    /// The first delay before a restart; at least `minimumRestartDelay`,
+    /// as systemd's RestartSec= defaults to, so a child that exits at once
+    /// costs at most ten spawns a second.
     public var restartDelay: TimeSpan
+    public static let minimumRestartDelay = TimeSpan.milliseconds(100)
     public var restartDelayMax: TimeSpan
     public var stopSignal: Signal
     public var stopTimeout: TimeSpan

@@ -272,7 +272,13 @@ enum BindingDecoder {
                 diagnostics.append(reader.diagnostic(entry.node.position, "unknown signal '\(text)' for 'stop-signal'; e.g. \"SIGTERM\", \"SIGINT\", \"SIGHUP\""))
             }
         }
-        if let span = reader.duration("restart-delay", into: &diagnostics) { settings.restartDelay = span }
+        if let span = reader.duration("restart-delay", into: &diagnostics) {
+            if span < ExecSettings.minimumRestartDelay, let entry = reader.table["restart-delay"] {
+                diagnostics.append(reader.diagnostic(entry.node.position, "'restart-delay' is \(span): a child that exits at once would be restarted thousands of times a second; give at least \(ExecSettings.minimumRestartDelay)"))
+            } else {
+                settings.restartDelay = span
+            }
+        }
         if let span = reader.duration("restart-delay-max", into: &diagnostics) { settings.restartDelayMax = span }
         if let span = reader.duration("stop-timeout", into: &diagnostics) { settings.stopTimeout = span }
         if let span = reader.duration("settle", into: &diagnostics) { settings.settle = span }

@@ -68,7 +68,7 @@ extension Daemon {
                                     interface: supervisor.interfaceName(id.device))
         children[process.processID] = child
         registry.record(pid: process.pid, startTick: process.startTick, binding: id.binding,
-                        devpath: supervisor.deviceFacts(id.device)?.devpath ?? "", stop: child.stop)
+                        devpath: supervisor.deviceFacts(id.device)?.devpath ?? "", stop: child.stop, logger: logger)
         do {
             for watched in [ChildProcess.Watched.exit, .output(.standardOutput), .output(.standardError)] {
                 try process.watch(watched, in: epoll, token: Token.child(process.processID, watched))

@@ -44,6 +44,7 @@ extension Daemon {
             apply(.reload(configuration, present: enumerateForReload(configuration)))
             if marksChange { markPresentDevices() }
             configureFirewall()
+            repairFirewallOnReload()
             return nil
         }
     }

@@ -45,6 +45,7 @@ public final class Daemon {
         static let watchdog: UInt64 = 5
         static let firewall: UInt64 = 6
         static let metrics: UInt64 = 7
+        static let firewallRepair: UInt64 = 8
         /// Control connections: a bit no child token has, plus the
         /// connection's id. Not its descriptor number: the kernel hands a
         /// closed number out again, and a stale readiness would then reach
@@ -82,6 +83,13 @@ public final class Daemon {
     let firewallStage: FirewallStage<FirewallKernel>
     /// Open once a binding has `[firewall]`.
     var firewallEvents: NftablesEvents?
+    /// This daemon's claim on the table of its network namespace, taken
+    /// before the first write to it.
+    var firewallLock: FirewallTableLock?
+    /// Whether the table is in place, and when the next repair is due.
+    var firewallRepair = FirewallRepair()
+    /// Armed while a repair waits (someone keeps changing the table).
+    var firewallRepairTimer: TimerFD?
     /// Firewall setups of this loop turn, written together (`flushFirewall`).
     var pendingFirewall: [(InstanceID, FirewallRequest)] = []
     var supervisor: Supervisor
@@ -155,6 +163,9 @@ public final class Daemon {
         } catch {
             throw DaemonError(String(describing: error))
         }
+        // Before anything is stopped, renamed or started: a second daemon
+        // in this network namespace would take the first one's rules away.
+        if configurationUsesFirewall, let refusal = claimFirewallTable() { throw DaemonError(refusal.description) }
         logger.info("starting: \(options.source.rawValue) source, \(supervisor.configuration.bindings.count) binding(s) from \(options.configPath)")
         registry.prepare(logger: logger)
         registry.stopLeftovers(logger: logger)
@@ -210,6 +221,8 @@ public final class Daemon {
             pingWatchdog()
         case Token.firewall:
             readFirewallEvents()
+        case Token.firewallRepair:
+            repairFirewall()
         case Token.metrics:
             metricsTimerFired()
         case _ where token & Token.connectionFlag != 0:
