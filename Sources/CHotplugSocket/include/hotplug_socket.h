@@ -42,4 +42,9 @@ int hotplug_socket_accepts(int fd);
    shutdown(2); 0 on success, -1 and errno on failure. */
 int hotplug_listen_again(int fd, int backlog);
 
+/* 1 if the open descriptor is on procfs (fstatfs's PROC_SUPER_MAGIC), 0 if
+   not, -1 and errno on failure. Wrapped because Swift's Glibc module does
+   not import <sys/vfs.h>. */
+int hotplug_is_procfs(int fd);
+
 #endif

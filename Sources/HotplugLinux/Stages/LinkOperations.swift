@@ -16,6 +16,14 @@ public protocol LinkOperations {
     func setMTU(index: Int32, _ mtu: UInt32) throws(NetlinkError)
     func addresses(index: Int32) throws(NetlinkError) -> [IPPrefix]
     func addAddress(index: Int32, _ prefix: IPPrefix) throws(NetlinkError)
+    /// Has the kernel announce the interface's IPv4 addresses when it comes
+    /// up (arp_notify) and its IPv6 ones when their DAD completes
+    /// (ndisc_notify). Best effort, see `NeighbourAnnouncement`.
+    func announceAddresses(interface: String, ipv4: Bool, ipv6: Bool)
 }
 
-extension RouteNetlink: LinkOperations {}
+extension RouteNetlink: LinkOperations {
+    public func announceAddresses(interface: String, ipv4: Bool, ipv6: Bool) {
+        NeighbourAnnouncement.enable(interface: interface, ipv4: ipv4, ipv6: ipv6)
+    }
+}

@@ -1,8 +1,10 @@
 import HotplugCore
 
 /// The link stage's executor: carries out a `[link]` request over
-/// rtnetlink: rename (down for the rename if it was up), MTU, addresses,
-/// up. Each step checks first, so a device already named and configured is
+/// rtnetlink: rename (down for the rename if it was up), announcements
+/// (arp_notify, ndisc_notify, for a link given addresses), MTU, addresses,
+/// up: the addresses are in place before the up, so the first packets the
+/// far side sends are answered and the up announces them. Each step checks first, so a device already named and configured is
 /// left exactly as it is.
 public struct LinkStage<Kernel: LinkOperations> {
     /// The daemon's loop waits while a link is configured (up to six
@@ -51,16 +53,23 @@ public struct LinkStage<Kernel: LinkOperations> {
                     link.isUp = wasUp && !settings.up
                 }
             }
+            let present = settings.addresses.isEmpty ? [] : Set(try kernel.addresses(index: link.index))
+            let missing = settings.addresses.filter { !present.contains($0) }
+            let comesUp = settings.up && !link.isUp
+            if !settings.addresses.isEmpty && (comesUp || !missing.isEmpty) {
+                // Before the addresses and the up, so the kernel announces
+                // them at up: a far side that asked too early hears at once.
+                kernel.announceAddresses(interface: link.name,
+                                         ipv4: settings.addresses.contains { $0.family == .ipv4 },
+                                         ipv6: settings.addresses.contains { $0.family == .ipv6 })
+            }
             if let mtu = settings.mtu, mtu != link.mtu {
                 try kernel.setMTU(index: link.index, mtu)
             }
-            if !settings.addresses.isEmpty {
-                let present = Set(try kernel.addresses(index: link.index))
-                for address in settings.addresses where !present.contains(address) {
-                    try kernel.addAddress(index: link.index, address)
-                }
+            for address in missing {
+                try kernel.addAddress(index: link.index, address)
             }
-            if settings.up && !link.isUp {
+            if comesUp {
                 try kernel.setUp(index: link.index, true)
             }
             return .success(.link(interface: link.name))

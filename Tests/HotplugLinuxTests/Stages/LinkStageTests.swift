@@ -49,6 +49,9 @@ struct LinkStageTests {
             try record("address \(prefix)")
             addressList.append(prefix)
         }
+        func announceAddresses(interface: String, ipv4: Bool, ipv6: Bool) {
+            calls.append("announce \(interface)\(ipv4 ? " ipv4" : "")\(ipv6 ? " ipv6" : "")")
+        }
     }
 
     static let settings = LinkSettings(name: try! InterfaceNameTemplate(parsing: "glk{n}"), mtu: 1400,
@@ -62,7 +65,7 @@ struct LinkStageTests {
         let kernel = FakeKernel(LinkState(index: 7, name: "usb0", mtu: 1500, isUp: true, mac: nil))
         let stage = LinkStage(kernel: kernel, takenNames: { ["glk0", "usb0"] })
         #expect(stage.setUp(Self.request()) == .success(.link(interface: "glk1")))
-        #expect(kernel.calls == ["limit 2.0 seconds", "down", "rename glk1", "mtu 1400", "address 10.42.0.1/24", "up", "end of limit"],
+        #expect(kernel.calls == ["limit 2.0 seconds", "down", "rename glk1", "announce glk1 ipv4", "mtu 1400", "address 10.42.0.1/24", "up", "end of limit"],
                 "every step inside one time limit")
     }
 
@@ -80,7 +83,7 @@ struct LinkStageTests {
         let kernel = FakeKernel(LinkState(index: 7, name: "usb0", mtu: 1500, isUp: true, mac: nil))
         let stage = LinkStage(kernel: kernel, takenNames: { [] })
         #expect(stage.setUp(Self.request("usb0", settings)) == .success(.link(interface: "glk0")))
-        #expect(kernel.calls.dropFirst().dropLast() == ["down", "rename glk0", "up", "mtu 1400", "address 10.42.0.1/24"],
+        #expect(kernel.calls.dropFirst().dropLast() == ["down", "rename glk0", "up", "announce glk0 ipv4", "mtu 1400", "address 10.42.0.1/24"],
                 "it was up, so it is up again, but not brought up by hotplugd")
     }
 
@@ -94,7 +97,7 @@ struct LinkStageTests {
         }
         #expect(failure.stage == .link)
         #expect(failure.reason.hasPrefix("mtu 1400: File exists"))
-        #expect(kernel.calls.dropFirst().dropLast() == ["rename glk0", "mtu 1400"], "nothing after the failed step")
+        #expect(kernel.calls.dropFirst().dropLast() == ["rename glk0", "announce glk0 ipv4", "mtu 1400"], "nothing after the failed step")
     }
 
     @Test func aGoneInterfaceAndATemplateWithNoFreeNameFail() {
@@ -105,5 +108,23 @@ struct LinkStageTests {
         let present = FakeKernel(LinkState(index: 7, name: "usb0", mtu: 1500, isUp: false, mac: nil))
         let full = LinkStage(kernel: present, takenNames: { ["glk"] })
         #expect(full.setUp(Self.request("usb0", fixed)) == .failure(StageFailure(.link, "every name 'glk' can make is taken")))
+    }
+
+    @Test func announcementsComeBeforeTheAddressesAndTheUpAndOnlyForTheFamiliesGiven() {
+        let kernel = FakeKernel(LinkState(index: 7, name: "usb0", mtu: 1400, isUp: false, mac: nil))
+        let both = LinkSettings(addresses: [IPPrefix("10.42.0.1/24")!, IPPrefix("fd42::1/64")!])
+        #expect(LinkStage(kernel: kernel, takenNames: { [] }).setUp(Self.request("usb0", both)) == .success(.link(interface: "usb0")))
+        #expect(kernel.calls.dropFirst().dropLast() == ["announce usb0 ipv4 ipv6", "address 10.42.0.1/24", "address fd42::1/64", "up"])
+        let renameOnly = FakeKernel(LinkState(index: 7, name: "usb0", mtu: 1400, isUp: false, mac: nil))
+        let name = LinkSettings(name: try! InterfaceNameTemplate(parsing: "glk{n}"))
+        #expect(LinkStage(kernel: renameOnly, takenNames: { [] }).setUp(Self.request("usb0", name)) == .success(.link(interface: "glk0")))
+        #expect(!renameOnly.calls.contains { $0.hasPrefix("announce") }, "a binding without addresses leaves the sysctls alone")
+    }
+
+    @Test func anInterfaceNameIsOnePlainComponent() {
+        #expect(NeighbourAnnouncement.isPlainName("gamelink0"))
+        for hostile in ["", ".", "..", "a/b", "../all", "x\u{0}y", "sixteen-bytes-xx"] {
+            #expect(!NeighbourAnnouncement.isPlainName(hostile), "\(hostile) is refused")
+        }
     }
 }
