@@ -9,8 +9,15 @@ public struct StatusDocument {
         public var source: String
         public var since: String
         public var sinceUnix: Int64
+        /// The last `hotplugd reexec` (ISO 8601, Unix seconds) and how many
+        /// there were; `since` stays the first image's start.
+        public var lastReexec: (iso8601: String, unix: Int64)?
+        public var reexecs: Int
 
-        public init(pid: Int32, version: String, config: String, source: String, since: String, sinceUnix: Int64) {
+        public init(pid: Int32, version: String, config: String, source: String, since: String, sinceUnix: Int64,
+                    lastReexec: (iso8601: String, unix: Int64)? = nil, reexecs: Int = 0) {
+            self.lastReexec = lastReexec
+            self.reexecs = reexecs
             self.sinceUnix = sinceUnix
             self.pid = pid
             self.version = version
@@ -33,6 +40,9 @@ public struct StatusDocument {
                 ("source", .string(daemon.source)),
                 ("since", .string(daemon.since)),
                 ("since_unix", .int(daemon.sinceUnix)),
+                ("last_reexec", .optional(daemon.lastReexec?.iso8601)),
+                ("last_reexec_unix", daemon.lastReexec.map { .int($0.unix) } ?? .null),
+                ("reexecs", .int(Int64(daemon.reexecs))),
             ])),
             ("bindings", .array(bindings.map { binding in
                 .object([

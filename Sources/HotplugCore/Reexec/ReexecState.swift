@@ -21,6 +21,9 @@ public struct ReexecState: Sendable {
     public var startedAtUnixNanoseconds: Int64
     public var lastReexecUnixNanoseconds: Int64?
     public var reexecs: Int
+    /// When the old image stopped serving (monotonic): the new one reports
+    /// the gap from there to its first answer.
+    public var beganAt: Instant
     public var children: [Child]
     public var sockets: [Sockets]
     public var firewall: [FirewallEntry]
@@ -77,12 +80,13 @@ public struct ReexecState: Sendable {
         }
     }
 
-    public init(supervisor: Supervisor, startedAtUnixNanoseconds: Int64, lastReexecUnixNanoseconds: Int64?, reexecs: Int,
+    public init(supervisor: Supervisor, startedAtUnixNanoseconds: Int64, lastReexecUnixNanoseconds: Int64?, reexecs: Int, beganAt: Instant,
                 children: [Child], sockets: [Sockets], firewall: [FirewallEntry], firewallWritten: Bool, controlDescriptor: Int32?) {
         self.supervisor = supervisor
         self.startedAtUnixNanoseconds = startedAtUnixNanoseconds
         self.lastReexecUnixNanoseconds = lastReexecUnixNanoseconds
         self.reexecs = reexecs
+        self.beganAt = beganAt
         self.children = children
         self.sockets = sockets
         self.firewall = firewall
@@ -103,6 +107,7 @@ public struct ReexecState: Sendable {
             ("format", .string(Self.format)), ("version", .int(Self.version)),
             ("started_at_unix_ns", .int(startedAtUnixNanoseconds)),
             ("last_reexec_unix_ns", .optionalInt(lastReexecUnixNanoseconds)), ("reexecs", .int(Int64(reexecs))),
+            ("began_at", .instant(beganAt)),
             ("supervisor", supervisor.reexecJSON),
             ("children", .array(children.map(\.reexecJSON))),
             ("sockets", .array(sockets.map(\.reexecJSON))),
@@ -126,6 +131,7 @@ public struct ReexecState: Sendable {
         startedAtUnixNanoseconds = try reader.field("started_at_unix_ns").int(0...Int64.max)
         lastReexecUnixNanoseconds = try reader.optional("last_reexec_unix_ns")?.int(0...Int64.max)
         reexecs = try reader.field("reexecs").count(upTo: Int(Int32.max))
+        beganAt = try reader.field("began_at").instant()
         supervisor = try Supervisor(reexec: try reader.field("supervisor"), configuration: configuration)
         children = []
         for item in try reader.field("children").array(upTo: Supervisor.maximumDevices * 16) { children.append(try Child(reexec: item)) }

@@ -43,6 +43,13 @@ public final class ControlServer {
         self.descriptor = descriptor
     }
 
+    /// The socket a previous image of this daemon listened on (re-exec):
+    /// the file stays, connections queued meanwhile are accepted now.
+    init(adopting descriptor: consuming FileDescriptor, path: String) {
+        self.path = path
+        self.descriptor = descriptor
+    }
+
     deinit {
         // The descriptor closes after this, with the stored owner.
         unlink(path)

@@ -18,10 +18,16 @@ public final class Daemon {
         public var strictConfig: Bool
         /// node_exporter's textfile to keep up to date; nil writes none.
         public var metricsTextfile: String?
+        /// Where `hotplugd reexec` finds the binary (the path it was started
+        /// from), and the argv it passes again; nil refuses re-execs.
+        public var executablePath: String?
+        public var arguments: [String]
 
         public init(configPath: String, source: EventSource, tag: String? = nil, receiveBufferBytes: Int32 = 32 << 20,
                     socketPath: String? = nil, socketGroup: String? = nil, strictConfig: Bool = geteuid() == 0,
-                    metricsTextfile: String? = nil) {
+                    metricsTextfile: String? = nil, executablePath: String? = nil, arguments: [String] = []) {
+            self.executablePath = executablePath
+            self.arguments = arguments
             self.metricsTextfile = metricsTextfile
             self.strictConfig = strictConfig
             self.configPath = configPath
@@ -92,7 +98,14 @@ public final class Daemon {
     /// Open control connections by id; a lower id is an older connection.
     var connections: [UInt64: ControlConnection] = [:]
     var lastConnectionID: UInt64 = 0
-    let startedAt = WallClock.now()
+    /// When the daemon started: its first image's start, kept across re-execs.
+    var startedAt = WallClock.now()
+    var lastReexecAt: WallClock?
+    var reexecs = 0
+    /// A `hotplugd reexec` waiting for the end of the loop turn (its connection).
+    var pendingReexec: UInt64?
+    /// What this image found at start, if a previous image exec'ed it.
+    var takeover: ReexecTakeover?
     let registry: ChildRegistry
     let notifier: SystemdNotifier
     /// Armed only when systemd asked for WATCHDOG=1 pings.
@@ -100,8 +113,10 @@ public final class Daemon {
     /// With `--metrics-textfile`.
     let metricsExport: MetricsExport?
 
-    public init(options: Options, configuration: Configuration, logger: Logger) throws(DaemonError) {
+    public init(options: Options, configuration: Configuration, logger: Logger,
+                takeover: consuming ReexecTakeover? = nil) throws(DaemonError) {
         self.options = options
+        self.takeover = takeover
         self.logger = logger
         supervisor = Supervisor(configuration: configuration)
         supervisor.metrics.clock = Self.metricsClock
@@ -118,7 +133,11 @@ public final class Daemon {
             context = try UdevContext()
             monitor = try Self.openMonitor(context, options, configuration)
             if let path = options.socketPath {
-                control = try ControlServer(path: path, group: options.socketGroup)
+                if case .resumed(let inheritance) = self.takeover, let descriptor = inheritance.take(inheritance.state.controlDescriptor) {
+                    control = ControlServer(adopting: descriptor, path: path)
+                } else {
+                    control = try ControlServer(path: path, group: options.socketGroup)
+                }
             }
             metricsExport = try options.metricsTextfile.map { path throws(DaemonError) in try MetricsExport(path: path) }
         } catch {
@@ -150,17 +169,33 @@ public final class Daemon {
         }
         logger.info("starting: \(options.source.rawValue) source, \(supervisor.configuration.bindings.count) binding(s) from \(options.configPath)")
         registry.prepare(logger: logger)
-        registry.stopLeftovers(logger: logger)
-        // The monitor is already listening, so a device that appears during
-        // the scan is seen by one or both; the core binds it once either way.
-        configureFirewall()
-        do {
-            try enumeratePresent()
-        } catch {
-            throw DaemonError("cannot enumerate the devices present (\(error)); not starting, since every device present would be ignored")
+        let takeover = self.takeover
+        self.takeover = nil
+        if case .resumed(let inheritance) = takeover {
+            resume(inheritance)
+        } else {
+            if case .refused(let reason, _) = takeover {
+                stopPredecessorsChildren(reason)
+            } else {
+                registry.stopLeftovers(logger: logger)
+            }
+            // The monitor is already listening, so a device that appears during
+            // the scan is seen by one or both; the core binds it once either way.
+            configureFirewall()
+            do {
+                try enumeratePresent()
+            } catch {
+                throw DaemonError("cannot enumerate the devices present (\(error)); not starting, since every device present would be ignored")
+            }
+            flushFirewall()
+            startFirewall()
+            if case .refused(let reason, let reply?) = takeover {
+                adoptReply(reply, JSONValue.object([
+                    ("ok", .bool(false)), ("outcome", .string("clean-start")),
+                    ("error", .string("the new image refused the state (\(reason)); it started clean: the children were stopped and started again")),
+                ]).serialized())
+            }
         }
-        flushFirewall()
-        startFirewall()
         logger.notice("ready: \(supervisor.summary)")
         notifier.ready(status: supervisor.summary)
         exportMetricsIfChanged()
@@ -174,6 +209,10 @@ public final class Daemon {
             }
             for event in ready { dispatch(event.token) }
             flushFirewall()
+            if let id = pendingReexec {
+                pendingReexec = nil
+                reexec(answering: id)
+            }
             armTimer()
             exportMetricsIfChanged()
             // Not built when systemd is not listening: this runs right after

@@ -33,6 +33,12 @@ final class ListeningSocket {
         self.socket = socket
     }
 
+    /// One a previous image of this daemon opened (re-exec).
+    init(adopting descriptor: consuming FileDescriptor, _ socket: ListenSocket) {
+        self.descriptor = descriptor
+        self.socket = socket
+    }
+
     private static func withOptionalCString<R>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
         guard let text else { return body(nil) }
         return text.withCString { body($0) }
