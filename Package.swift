@@ -18,8 +18,9 @@ let package = Package(
         // C libraries from Debian, wrapped as system modules.
         .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
-        // The firewall stage talks to nftables through its own library, not by spawning `nft`.
-        .systemLibrary(name: "CNftables", pkgConfig: "libnftables", providers: [.apt(["libnftables-dev"])]),
+        // The firewall stage talks to nftables through its own library, not by spawning `nft`:
+        // the headers only; the library is loaded at the first [firewall] use (NftablesLibrary.swift).
+        .systemLibrary(name: "CNftables", providers: [.apt(["libnftables-dev"])]),
         // fork/exec must run async-signal-safe code only, so it lives in C.
         .target(name: "CHotplugSpawn"),
         // accept4 and SO_PEERCRED need _GNU_SOURCE, which Swift's Glibc lacks.

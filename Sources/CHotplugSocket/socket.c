@@ -8,6 +8,10 @@
 #include <arpa/inet.h>
 #include "hotplug_socket.h"
 
+#ifndef SO_BINDTOIFINDEX
+#define SO_BINDTOIFINDEX 62
+#endif
+
 int hotplug_accept_nonblocking(int listener) {
     return accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 }
@@ -40,9 +44,11 @@ int hotplug_listen_socket(const hotplug_listen_spec *spec, int *failed_step) {
     // Right after plug an IPv6 address may still be tentative (DAD), and
     // binding to it fails without this.
     if (spec->family != 0 && setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof one) != 0) goto fail;
-    if (spec->interface != NULL) {
+    // By index, never by name: a name can go stale while a rename (ours or
+    // udev's) is in flight; the index stays the device's.
+    if (spec->ifindex > 0) {
         *failed_step = HOTPLUG_LISTEN_BIND_DEVICE;
-        if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, spec->interface, (socklen_t)strlen(spec->interface)) != 0) goto fail;
+        if (setsockopt(fd, SOL_SOCKET, SO_BINDTOIFINDEX, &spec->ifindex, sizeof spec->ifindex) != 0) goto fail;
     }
 
     *failed_step = HOTPLUG_LISTEN_BIND;
@@ -74,4 +80,15 @@ fail: {
         errno = error;
         return -1;
     }
+}
+
+int hotplug_socket_accepts(int fd) {
+    int accepting = 0;
+    socklen_t length = sizeof accepting;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &length) != 0) return -1;
+    return accepting ? 1 : 0;
+}
+
+int hotplug_listen_again(int fd, int backlog) {
+    return listen(fd, backlog);
 }

@@ -5,6 +5,19 @@
 // process, so it may only use async-signal-safe functions and raw system
 // calls on memory the parent prepared before fork(). No malloc, no stdio, no
 // locks, no Swift.
+//
+// How the child starts: clone(CLONE_VM | CLONE_VFORK | CLONE_FILES), on a
+// stack of its own in the parent's frame. CLONE_VM and CLONE_VFORK are
+// vfork(): no page tables copied, the parent waits until execve() or _exit().
+// CLONE_FILES lends the child the daemon's descriptor table instead of
+// copying it (three descriptors per running child, so the n-th spawn copied
+// and then closed O(n) of them); the child's first descriptor operation takes
+// a table of its own holding only the low descriptors it needs
+// (close_range(CLOSE_RANGE_UNSHARE)), so a spawn costs the same with one or
+// a thousand children running. Under the sanitizers, whose runtimes follow
+// neither a child on a borrowed stack nor one sharing their memory, it is a
+// plain vfork(), which ThreadSanitizer makes a fork(): the child then reports
+// through a pipe as well as through shared memory.
 #define _GNU_SOURCE
 #include "hotplug_spawn.h"
 
@@ -12,6 +25,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +41,22 @@
 // idtype_t value of P_PIDFD (Linux 5.4+). glibc only grew the enumerator in
 // 2.36, so name the stable kernel ABI value ourselves.
 #define HOTPLUG_P_PIDFD ((idtype_t)3)
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define HOTPLUG_SPAWN_BY_VFORK 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define HOTPLUG_SPAWN_BY_VFORK 1
+#endif
+#endif
+
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
+
+// The child's stack until execve(): run_child() and the libc wrappers it
+// calls need well under a page or two.
+#define HOTPLUG_SPAWN_CHILD_STACK (32 * 1024)
 
 // Upper bound for the close() loop used when close_range(2) is unavailable
 // and RLIMIT_NOFILE is unlimited.
@@ -47,10 +77,24 @@ struct child_report {
 // Where the child reports: the shared report, and a pipe for when vfork() is
 // a plain fork() and shares nothing (ThreadSanitizer makes it one). The
 // parent reads the pipe only then: waiting for its end would wait until
-// execve() has closed every descriptor the child inherited.
+// execve() has closed every descriptor the child inherited. Without the
+// sanitizers there is no pipe (fd -1): clone(CLONE_VM) always shares.
 struct report_channel {
     volatile struct child_report *shared;
     int fd;
+};
+
+// What run_child() gets, all prepared by the parent.
+struct child_start {
+    const hotplug_spawn_options *options;
+    int stdin_fd;
+    int stdout_fd;
+    int stderr_fd;
+    struct report_channel channel;
+    int max_fd;
+    // The first descriptor the child does not need; -1 when its table is
+    // already its own (vfork()).
+    int needed_below;
 };
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -91,6 +135,16 @@ static int cloexec_pipe(int fds[2]) {
     return 0;
 }
 
+// Moves a descriptor the daemon keeps while the child runs to
+// HOTPLUG_SPAWN_KEPT_FLOOR or above (see there); where that fails, it stays.
+static int keep_above_floor(int fd, int floor) {
+    if (fd < 0 || floor <= 0 || fd >= floor) return fd;
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, floor);
+    if (moved < 0) return fd;
+    close_preserving_errno(fd);
+    return moved;
+}
+
 static int highest_possible_fd(void) {
     struct rlimit limit;
     if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
@@ -123,6 +177,7 @@ __attribute__((noreturn))
 static void child_fail(struct report_channel *channel, int stage, int error) {
     channel->shared->error = error;
     channel->shared->stage = stage;
+    if (channel->fd < 0) _exit(127);
     struct child_report report = { stage, error, 0 };
     const char *cursor = (const char *)&report;
     size_t left = sizeof report;
@@ -176,7 +231,7 @@ static void write_decimal(char *out, long value) {
 // a source was at its own target. The report pipe moves out of the range too.
 static void place_listen_fds(const hotplug_spawn_options *options, struct report_channel *report) {
     int first_free = 3 + (int)options->listen_count;
-    if (report->fd < first_free) {
+    if (report->fd >= 0 && report->fd < first_free) {
         int moved = fcntl(report->fd, F_DUPFD_CLOEXEC, first_free);
         if (moved < 0) child_fail(report, HOTPLUG_SPAWN_STAGE_LISTEN_FDS, errno);
         report->fd = moved;
@@ -194,10 +249,25 @@ static void place_listen_fds(const hotplug_spawn_options *options, struct report
     }
 }
 
+// With CLONE_FILES the child starts in the daemon's own descriptor table, so
+// it must not touch a descriptor before it has a table of its own: one with
+// only the descriptors below `needed_below` (0..2, the daemon's first few and
+// the ones the parent placed low for this child), which is all that
+// close_range(CLOSE_RANGE_UNSHARE) copies. Where that is missing (Linux
+// before 5.9), unshare() copies the whole table; close_from() then empties it.
+static void own_descriptor_table(struct report_channel *report, int needed_below) {
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, (unsigned)needed_below, ~0u, CLOSE_RANGE_UNSHARE) == 0) return;
+#endif
+    if (unshare(CLONE_FILES) != 0) child_fail(report, HOTPLUG_SPAWN_STAGE_DESCRIPTORS, errno);
+}
+
 __attribute__((noreturn))
-static void run_child(const hotplug_spawn_options *options, int stdin_fd, int stdout_fd,
-                      int stderr_fd, struct report_channel channel, int max_fd) {
-    struct report_channel *report = &channel;
+static void run_child(struct child_start *start) {
+    const hotplug_spawn_options *options = start->options;
+    int stdin_fd = start->stdin_fd, stdout_fd = start->stdout_fd, stderr_fd = start->stderr_fd;
+    int max_fd = start->max_fd;
+    struct report_channel *report = &start->channel;
     // clock_gettime() reads the vDSO's memory: no lock, no allocation.
     report->shared->started_ns = boot_nanoseconds();
     // Every signal is blocked (the parent did that around fork()), so first
@@ -214,6 +284,8 @@ static void run_child(const hotplug_spawn_options *options, int stdin_fd, int st
         if (signal_number == SIGKILL || signal_number == SIGSTOP) continue;
         syscall(SYS_rt_sigaction, signal_number, default_action, NULL, (size_t)(NSIG / 8));
     }
+
+    if (start->needed_below >= 0) own_descriptor_table(report, start->needed_below);
 
     // Own session and process group, so the supervisor can signal the whole
     // tree with kill(-pid) and the child has no controlling terminal.
@@ -267,6 +339,12 @@ static void run_child(const hotplug_spawn_options *options, int stdin_fd, int st
     child_fail(report, HOTPLUG_SPAWN_STAGE_EXEC, errno);
 }
 
+#ifndef HOTPLUG_SPAWN_BY_VFORK
+static int child_entry(void *start) {
+    run_child(start);
+}
+#endif
+
 // ---- parent side ---------------------------------------------------------
 
 static int fail_in_parent(hotplug_spawn_result *result, int stage, int error) {
@@ -274,6 +352,22 @@ static int fail_in_parent(hotplug_spawn_result *result, int stage, int error) {
     result->failed_errno = error;
     return -1;
 }
+
+static void close_pair(int fds[2]) {
+    close_preserving_errno(fds[0]);
+    close_preserving_errno(fds[1]);
+    fds[0] = fds[1] = -1;
+}
+
+// An output pipe whose read end, which the daemon keeps, sits above the
+// kept floor; the write end, the child's, stays low.
+static int output_pipe(int fds[2], int kept_floor) {
+    if (cloexec_pipe(fds) != 0) return -1;
+    fds[0] = keep_above_floor(fds[0], kept_floor);
+    return 0;
+}
+
+static int highest(int a, int b) { return a > b ? a : b; }
 
 int hotplug_spawn(const hotplug_spawn_options *options, hotplug_spawn_result *result) {
     result->pid = -1;
@@ -284,52 +378,76 @@ int hotplug_spawn(const hotplug_spawn_options *options, hotplug_spawn_result *re
     result->failed_errno = 0;
     result->start_tick = 0;
 
+    int max_fd = highest_possible_fd();
+    // Below a generous limit there is no room to keep the daemon's
+    // descriptors apart; the spawn still works, it only copies more.
+    int kept_floor = max_fd >= 4 * HOTPLUG_SPAWN_KEPT_FLOOR ? HOTPLUG_SPAWN_KEPT_FLOOR : 0;
+
     int stdout_pipe[2] = { -1, -1 };
     int stderr_pipe[2] = { -1, -1 };
     int report_pipe[2] = { -1, -1 };
-    if (cloexec_pipe(stdout_pipe) != 0 || cloexec_pipe(stderr_pipe) != 0 ||
-        cloexec_pipe(report_pipe) != 0) {
+    int pipes_failed = output_pipe(stdout_pipe, kept_floor) != 0 || output_pipe(stderr_pipe, kept_floor) != 0;
+#ifdef HOTPLUG_SPAWN_BY_VFORK
+    if (!pipes_failed) pipes_failed = cloexec_pipe(report_pipe) != 0;
+#endif
+    if (pipes_failed) {
         int error = errno;
-        close_preserving_errno(stdout_pipe[0]);
-        close_preserving_errno(stdout_pipe[1]);
-        close_preserving_errno(stderr_pipe[0]);
-        close_preserving_errno(stderr_pipe[1]);
+        close_pair(stdout_pipe);
+        close_pair(stderr_pipe);
         return fail_in_parent(result, HOTPLUG_SPAWN_STAGE_PIPE, error);
     }
 
     int stdin_fd = move_above_stdio(open("/dev/null", O_RDONLY | O_CLOEXEC));
     if (stdin_fd < 0) {
         int error = errno;
-        close_preserving_errno(stdout_pipe[0]);
-        close_preserving_errno(stdout_pipe[1]);
-        close_preserving_errno(stderr_pipe[0]);
-        close_preserving_errno(stderr_pipe[1]);
-        close_preserving_errno(report_pipe[0]);
-        close_preserving_errno(report_pipe[1]);
+        close_pair(stdout_pipe);
+        close_pair(stderr_pipe);
+        close_pair(report_pipe);
         return fail_in_parent(result, HOTPLUG_SPAWN_STAGE_OPEN_NULL, error);
     }
 
-    int max_fd = highest_possible_fd();
+    // The sockets, too, must sit below the first descriptor the child does
+    // not need: one kept high (opened while the low numbers were taken) gets
+    // a low copy for the spawn's duration.
+    hotplug_spawn_options child_options = *options;
+    int low_listen[HOTPLUG_SPAWN_MAX_LISTEN_FDS];
+    int lowered[HOTPLUG_SPAWN_MAX_LISTEN_FDS];
+    size_t low_count = options->listen_count <= HOTPLUG_SPAWN_MAX_LISTEN_FDS ? options->listen_count : 0;
+    int needed_below = highest(highest(stdin_fd, stdout_pipe[1]), highest(stderr_pipe[1], report_pipe[1])) + 1;
+    for (size_t i = 0; i < low_count; i++) {
+        int fd = options->listen_fds[i];
+        lowered[i] = kept_floor > 0 && fd >= kept_floor ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
+        low_listen[i] = lowered[i] >= 0 ? lowered[i] : fd;
+        needed_below = highest(needed_below, low_listen[i] + 1);
+    }
+    if (low_count > 0) child_options.listen_fds = low_listen;
 
-    // Block everything across fork() so that no signal handler of the
+    // Block everything across the clone so that no signal handler of the
     // parent can run in the child before run_child() has reset them.
     sigset_t all_signals, previous_mask;
     sigfillset(&all_signals);
     pthread_sigmask(SIG_SETMASK, &all_signals, &previous_mask);
 
-    // vfork: the child borrows the parent's memory until execve(), so no page
-    // tables are copied (fork() of the daemon copied and then tore down its
-    // whole address space per child). run_child() only makes raw system
-    // calls on memory prepared above and never returns. The parent goes on
-    // once the child's execve() has replaced its memory, while the kernel
-    // finishes the exec; or once the child has left a report and exited.
+    // The child borrows the parent's memory until execve() (see the top of
+    // this file); run_child() only makes raw system calls on memory prepared
+    // above and never returns. The parent goes on once the child's execve()
+    // has replaced its memory, while the kernel finishes the exec; or once
+    // the child has left a report and exited.
     volatile struct child_report report = { HOTPLUG_SPAWN_STAGE_NONE, 0, 0 };
+    struct child_start start = {
+        .options = &child_options, .stdin_fd = stdin_fd, .stdout_fd = stdout_pipe[1], .stderr_fd = stderr_pipe[1],
+        .channel = { &report, report_pipe[1] }, .max_fd = max_fd, .needed_below = -1,
+    };
     unsigned long long before_fork = boot_nanoseconds();
+#ifdef HOTPLUG_SPAWN_BY_VFORK
     pid_t pid = vfork();
-    if (pid == 0) {
-        struct report_channel channel = { &report, report_pipe[1] };
-        run_child(options, stdin_fd, stdout_pipe[1], stderr_pipe[1], channel, max_fd);
-    }
+    if (pid == 0) run_child(&start);
+#else
+    start.needed_below = needed_below;
+    _Alignas(16) char child_stack[HOTPLUG_SPAWN_CHILD_STACK];
+    pid_t pid = clone(child_entry, child_stack + sizeof child_stack,
+                      CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &start);
+#endif
     int fork_errno = errno;
     pthread_sigmask(SIG_SETMASK, &previous_mask, NULL);
 
@@ -338,6 +456,7 @@ int hotplug_spawn(const hotplug_spawn_options *options, hotplug_spawn_result *re
     close_preserving_errno(stdout_pipe[1]);
     close_preserving_errno(stderr_pipe[1]);
     close_preserving_errno(report_pipe[1]);
+    for (size_t i = 0; i < low_count; i++) close_preserving_errno(lowered[i]);
 
     if (pid < 0) {
         close_preserving_errno(stdout_pipe[0]);
@@ -351,7 +470,7 @@ int hotplug_spawn(const hotplug_spawn_options *options, hotplug_spawn_result *re
     // means execve() succeeded). With no report, execve() succeeded (or the
     // child was killed before it got there, which its exit status will tell).
     int failed_stage = report.stage, failed_errno = report.error;
-    if (report.started_ns == 0) {
+    if (report.started_ns == 0 && report_pipe[0] >= 0) {
         struct child_report piped = { HOTPLUG_SPAWN_STAGE_NONE, 0, 0 };
         size_t received = 0;
         while (received < sizeof piped) {
@@ -390,7 +509,7 @@ int hotplug_spawn(const hotplug_spawn_options *options, hotplug_spawn_result *re
     // Safe against pid reuse: the child cannot be reaped by anyone but us
     // before this point, so the pid still names our child. Any failure
     // (ENOSYS on old kernels, EMFILE) leaves -1 and callers fall back to pids.
-    result->pidfd = hotplug_pidfd_open(pid);
+    result->pidfd = keep_above_floor(hotplug_pidfd_open(pid), kept_floor);
     result->stdout_fd = stdout_pipe[0];
     result->stderr_fd = stderr_pipe[0];
     return 0;

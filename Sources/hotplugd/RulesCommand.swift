@@ -18,8 +18,17 @@ struct RulesCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The udev tag to give the devices (what `run --tag` filters on).", valueName: "tag"))
     var tag: String = UdevRulesGenerator.defaultTag
 
+    @Flag(help: ArgumentHelp("Print instead the rules `run` keeps in \(UnmanagedRules.directory)/\(UnmanagedRules.fileName), which keep NetworkManager and systemd-networkd off the links the bindings configure."))
+    var unmanaged = false
+
     func run() throws {
         let configuration = try options.loadOrExit()
+        if unmanaged {
+            let output = UnmanagedRules.rules(for: configuration)
+            for gap in output.gaps { printError("\(gap.file): binding '\(gap.binding)': \(gap.key): \(gap.message); its links get no mark") }
+            print(output.text ?? "# No binding sets addresses, mtu or up (or unmanaged = true): no rules.\n", terminator: "")
+            return
+        }
         do {
             let text = try UdevRulesGenerator.rules(for: configuration, configPath: options.config, tag: tag)
             print(text, terminator: "")

@@ -30,6 +30,10 @@ struct RunCommand: ParsableCommand {
             help: ArgumentHelp("Keep the metrics in this file, for node_exporter's textfile collector (a *.prom file in its --collector.textfile.directory); replaced atomically after changes, at most once a second.", valueName: "path"))
     var metricsTextfile: String?
 
+    @Option(name: .customLong("unmanaged-rules"),
+            help: ArgumentHelp("The udev rules file that keeps NetworkManager and systemd-networkd off the links the bindings configure (a *.rules name in /run/udev/rules.d), or 'none'. Default: \(UnmanagedRules.directory)/\(UnmanagedRules.fileName) as root, none otherwise.", valueName: "file"))
+    var unmanagedRules: String?
+
     @Option(name: .customLong("receive-buffer"), help: .hidden)
     var receiveBuffer: Int32 = 32 << 20
 
@@ -41,6 +45,9 @@ struct RunCommand: ParsableCommand {
         }
         if receiveBuffer <= 0 {
             throw ValidationError("--receive-buffer must be a positive number of bytes")
+        }
+        if let unmanagedRules, unmanagedRules != "none", UnmanagedRules.fileProblem(unmanagedRules) != nil {
+            throw ValidationError("--unmanaged-rules: \(UnmanagedRules.fileProblem(unmanagedRules)!)")
         }
         if let metricsTextfile, metricsTextfile.isEmpty || metricsTextfile.hasSuffix("/") {
             throw ValidationError("--metrics-textfile names a file, not a directory")
@@ -77,6 +84,7 @@ struct RunCommand: ParsableCommand {
                                        socketPath: AbsolutePath.anchored(socket.path), socketGroup: socketGroup,
                                        strictConfig: geteuid() == 0 && !options.allowInsecureConfig,
                                        metricsTextfile: metricsTextfile.map(AbsolutePath.anchored),
+                                       unmanagedRulesFile: unmanagedRulesFile,
                                        executablePath: CommandLine.arguments.first.flatMap(ReexecExec.startedFrom),
                                        arguments: CommandLine.arguments),
                 configuration: configuration, logger: logger, takeover: takeover)
@@ -87,6 +95,15 @@ struct RunCommand: ParsableCommand {
         } catch {
             printError("hotplugd: \(error)")
             throw ExitCode(1)
+        }
+    }
+
+    /// nil: no file. Only root can write udev's runtime rules directory.
+    var unmanagedRulesFile: String? {
+        switch unmanagedRules {
+        case "none": nil
+        case let path?: path
+        case nil: geteuid() == 0 ? UnmanagedRules.directory + "/" + UnmanagedRules.fileName : nil
         }
     }
 }

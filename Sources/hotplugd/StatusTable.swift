@@ -14,6 +14,10 @@ enum StatusTable {
             }
             header += ", \(daemon["source"]?.stringValue ?? "?") source, config \(daemon["config"]?.stringValue ?? "?")"
             lines.append(header)
+            if let firewall = daemon["firewall"], let line = firewallLine(firewall, nowUnix: nowUnix) { lines.append(line) }
+            if let count = daemon["unrecorded_children"]?.intValue, count > 0 {
+                lines.append("recovery: \(count) running child(ren) have no crash-recovery record (\(printable(daemon["record_error"]?.stringValue ?? "?"))); a crash would leave them running")
+            }
             lines.append("")
         }
         var rows: [[String]] = [["BINDING", "DEVICE", "INTERFACE", "STATE", "PID", "SINCE", "RESTARTS", "STAGE", "LAST EXIT / ERROR"]]
@@ -51,6 +55,21 @@ enum StatusTable {
             lines.append(cells.joined(separator: "  "))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Said only when there is something to say: the table is not in place
+    /// (a person must know a device may stand unfiltered), or it was put back.
+    static func firewallLine(_ firewall: JSONValue, nowUnix: Int64) -> String? {
+        let table = firewall["table"]?.stringValue ?? "inet hotplugd"
+        let repairs = firewall["repairs"]?.intValue ?? 0
+        let state = firewall["state"]?.stringValue ?? "?"
+        guard state != "intact" else { return repairs > 0 ? "firewall: table \(table) in place, put back \(repairs) time(s)" : nil }
+        var line = "firewall: DEGRADED: table \(table) \(state)"
+        if let since = firewall["degraded_since_unix"]?.intValue { line += " for \(duration(nowUnix - since))" }
+        if let who = firewall["changed_by"]?.stringValue { line += ", changed by \(printable(who))" }
+        if let error = firewall["error"]?.stringValue { line += ", last try: \(printable(error))" }
+        if let next = firewall["next_try_unix"]?.intValue { line += "; next try in \(duration(next - nowUnix))" }
+        return line
     }
 
     /// `4s`, `3m12s`, `2h5m`, `3d4h`.

@@ -60,8 +60,10 @@ struct InsecureConfigTests {
         let directory = try TemporaryDirectory()
         try directory.write("a.toml", "[match]\nsubsystem = \"net\"\nkernel = \"nomatch*\"\n")
         chmod(directory.path, 0o755)
+        // The daemon's own socket directory: one others can write is refused.
         let socketDirectory = try TemporaryDirectory()
-        chmod(socketDirectory.path, 0o777)
+        chown(socketDirectory.path, 65534, 65534)
+        chmod(socketDirectory.path, 0o755)
         let daemon = try RunningProcess(["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                                          HotplugdBinary.path, "run", "--config", directory.path,
                                          "--socket", socketDirectory.path + "/control.sock"])

@@ -34,6 +34,16 @@ struct CheckStaticTests {
         #expect(result.stderr.contains("\(directory.path)/w.toml:5:8: warning: user hotplugd-no-such-user: no such user"), "\(result.stderr)")
     }
 
+    /// A missing working directory fails every spawn: a warning, as for a
+    /// missing program (issue 21, item 13).
+    @Test func hdAMissingWorkingDirectoryIsAWarning() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("wd.toml", "[match]\nsubsystem = \"net\"\n[exec]\ncommand = [\"/bin/true\"]\nworking-directory = \"/nonexistent/hotplugd-wd\"\n")
+        let result = try HotplugdBinary.run("check", "--allow-insecure-config", "--config", directory.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("\(directory.path)/wd.toml:5:21: warning: working directory '/nonexistent/hotplugd-wd': No such file or directory; the child cannot start until it exists"), "\(result.stderr)")
+    }
+
     @Test func kernelSourceNamesTheBindingAndKey() throws {
         let directory = try TemporaryDirectory()
         try directory.write("drv.toml", "[match]\nsubsystem = \"net\"\nproperty.ID_NET_DRIVER = \"veth\"\n")

@@ -36,9 +36,17 @@ final class DaemonFixture: @unchecked Sendable {
         return path
     }
 
+    /// A test daemon runs as root, where `run` writes udev's runtime rules for
+    /// NetworkManager and networkd; only the tests of those marks ask for them
+    /// (with `--unmanaged-rules` of their own), so the machine's udev is left alone.
+    static func leaveUdevRulesAlone(_ extra: [String]) -> [String] {
+        extra.contains("--unmanaged-rules") ? [] : ["--unmanaged-rules", "none"]
+    }
+
     func start(_ extra: [String] = [], environment: [String: String]? = nil) throws {
         let process = try RunningProcess([HotplugdBinary.path, "run", "--config", directory.path + "/bindings",
-                                          "--socket", socketPath] + extra, environment: environment)
+                                          "--socket", socketPath] + Self.leaveUdevRulesAlone(extra) + extra,
+                                         environment: environment)
         daemon = process
         guard process.waitForLine(timeout: 20, stderr: true, { $0.contains("ready:") }) != nil else {
             throw TestFailure("daemon did not become ready: \(process.errorOutput.joined(separator: "\n"))")

@@ -210,6 +210,7 @@ struct ListenTests {
         #expect(daemon.waitForLog("cannot open the [listen] sockets", "already in use"))
         let table = try daemon.hotplugd("status").stdout
         #expect(table.contains("failed") && table.contains("sockets") && table.contains("already in use"), "\(table)")
+        #expect(table.contains("pid \(squatter.process.processIdentifier) (python3)"), "the holder is named: \(table)")
         #expect(!daemon.waitForLog("serving", timeout: 1))
 
         kill(squatter.process.processIdentifier, SIGKILL)

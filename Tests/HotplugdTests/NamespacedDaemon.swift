@@ -74,7 +74,7 @@ final class NamespacedDaemon: @unchecked Sendable {
     func start(logLevel: String = "info", binary: String = HotplugdBinary.path, _ extra: [String] = []) throws {
         let process = try RunningProcess(host.exec + [
             "/usr/bin/env", "HOTPLUGD_LOG_LEVEL=\(logLevel)", binary, "run", "--source", "kernel", "--config", directory.path + "/bindings",
-            "--socket", directory.path + "/control.sock"] + extra)
+            "--socket", directory.path + "/control.sock"] + DaemonFixture.leaveUdevRulesAlone(extra) + extra)
         daemon = process
         guard process.waitForLine(timeout: 20, stderr: true, { $0.contains("ready:") }) != nil else {
             throw TestFailure("daemon did not become ready: \(process.errorOutput.joined(separator: "\n"))")

@@ -26,12 +26,20 @@ typedef struct {
     unsigned short port;
     int stream;               /* nonzero: SOCK_STREAM and listen(); else SOCK_DGRAM */
     int backlog;
-    const char *interface;    /* SO_BINDTODEVICE, or NULL */
+    int ifindex;              /* SO_BINDTOIFINDEX, or 0 for none */
     int reuse_port;           /* SO_REUSEPORT */
 } hotplug_listen_spec;
 
 /* A close-on-exec socket bound (and listening, for streams) as the spec
    says; -1 with errno and *failed_step on failure, with nothing left open. */
 int hotplug_listen_socket(const hotplug_listen_spec *spec, int *failed_step);
+
+/* 1 if the stream socket is listening (SO_ACCEPTCONN), 0 if it is not (a
+   child shut it down), -1 and errno on failure. */
+int hotplug_socket_accepts(int fd);
+
+/* listen() again on a socket that still holds its address after a
+   shutdown(2); 0 on success, -1 and errno on failure. */
+int hotplug_listen_again(int fd, int backlog);
 
 #endif

@@ -38,7 +38,14 @@ typedef enum {
     HOTPLUG_SPAWN_STAGE_EXEC = 11,      // child: execve()
     HOTPLUG_SPAWN_STAGE_REPORT = 12,    // parent: the report pipe (read only where vfork is a fork) delivered a malformed report
     HOTPLUG_SPAWN_STAGE_LISTEN_FDS = 13, // child: placing the sockets at fd 3 onwards
+    HOTPLUG_SPAWN_STAGE_DESCRIPTORS = 14, // child: taking a descriptor table of its own (close_range/unshare)
 } hotplug_spawn_stage;
+
+// Descriptors the daemon keeps for as long as a child runs (its output pipes'
+// read ends, its pidfd) are moved to this number or above, where the limit
+// allows, so that the low numbers stay for the few a new child needs: a child
+// copies only the descriptors below the highest one it needs.
+#define HOTPLUG_SPAWN_KEPT_FLOOR 256
 
 // systemd's socket activation passes at most this many descriptors here.
 #define HOTPLUG_SPAWN_MAX_LISTEN_FDS 64

@@ -75,12 +75,21 @@ public struct LinkSettings: Sendable, Equatable {
     public var mtu: UInt32?
     public var addresses: [IPPrefix]
     public var up: Bool
+    /// Whether the file says `up` (rather than taking the default): a link
+    /// whose up state the binding sets is kept from the network managers.
+    public var upIsWritten: Bool
+    /// `unmanaged`: keep NetworkManager and systemd-networkd off the link
+    /// (true) or let them have it (false); nil takes `keepsManagersOff`'s default.
+    public var unmanaged: Bool?
 
-    public init(name: InterfaceNameTemplate? = nil, mtu: UInt32? = nil, addresses: [IPPrefix] = [], up: Bool = true) {
+    public init(name: InterfaceNameTemplate? = nil, mtu: UInt32? = nil, addresses: [IPPrefix] = [], up: Bool = true,
+                upIsWritten: Bool = false, unmanaged: Bool? = nil) {
         self.name = name
         self.mtu = mtu
         self.addresses = addresses
         self.up = up
+        self.upIsWritten = upIsWritten
+        self.unmanaged = unmanaged
     }
 }
 
@@ -97,7 +106,11 @@ public struct ExecSettings: Sendable, Equatable {
     public var user: String?
     public var group: String?
     public var restart: RestartPolicy
+    /// The first delay before a restart; at least `minimumRestartDelay`,
+    /// as systemd's RestartSec= defaults to, so a child that exits at once
+    /// costs at most ten spawns a second.
     public var restartDelay: TimeSpan
+    public static let minimumRestartDelay = TimeSpan.milliseconds(100)
     public var restartDelayMax: TimeSpan
     public var stopSignal: Signal
     public var stopTimeout: TimeSpan

@@ -4,7 +4,7 @@ enum BindingDecoder {
     static let topKeys = ["description", "match", "link", "exec", "firewall", "listen"]
     static let matchKeys = ["subsystem", "devtype", "kernel", "driver", "usb-vendor", "usb-product",
                             "usb-serial", "mac", "path", "tag", "property", "attribute"]
-    static let linkKeys = ["name", "mtu", "addresses", "up"]
+    static let linkKeys = ["name", "mtu", "addresses", "up", "unmanaged"]
     static let execKeys = ["command", "environment", "working-directory", "user", "group", "restart",
                            "restart-delay", "restart-delay-max", "stop-signal", "stop-timeout", "settle", "instances"]
 
@@ -186,7 +186,10 @@ enum BindingDecoder {
                 }
             }
         }
-        settings.up = reader.bool("up", into: &diagnostics) ?? true
+        let up = reader.bool("up", into: &diagnostics)
+        settings.up = up ?? true
+        settings.upIsWritten = up != nil
+        settings.unmanaged = reader.bool("unmanaged", into: &diagnostics)
         if let problem = LinkChecks.mtuProblem(settings), let entry = reader.table["mtu"] {
             diagnostics.append(reader.diagnostic(entry.node.position, problem))
         }
@@ -269,7 +272,13 @@ enum BindingDecoder {
                 diagnostics.append(reader.diagnostic(entry.node.position, "unknown signal '\(text)' for 'stop-signal'; e.g. \"SIGTERM\", \"SIGINT\", \"SIGHUP\""))
             }
         }
-        if let span = reader.duration("restart-delay", into: &diagnostics) { settings.restartDelay = span }
+        if let span = reader.duration("restart-delay", into: &diagnostics) {
+            if span < ExecSettings.minimumRestartDelay, let entry = reader.table["restart-delay"] {
+                diagnostics.append(reader.diagnostic(entry.node.position, "'restart-delay' is \(span): a child that exits at once would be restarted thousands of times a second; give at least \(ExecSettings.minimumRestartDelay)"))
+            } else {
+                settings.restartDelay = span
+            }
+        }
         if let span = reader.duration("restart-delay-max", into: &diagnostics) { settings.restartDelayMax = span }
         if let span = reader.duration("stop-timeout", into: &diagnostics) { settings.stopTimeout = span }
         if let span = reader.duration("settle", into: &diagnostics) { settings.settle = span }

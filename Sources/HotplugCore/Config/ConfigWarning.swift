@@ -26,6 +26,12 @@ public protocol MachineFacts {
     /// The kernel's limit on a program's argv and environment together
     /// (ARG_MAX: a quarter of the stack limit), in bytes.
     var argumentLimit: Int { get }
+    /// Why a child could not chdir into `directory`, or nil.
+    func directoryProblem(_ directory: String) -> String?
+}
+
+extension MachineFacts {
+    public func directoryProblem(_ directory: String) -> String? { nil }
 }
 
 /// The warnings of a loaded configuration. Pure: the files' text (for the
@@ -51,6 +57,10 @@ public enum ConfigWarnings {
                 if written > machine.argumentLimit / 2 {
                     warn(["exec", exec.environment.isEmpty ? "command" : "environment"],
                          "the command and environment written here take \(written) bytes of the \(machine.argumentLimit) the kernel allows a program (ARG_MAX, a quarter of the stack limit); with the device's properties added at plug time the child may fail to start (E2BIG)")
+                }
+                if let directory = exec.workingDirectory, directory.hasPrefix("/"), !directory.contains("{"),
+                   let problem = machine.directoryProblem(directory) {
+                    warn(["exec", "working-directory"], "\(problem); the child cannot start until it exists")
                 }
                 if exec.user != nil || exec.group != nil,
                    let (key, reason) = machine.credentialsProblem(user: exec.user, group: exec.group) {

@@ -13,11 +13,21 @@ public struct StatusDocument {
         /// there were; `since` stays the first image's start.
         public var lastReexec: (iso8601: String, unix: Int64)?
         public var reexecs: Int
+        /// The nftables table's repair state; nil for a daemon that never
+        /// touched nftables (no `[firewall]`).
+        public var firewall: FirewallRepair?
+        /// Running children without a crash-recovery record, and why.
+        public var unrecordedChildren: Int
+        public var recordError: String?
 
         public init(pid: Int32, version: String, config: String, source: String, since: String, sinceUnix: Int64,
-                    lastReexec: (iso8601: String, unix: Int64)? = nil, reexecs: Int = 0) {
+                    lastReexec: (iso8601: String, unix: Int64)? = nil, reexecs: Int = 0,
+                    firewall: FirewallRepair? = nil, unrecordedChildren: Int = 0, recordError: String? = nil) {
             self.lastReexec = lastReexec
             self.reexecs = reexecs
+            self.firewall = firewall
+            self.unrecordedChildren = unrecordedChildren
+            self.recordError = recordError
             self.sinceUnix = sinceUnix
             self.pid = pid
             self.version = version
@@ -43,6 +53,9 @@ public struct StatusDocument {
                 ("last_reexec", .optional(daemon.lastReexec?.iso8601)),
                 ("last_reexec_unix", daemon.lastReexec.map { .int($0.unix) } ?? .null),
                 ("reexecs", .int(Int64(daemon.reexecs))),
+                ("firewall", daemon.firewall.map { firewall($0, wallTime: wallTime) } ?? .null),
+                ("unrecorded_children", .int(Int64(daemon.unrecordedChildren))),
+                ("record_error", daemon.unrecordedChildren > 0 ? .optional(daemon.recordError) : .null),
             ])),
             ("bindings", .array(bindings.map { binding in
                 .object([
@@ -60,7 +73,7 @@ public struct StatusDocument {
                             ("instance", instance.instance.map { .int(Int64($0)) } ?? .null),
                             ("state", .string(instance.state)),
                             ("stage", .optional(instance.stage?.description)),
-                            ("pid", instance.pid.map { .int(Int64($0)) } ?? .null),
+                            ("pid", instance.pid.map { .int(Int64($0.rawValue)) } ?? .null),
                             ("since", .string(since.iso8601)),
                             ("since_unix", .int(since.unix)),
                             ("restarts", .int(Int64(instance.restarts))),
@@ -72,6 +85,28 @@ public struct StatusDocument {
                     })),
                 ])
             })),
+        ])
+    }
+
+    /// `{"state": "intact" | "repairing" | "failing", "repairs": N, ...}`:
+    /// whether the table holds hotplugd's rules, and if not since when, who
+    /// changed it, what the last repair said and when the next is due.
+    static func firewall(_ repair: FirewallRepair, wallTime: (Instant) -> (iso8601: String, unix: Int64)) -> JSONValue {
+        let (state, since, due, error): (String, Instant?, Instant?, String?) = switch repair.state {
+        case .intact: ("intact", nil, nil, nil)
+        case .repairing(let since, let due): ("repairing", since, due, nil)
+        case .failing(let since, let due, let error): ("failing", since, due, error)
+        }
+        return .object([
+            ("table", .string("inet " + FirewallRuleset.tableName)),
+            ("state", .string(state)),
+            ("degraded_since", since.map { .string(wallTime($0).iso8601) } ?? .null),
+            ("degraded_since_unix", since.map { .int(wallTime($0).unix) } ?? .null),
+            ("next_try", due.map { .string(wallTime($0).iso8601) } ?? .null),
+            ("next_try_unix", due.map { .int(wallTime($0).unix) } ?? .null),
+            ("changed_by", .optional(repair.changedBy)),
+            ("repairs", .int(Int64(clamping: repair.repairs))),
+            ("error", .optional(error)),
         ])
     }
 

@@ -22,6 +22,11 @@ enum ListenDecoder {
                     diagnostics.append(reader.diagnostic(position, "'\(text)' is listed twice in '\(kind.rawValue)'"))
                     continue
                 }
+                let earlier = kind == .stream ? settings.stream : settings.datagram
+                if let clash = earlier.first(where: { overlaps($0, address) }) {
+                    diagnostics.append(reader.diagnostic(position, "'\(text)' and '\(clash)' in '\(kind.rawValue)' are the same port on overlapping addresses: the second bind would fail at every plug (\"PORT\" alone already takes every address)"))
+                    continue
+                }
                 if kind == .stream { settings.stream.append(address) } else { settings.datagram.append(address) }
             }
         }
@@ -65,6 +70,19 @@ enum ListenDecoder {
             }
         }
         return settings
+    }
+
+    /// Whether binding both would fail with EADDRINUSE: the same port, and
+    /// one of them takes every address the other could (`"PORT"` takes all
+    /// of IPv4 and IPv6; `0.0.0.0` all of IPv4; `[::]` all of IPv6).
+    static func overlaps(_ first: ListenAddress, _ second: ListenAddress) -> Bool {
+        guard first.port == second.port else { return false }
+        switch (first.host, second.host) {
+        case (.any, _), (_, .any): return true
+        case (.ipv4(let a), .ipv4(let b)): return a == b || a.allSatisfy { $0 == 0 } || b.allSatisfy { $0 == 0 }
+        case (.ipv6(let a), .ipv6(let b)): return a == b || a.allSatisfy { $0 == 0 } || b.allSatisfy { $0 == 0 }
+        default: return false
+        }
     }
 
     private static func bindToDevice(_ reader: TableReader, into diagnostics: inout [ConfigDiagnostic]) -> (Bool, TOMLEntry)? {

@@ -14,6 +14,11 @@ public struct Metrics: Sendable {
     /// Device events read from the monitor, by `EventAction`.
     public private(set) var events: [UInt64] = Array(repeating: 0, count: EventAction.allCases.count)
     public private(set) var monitorOverflows: UInt64 = 0
+    /// Times hotplugd put its nftables table back after someone else changed it.
+    public private(set) var firewallRepairs: UInt64 = 0
+    /// Whether the table is not known to hold hotplugd's rules right now
+    /// (changed by someone else, the repair waiting or failing).
+    public private(set) var firewallDegraded = false
     /// Stage setups that failed, by `Stage` in `Stage.allCases` order.
     public private(set) var stageFailures: [UInt64] = Array(repeating: 0, count: Stage.allCases.count)
     /// Children started again (what `status` counts as restarts), by binding.
@@ -49,6 +54,17 @@ public struct Metrics: Sendable {
 
     public mutating func countOverflow() {
         monitorOverflows &+= 1
+        generation &+= 1
+    }
+
+    public mutating func countFirewallRepair() {
+        firewallRepairs &+= 1
+        generation &+= 1
+    }
+
+    public mutating func setFirewallDegraded(_ degraded: Bool) {
+        guard degraded != firewallDegraded else { return }
+        firewallDegraded = degraded
         generation &+= 1
     }
 

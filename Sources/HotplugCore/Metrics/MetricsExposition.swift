@@ -97,6 +97,13 @@ public enum MetricsExposition {
                    help: "Times the monitor's receive buffer overflowed and events were lost (each is followed by a re-enumeration).")
         out.sample("hotplugd_monitor_overflows_total", [], metrics.monitorOverflows)
 
+        out.family("hotplugd_firewall_degraded", .gauge,
+                   help: "1 while the nftables table inet hotplugd is not known to hold hotplugd's rules (changed by someone else; the repair is waiting or failing), else 0.")
+        out.sample("hotplugd_firewall_degraded", [], metrics.firewallDegraded ? "1" : "0")
+        out.family("hotplugd_firewall_repairs_total", .counter,
+                   help: "Times hotplugd put its nftables table back after someone else changed or removed it.")
+        out.sample("hotplugd_firewall_repairs_total", [], metrics.firewallRepairs)
+
         out.family("hotplugd_stage_failures_total", .counter,
                    help: "Lifecycle stage setups that failed, by stage: link, firewall, sockets, children.")
         for (index, stage) in Stage.allCases.enumerated() {

@@ -47,7 +47,7 @@ struct ReexecReader {
     }
 
     func count(upTo limit: Int) throws(ReexecStateError) -> Int { Int(try int(0...Int64(limit))) }
-    func pid() throws(ReexecStateError) -> Int32 { Int32(try int(2...Int64(Int32.max))) }
+    func pid() throws(ReexecStateError) -> ProcessID { ProcessID(Int32(try int(2...Int64(Int32.max)))) }
     func descriptor() throws(ReexecStateError) -> Int32 { Int32(try int(3...Int64(Int32.max))) }
     func instant() throws(ReexecStateError) -> Instant { Instant(nanoseconds: UInt64(try int(0...Int64.max))) }
 

@@ -30,9 +30,13 @@ public struct ReexecState: Sendable {
     /// Whether the firewall table in the kernel is what the entries say.
     public var firewallWritten: Bool
     public var controlDescriptor: Int32?
+    /// The flock on the firewall table's claim (`FirewallTableLock`): a lock
+    /// belongs to the open file, so the very descriptor crosses the exec
+    /// and no other daemon can take the table in the gap.
+    public var firewallLockDescriptor: Int32?
 
     public struct Child: Sendable, Equatable {
-        public var pid: Int32
+        public var pid: ProcessID
         public var instance: InstanceID
         public var worker: Int
         public var interface: String?
@@ -40,9 +44,12 @@ public struct ReexecState: Sendable {
         public var pidfd: Int32?
         public var standardOutput: Int32?
         public var standardError: Int32?
+        /// How it is stopped: the sequence it was started with.
+        public var stop: StopSequence
 
-        public init(pid: Int32, instance: InstanceID, worker: Int, interface: String?, startTick: UInt64?,
-                    pidfd: Int32?, standardOutput: Int32?, standardError: Int32?) {
+        public init(pid: ProcessID, instance: InstanceID, worker: Int, interface: String?, startTick: UInt64?,
+                    pidfd: Int32?, standardOutput: Int32?, standardError: Int32?, stop: StopSequence) {
+            self.stop = stop
             self.pid = pid
             self.instance = instance
             self.worker = worker
@@ -61,8 +68,11 @@ public struct ReexecState: Sendable {
         public var request: SocketRequest
         public var shared: [Int32]
         public var perWorker: [[Int32]?]
+        /// reuseport: the set held for the next worker while every worker restarts.
+        public var kept: [Int32]?
 
-        public init(instance: InstanceID, request: SocketRequest, shared: [Int32], perWorker: [[Int32]?]) {
+        public init(instance: InstanceID, request: SocketRequest, shared: [Int32], perWorker: [[Int32]?], kept: [Int32]? = nil) {
+            self.kept = kept
             self.instance = instance
             self.request = request
             self.shared = shared
@@ -81,7 +91,9 @@ public struct ReexecState: Sendable {
     }
 
     public init(supervisor: Supervisor, startedAtUnixNanoseconds: Int64, lastReexecUnixNanoseconds: Int64?, reexecs: Int, beganAt: Instant,
-                children: [Child], sockets: [Sockets], firewall: [FirewallEntry], firewallWritten: Bool, controlDescriptor: Int32?) {
+                children: [Child], sockets: [Sockets], firewall: [FirewallEntry], firewallWritten: Bool, controlDescriptor: Int32?,
+                firewallLockDescriptor: Int32? = nil) {
+        self.firewallLockDescriptor = firewallLockDescriptor
         self.supervisor = supervisor
         self.startedAtUnixNanoseconds = startedAtUnixNanoseconds
         self.lastReexecUnixNanoseconds = lastReexecUnixNanoseconds
@@ -96,9 +108,9 @@ public struct ReexecState: Sendable {
 
     /// Every descriptor the new image must take over.
     public var descriptors: [Int32] {
-        var all: [Int32] = controlDescriptor.map { [$0] } ?? []
+        var all: [Int32] = [controlDescriptor, firewallLockDescriptor].compactMap { $0 }
         for child in children { all += [child.pidfd, child.standardOutput, child.standardError].compactMap { $0 } }
-        for entry in sockets { all += entry.shared + entry.perWorker.flatMap { $0 ?? [] } }
+        for entry in sockets { all += entry.shared + entry.perWorker.flatMap { $0 ?? [] } + (entry.kept ?? []) }
         return all
     }
 
@@ -114,6 +126,7 @@ public struct ReexecState: Sendable {
             ("firewall", .array(firewall.map { .object([("instance", $0.instance.reexecJSON), ("ifindex", .int(Int64($0.ifindex)))]) })),
             ("firewall_written", .bool(firewallWritten)),
             ("control", .optionalInt(controlDescriptor)),
+            ("firewall_lock", .optionalInt(firewallLockDescriptor)),
         ]).serialized()
     }
 
@@ -144,6 +157,7 @@ public struct ReexecState: Sendable {
         }
         firewallWritten = try reader.field("firewall_written").bool()
         controlDescriptor = try reader.optional("control")?.descriptor()
+        firewallLockDescriptor = try reader.optional("firewall_lock")?.descriptor()
         try check()
     }
 
@@ -172,9 +186,10 @@ public struct ReexecState: Sendable {
 extension ReexecState.Child {
     var reexecJSON: JSONValue {
         .object([
-            ("pid", .int(Int64(pid))), ("instance", instance.reexecJSON), ("worker", .int(Int64(worker))),
+            ("pid", .int(Int64(pid.rawValue))), ("instance", instance.reexecJSON), ("worker", .int(Int64(worker))),
             ("interface", .optional(interface)), ("start_tick", .optionalInt(startTick.map { Int64(clamping: $0) })),
             ("pidfd", .optionalInt(pidfd)), ("stdout", .optionalInt(standardOutput)), ("stderr", .optionalInt(standardError)),
+            ("stop", stop.reexecJSON),
         ])
     }
 
@@ -183,16 +198,18 @@ extension ReexecState.Child {
                   worker: try reader.field("worker").count(upTo: 4096), interface: try reader.optional("interface")?.string(),
                   startTick: try reader.optional("start_tick").map { item throws(ReexecStateError) in UInt64(try item.int(0...Int64.max)) },
                   pidfd: try reader.optional("pidfd")?.descriptor(), standardOutput: try reader.optional("stdout")?.descriptor(),
-                  standardError: try reader.optional("stderr")?.descriptor())
+                  standardError: try reader.optional("stderr")?.descriptor(), stop: try StopSequence(reexec: try reader.field("stop")))
     }
 }
 
 extension ReexecState.Sockets {
     var reexecJSON: JSONValue {
         .object([
-            ("instance", instance.reexecJSON), ("interface", .optional(request.interface)), ("workers", .int(Int64(request.workers))),
+            ("instance", instance.reexecJSON), ("interface", .optional(request.interface)),
+            ("ifindex", .optionalInt(request.ifindex)), ("workers", .int(Int64(request.workers))),
             ("shared", .array(shared.map { .int(Int64($0)) })),
             ("per_worker", .array(perWorker.map { set in set.map { .array($0.map { .int(Int64($0)) }) } ?? .null })),
+            ("kept", kept.map { .array($0.map { .int(Int64($0)) }) } ?? .null),
         ])
     }
 
@@ -213,10 +230,12 @@ extension ReexecState.Sockets {
         for item in try reader.field("per_worker").array(upTo: 4096) {
             perWorker.append(item.value == .null ? nil : try descriptors(item))
         }
-        guard mode == .reuseport || perWorker.isEmpty else { throw ReexecStateError("\(reader.path): per-worker sockets in shared mode") }
+        let kept = try reader.optional("kept").map { item throws(ReexecStateError) in try descriptors(item) }
+        guard mode == .reuseport || (perWorker.isEmpty && kept == nil) else { throw ReexecStateError("\(reader.path): per-worker sockets in shared mode") }
         self.init(instance: instance,
                   request: SocketRequest(listen: settings, interface: try reader.optional("interface")?.string(),
+                                         ifindex: try reader.optional("ifindex").map { item throws(ReexecStateError) in Int32(try item.int(1...Int64(Int32.max))) },
                                          workers: try reader.field("workers").count(upTo: 4096)),
-                  shared: shared, perWorker: perWorker)
+                  shared: shared, perWorker: perWorker, kept: kept)
     }
 }

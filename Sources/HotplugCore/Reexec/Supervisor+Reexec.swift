@@ -71,8 +71,8 @@ extension Supervisor {
 
     /// Every child the state says runs, with its worker: the shell must hand
     /// over exactly these.
-    public var reexecChildren: [(id: InstanceID, worker: Int, pid: Int32)] {
-        var result: [(InstanceID, Int, Int32)] = []
+    public var reexecChildren: [(id: InstanceID, worker: Int, pid: ProcessID)] {
+        var result: [(InstanceID, Int, ProcessID)] = []
         for instance in instances.values.sorted(by: { $0.id < $1.id }) {
             for (index, worker) in instance.workers.enumerated() where !worker.stoppingLeftovers {
                 if let pid = worker.state.pid { result.append((instance.id, index, pid)) }
@@ -167,10 +167,10 @@ extension Worker {
         return .object([
             ("state", state.reexecJSON), ("since", .instant(since)), ("restarts", .int(Int64(restarts))),
             ("consecutive_failures", .int(Int64(consecutiveFailures))), ("last_exit", exit),
-            ("last_exit_requested", .bool(lastExitWasRequested)), ("last_pid", .optionalInt(lastPID)),
+            ("last_exit_requested", .bool(lastExitWasRequested)), ("last_pid", .optionalInt(lastPID?.rawValue)),
             ("started_at", .optionalInstant(startedAt)), ("respawn_after_stop", .bool(respawnAfterStop)),
-            ("leftover_group", .optionalInt(leftoverGroup)), ("stopping_leftovers", .bool(stoppingLeftovers)),
-            ("probe_at", .optionalInstant(probeAt)),
+            ("leftover_group", .optionalInt(leftoverGroup?.rawValue)), ("stopping_leftovers", .bool(stoppingLeftovers)),
+            ("probe_at", .optionalInstant(probeAt)), ("stop", stop.reexecJSON),
         ])
     }
 
@@ -192,6 +192,7 @@ extension Worker {
         leftoverGroup = try reader.optional("leftover_group")?.pid()
         stoppingLeftovers = try reader.field("stopping_leftovers").bool()
         probeAt = try reader.optional("probe_at")?.instant()
+        stop = try StopSequence(reexec: try reader.field("stop"))
     }
 }
 
@@ -201,10 +202,10 @@ extension InstanceState {
         case .settling(let until): .object([("kind", .string("settling")), ("at", .instant(until))])
         case .waitingForLink: .object([("kind", .string("waiting-for-link"))])
         case .settingUp(let stage): .object([("kind", .string("setting-up")), ("stage", .int(Int64(stage.rawValue)))])
-        case .running(let pid): .object([("kind", .string("running")), ("pid", .int(Int64(pid)))])
+        case .running(let pid): .object([("kind", .string("running")), ("pid", .int(Int64(pid.rawValue)))])
         case .backoff(let until): .object([("kind", .string("backoff")), ("at", .instant(until))])
         case .stopping(let pid, let killAt, let killed):
-            .object([("kind", .string("stopping")), ("pid", .int(Int64(pid))), ("at", .instant(killAt)), ("killed", .bool(killed))])
+            .object([("kind", .string("stopping")), ("pid", .int(Int64(pid.rawValue))), ("at", .instant(killAt)), ("killed", .bool(killed))])
         case .exited: .object([("kind", .string("exited"))])
         case .failed(let stage, let reason):
             .object([("kind", .string("failed")), ("stage", .int(Int64(stage.rawValue))), ("reason", .string(reason))])
@@ -229,5 +230,16 @@ extension InstanceState {
         case "supervising": self = .supervising
         case let other: throw ReexecStateError("\(reader.path).kind '\(Printable.escaped(String(other.prefix(32))))' is not known")
         }
+    }
+}
+
+extension StopSequence {
+    var reexecJSON: JSONValue {
+        .object([("signal", .int(Int64(signal.number))), ("timeout_ns", .int(Int64(clamping: timeout.nanoseconds)))])
+    }
+
+    init(reexec reader: ReexecReader) throws(ReexecStateError) {
+        self.init(signal: Signal(number: Int32(try reader.field("signal").int(1...64))),
+                  timeout: TimeSpan(nanoseconds: UInt64(try reader.field("timeout_ns").int(0...Int64.max))))
     }
 }

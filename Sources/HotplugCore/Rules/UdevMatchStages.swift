@@ -33,7 +33,13 @@ enum UdevMatchStages {
         var list: [Refusal]
     }
 
-    static func stages(for rules: MatchRules) -> Result<[UdevMatchStage], Refusals> {
+    /// `lastRules`: the rules run after every other rule file (the
+    /// unmanaged marks, `UnmanagedRules`), where tags and SYSTEMD_* are set
+    /// and a NAME= of an earlier rule is known, so `kernel` is matched as
+    /// hotplugd matches it: against the name udev gives the interface.
+    /// `ownName`: with `lastRules`, a udev glob for the names hotplugd gives
+    /// the interface, which `kernel` also passes (see `renamedKernelStage`).
+    static func stages(for rules: MatchRules, lastRules: Bool = false, ownName: String? = nil) -> Result<[UdevMatchStage], Refusals> {
         var refusals: [Refusal] = []
         var own: [String] = []
         func add(_ key: String, _ udevKey: String, _ list: PatternList?) {
@@ -45,7 +51,7 @@ enum UdevMatchStages {
         }
         add("[match] subsystem", "SUBSYSTEM", rules.subsystem)
         add("[match] devtype", "ENV{DEVTYPE}", rules.devtype)
-        add("[match] kernel", "KERNEL", rules.kernel)
+        if !lastRules { add("[match] kernel", "KERNEL", rules.kernel) }
         if let mac = rules.mac, mac.matches("") {
             refusals.append(Refusal(key: "[match] mac", message: "\(mac) also matches a device without an address, and udev's ATTR{address} never does"))
         } else {
@@ -54,13 +60,25 @@ enum UdevMatchStages {
         add("[match] path", "ENV{ID_PATH}", rules.path)
         if let tag = rules.tag, let glob = tag.patterns.map(\.glob).first(where: { $0.matches("") }) {
             refusals.append(Refusal(key: "[match] tag", message: "'\(glob.text)' matches the empty string, which hotplugd tests for a device without tags and udev's TAG never does"))
+        } else if lastRules, let tag = rules.tag {
+            if tag.negatives.isEmpty {
+                add("[match] tag", "TAG", tag)
+            } else {
+                refusals.append(Refusal(key: "[match] tag", message: "a negated tag pattern has no exact udev form (TAG!= tests each tag on its own)"))
+            }
         }
         // Tags, and the properties 99-systemd.rules sets, are not there yet
         // at 90: left out of the rule (see UdevRuleTiming).
-        for property in rules.properties where !UdevRuleTiming.isLate(property: property.key) {
+        for property in rules.properties where lastRules || !UdevRuleTiming.isLate(property: property.key) {
             add("[match.property] \(property.key)", "ENV{\(property.key)}", property.patterns)
         }
         var stages = [UdevMatchStage(lines: [.init(tokens: own)])]
+        if lastRules, let kernel = rules.kernel {
+            switch renamedKernelStage(kernel, ownName: ownName) {
+            case .success(let stage): stages.append(stage)
+            case .failure(let refusal): refusals.append(Refusal(key: "[match] kernel", message: refusal.message))
+            }
+        }
 
         switch usbStage(rules) {
         case .success(let stage?): stages.append(stage)
@@ -80,6 +98,32 @@ enum UdevMatchStages {
             }
         }
         return refusals.isEmpty ? .success(stages) : .failure(Refusals(list: refusals))
+    }
+
+    // MARK: kernel, after every rule
+
+    /// hotplugd matches `kernel` against the name the interface has when
+    /// udev announces it: the NAME= of a rule (80-net-setup-link's
+    /// predictable name) where one was set, else the kernel's. udev's KERNEL
+    /// stays the kernel's name until the rename at the end, so the name
+    /// set so far is tried first and KERNEL only where none was set.
+    ///
+    /// udev runs the rules again on the move event of hotplugd's own rename
+    /// (and on every later change), and a property set by a rule is kept
+    /// only if a rule sets it again: so the name hotplugd gave (`ownName`,
+    /// `gamelink[0-9]*`) passes too, or the mark would go at the rename.
+    static func renamedKernelStage(_ list: PatternList, ownName: String? = nil) -> Result<UdevMatchStage, UdevRuleText.Refusal> {
+        let renamed: [String], kernel: [String]
+        switch (UdevRuleText.tokens("NAME", list), UdevRuleText.tokens("KERNEL", list)) {
+        case (.success(let byName), .success(let byKernel)): (renamed, kernel) = (byName, byKernel)
+        case (.failure(let refusal), _), (_, .failure(let refusal)): return .failure(refusal)
+        }
+        let own = ownName.map { [UdevMatchStage.Line(tokens: ["KERNEL==" + UdevRuleText.quoted($0)])] } ?? []
+        return .success(UdevMatchStage(lines: own + [
+            .init(tokens: ["NAME==\"?*\""] + renamed),
+            .init(tokens: ["NAME==\"?*\""], passes: false),
+            .init(tokens: kernel),
+        ]))
     }
 
     // MARK: usb-vendor, usb-product, usb-serial

@@ -112,29 +112,36 @@ public enum UdevRulesGenerator {
         }
         guard errors.isEmpty else { return .failure(UdevRulesErrors(errors)) }
 
-        var lines = ["# \(binding.name) (\(binding.file))"] + comment
-        let assignTag = "TAG+=\(UdevRuleText.quoted(tag))"
+        let assignTag = ["TAG+=\(UdevRuleText.quoted(tag))"]
         let assignName = name.map { ["ACTION==\"add\"", "NAME=\(UdevRuleText.quoted($0))"] }
+        let chained = chain(binding.name, stages, assignments: [assignTag] + (assignName.map { [$0] } ?? []))
+        return .success(["# \(binding.name) (\(binding.file))"] + comment + chained)
+    }
+
+    /// The lines that run `assignments` (each a line's worth of tokens) on
+    /// a device that passes every stage: one line each where one match line
+    /// says it all, else a chain of steps kept in ENV{.HOTPLUGD_MATCH}.
+    /// `marker` holds the step: a file of its own needs one of its own, or
+    /// the steps another file left would count in it.
+    static func chain(_ name: String, _ stages: [UdevMatchStage], assignments: [[String]],
+                      marker: String = UdevRulesGenerator.marker) -> [String] {
         if stages.count == 1, stages[0].setup.isEmpty, stages[0].lines.count == 1 {
             // A single line: the plain form a person would write.
             let tokens = stages[0].lines[0].tokens
-            lines.append(join(tokens + [assignTag]))
-            if let assignName { lines.append(join(tokens + assignName)) }
-            return .success(lines)
+            return assignments.map { join(tokens + $0) }
         }
-        func step(_ index: Int) -> String { UdevRuleText.quoted("\(binding.name):\(index)") }
+        var lines: [String] = []
+        func step(_ index: Int) -> String { UdevRuleText.quoted("\(name):\(index)") }
         for (offset, stage) in stages.enumerated() {
             let guardToken = offset == 0 ? [] : [marker + "==" + step(offset)]
             if !stage.setup.isEmpty { lines.append(join(guardToken + stage.setup)) }
             for line in stage.lines {
-                let outcome = line.passes ? step(offset + 1) : UdevRuleText.quoted("\(binding.name):no")
+                let outcome = line.passes ? step(offset + 1) : UdevRuleText.quoted("\(name):no")
                 lines.append(join(guardToken + line.tokens + [marker + "=" + outcome]))
             }
         }
         let done = marker + "==" + step(stages.count)
-        lines.append(join([done, assignTag]))
-        if let assignName { lines.append(join([done] + assignName)) }
-        return .success(lines)
+        return lines + assignments.map { join([done] + $0) }
     }
 
     static func join(_ tokens: [String]) -> String { tokens.joined(separator: ", ") }

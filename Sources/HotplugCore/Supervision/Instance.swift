@@ -66,7 +66,12 @@ struct Instance: Sendable {
     var aliveWorkers: [Int] { workers.indices.filter { workers[$0].state.pid != nil } }
     var spawnsPending: Bool { workers.contains { $0.state == .settingUp(.children) } }
 
-    func worker(runningPID pid: Int32) -> Int? { workers.firstIndex { $0.state.pid == pid } }
+    func worker(runningPID pid: ProcessID) -> Int? { workers.firstIndex { $0.state.pid == pid } }
+
+    mutating func enter(_ newState: InstanceState, at now: Instant) {
+        if state.name != newState.name { since = now }
+        state = newState
+    }
 }
 
 /// One child slot of an instance: `{instance}` = its index.
@@ -80,18 +85,37 @@ struct Worker: Sendable {
     /// reload, a remove), not the child's own doing.
     var lastExitWasRequested = false
     /// The pid of the worker's last child, once it has exited.
-    var lastPID: Int32?
+    var lastPID: ProcessID?
     var startedAt: Instant?
     /// Start it again once its child is gone (a rolling restart).
     var respawnAfterStop = false
     /// The process group of the worker's last child, when processes of it
     /// outlived the child: teardown stops them too.
-    var leftoverGroup: Int32?
+    var leftoverGroup: ProcessID?
     /// `stopping` is for `leftoverGroup`: no exit is reported for it, so
     /// the stop ends at the deadline, with SIGKILL.
     var stoppingLeftovers = false
     /// While stopping leftovers: when to ask the shell whether any remain.
     var probeAt: Instant?
+    /// How the worker's child (and what it leaves) is stopped: the binding's
+    /// when the child was started, kept so that a reload that changes or
+    /// drops the binding stops it the way it was started to be stopped.
+    var stop = StopSequence.standard
+    /// The spawn under way follows a backoff: if it cannot start (the
+    /// program is being reinstalled, a port is taken for a moment), the
+    /// worker backs off again rather than failing for good.
+    var isRespawn = false
+
+    /// Every state change goes through here, so `since` is always when the
+    /// state `status` shows began.
+    mutating func enter(_ newState: InstanceState, at now: Instant) {
+        if state.name != newState.name { since = now }
+        switch newState {
+        case .settingUp, .waitingForLink: break
+        default: isRespawn = false
+        }
+        state = newState
+    }
 
     var deadline: Instant? {
         switch state {

@@ -6,7 +6,7 @@
 struct InstanceTable: Sendable {
     private var storage: [InstanceID: Instance] = [:]
     private var byDevice: [DeviceID: Set<InstanceID>] = [:]
-    private var byPID: [Int32: Set<InstanceID>] = [:]
+    private var byPID: [ProcessID: Set<InstanceID>] = [:]
     private var deadlines = DeadlineQueue()
     private var stateCounts: [String: Int] = [:]
 
@@ -37,7 +37,7 @@ struct InstanceTable: Sendable {
     }
 
     /// The instance with a worker whose child, or leftover group, has this pid.
-    func id(withPID pid: Int32) -> InstanceID? {
+    func id(withPID pid: ProcessID) -> InstanceID? {
         byPID[pid]?.min()
     }
 

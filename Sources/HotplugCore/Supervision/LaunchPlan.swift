@@ -6,6 +6,9 @@ public struct LaunchPlan: Sendable, Equatable {
     public var workingDirectory: String?
     public var user: String?
     public var group: String?
+    /// How this child is to be stopped, whatever the binding says later:
+    /// the shell keeps it with the child (crash records, a live upgrade).
+    public var stop: StopSequence
 
     public static let defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -29,6 +32,7 @@ public struct LaunchPlan: Sendable, Equatable {
         workingDirectory = exec.workingDirectory
         user = exec.user
         group = exec.group
+        stop = exec.stopSequence
     }
 
     /// Each key once, where it first appeared, with the value it was given last.

@@ -86,14 +86,18 @@ public enum StageSetup: Sendable, Equatable {
 /// What the sockets stage opens for one binding on one device.
 public struct SocketRequest: Sendable, Equatable {
     public var listen: ListenSettings
-    /// The interface to bind to (SO_BINDTODEVICE), when `bind-to-device`.
+    /// The interface to bind to, when `bind-to-device`: its name for the
+    /// messages only; the sockets bind by `ifindex` (SO_BINDTOIFINDEX),
+    /// which no rename in flight can make stale.
     public var interface: String?
+    public var ifindex: Int32?
     /// With `mode = "reuseport"`, one set of sockets per worker.
     public var workers: Int
 
-    public init(listen: ListenSettings, interface: String?, workers: Int) {
+    public init(listen: ListenSettings, interface: String?, ifindex: Int32? = nil, workers: Int) {
         self.listen = listen
         self.interface = interface
+        self.ifindex = ifindex
         self.workers = workers
     }
 }
@@ -105,7 +109,7 @@ public enum StageOutcome: Sendable, Equatable {
     /// The rules are in place.
     case firewall
     case sockets
-    case children(worker: Int, pid: Int32)
+    case children(worker: Int, pid: ProcessID)
 
     public var stage: Stage {
         switch self {
@@ -123,6 +127,10 @@ public struct StageFailure: Error, Sendable, Equatable, CustomStringConvertible 
     public var reason: String
     /// The worker whose child could not start, for the children stage.
     public var worker: Int?
+    /// The sockets stage failed on a port hotplugd itself still holds for
+    /// another instance (a quick replug while the old children stop): it is
+    /// set up again as soon as sockets of another instance close.
+    public var awaitsOwnSockets = false
 
     public init(_ stage: Stage, _ reason: String, worker: Int? = nil) {
         self.stage = stage

@@ -15,10 +15,12 @@ extension Supervisor {
         setWorkerState(id, index, .settingUp(.children))
         let values = PlaceholderValues(device: device.facts, bindingName: binding.name, interface: device.interface,
                                        instance: index)
-        effects.append(.setUp(id, .children(worker: index, LaunchPlan(exec: exec, values: values))))
+        let plan = LaunchPlan(exec: exec, values: values)
+        instances[id]?.workers[index].stop = plan.stop
+        effects.append(.setUp(id, .children(worker: index, plan)))
     }
 
-    mutating func childStarted(_ id: InstanceID, worker index: Int, pid: Int32) {
+    mutating func childStarted(_ id: InstanceID, worker index: Int, pid: ProcessID) {
         guard let instance = instances[id], instance.workers.indices.contains(index),
               instance.workers[index].state == .settingUp(.children) else {
             log(.warning, "child \(pid) started for an instance that no longer exists; stopping it", id, pid: pid)
@@ -37,6 +39,15 @@ extension Supervisor {
     mutating func spawnFailed(_ id: InstanceID, worker index: Int, _ reason: String) {
         guard let instance = instances[id], instance.workers.indices.contains(index),
               instance.workers[index].state == .settingUp(.children) else { return }
+        if instance.workers[index].isRespawn, let exec = configuration.binding(named: id.binding)?.exec, exec.restart != .no {
+            let failures = instance.workers[index].consecutiveFailures + 1
+            instances[id]?.workers[index].consecutiveFailures = failures
+            let delay = Self.backoffDelay(exec, failures: failures)
+            log(.error, StageFailure(.children, reason).logMessage + "; trying again in \(delay)", id)
+            setWorkerState(id, index, .backoff(until: now + delay))
+            workerSettled(id, index)
+            return
+        }
         log(.error, StageFailure(.children, reason).logMessage, id)
         setWorkerState(id, index, .failed(.children, reason))
         // The stage fails when no worker could start; one that did carries it.
@@ -59,7 +70,7 @@ extension Supervisor {
         }
     }
 
-    mutating func childExited(pid: Int32, _ exit: ChildExit) {
+    mutating func childExited(pid: ProcessID, _ exit: ChildExit) {
         guard let id = instances.id(withPID: pid),
               let instance = instances[id], let index = instance.worker(runningPID: pid) else { return }
         var worker = instance.workers[index]
@@ -73,10 +84,7 @@ extension Supervisor {
             setWorkerState(id, index, .exited)
             if worker.respawnAfterStop, instance.teardown == nil {
                 instances[id]?.workers[index].respawnAfterStop = false
-                instances[id]?.workers[index].restarts += 1
-                metrics.countRestart(binding: id.binding)
-                instances[id]?.workers[index].consecutiveFailures = 0
-                spawn(id, worker: index)
+                startAgain(id, worker: index)
             } else {
                 continueTeardown(id)
             }
@@ -100,7 +108,7 @@ extension Supervisor {
         if instance.rollingRestart == index { restartWorker(id, index + 1) }
     }
 
-    mutating func childLeftProcesses(pid: Int32) {
+    mutating func childLeftProcesses(pid: ProcessID) {
         guard let id = instances.id(withPID: pid),
               let index = instances[id]?.worker(runningPID: pid) else { return }
         instances[id]?.workers[index].leftoverGroup = pid
@@ -111,18 +119,18 @@ extension Supervisor {
     /// at the deadline, and then the stop counts as done. No exit is
     /// reported for them, so the shell is asked every `leftoverProbe`
     /// whether any remain (`.leftoversGone` ends the stop early).
-    mutating func stopLeftovers(_ id: InstanceID, _ index: Int, group: Int32) {
-        let exec = configuration.binding(named: id.binding)?.exec
+    mutating func stopLeftovers(_ id: InstanceID, _ index: Int, group: ProcessID) {
+        guard let stop = instances[id]?.workers[index].stop else { return }
         instances[id]?.workers[index].stoppingLeftovers = true
         instances[id]?.workers[index].leftoverGroup = nil
         instances[id]?.workers[index].probeAt = now + Self.leftoverProbe
-        setWorkerState(id, index, .stopping(pid: group, killAt: now + (exec?.stopTimeout ?? .seconds(5)), killed: false))
-        effects.append(.signal(id, pid: group, exec?.stopSignal ?? .terminate))
+        setWorkerState(id, index, .stopping(pid: group, killAt: now + stop.timeout, killed: false))
+        effects.append(.signal(id, pid: group, stop.signal))
     }
 
     static let leftoverProbe = TimeSpan.milliseconds(100)
 
-    mutating func leftoversGone(pid: Int32) {
+    mutating func leftoversGone(pid: ProcessID) {
         guard let id = instances.id(withPID: pid),
               let index = instances[id]?.workers.firstIndex(where: { $0.stoppingLeftovers && $0.state.pid == pid }) else { return }
         instances[id]?.workers[index].stoppingLeftovers = false
@@ -142,16 +150,15 @@ extension Supervisor {
         return TimeSpan(nanoseconds: min(delay, exec.restartDelayMax.nanoseconds))
     }
 
-    /// The binding's stop signal to the worker's process group; SIGKILL
-    /// follows at the deadline. `childExited` goes on from there.
+    /// The stop signal the child was started with to the worker's process
+    /// group (not the binding's of now: a reload may have changed or removed
+    /// it); SIGKILL follows at the deadline. `childExited` goes on from there.
     mutating func stopWorker(_ id: InstanceID, _ index: Int, respawn: Bool) {
         guard let worker = instances[id]?.workers[index] else { return }
         instances[id]?.workers[index].respawnAfterStop = respawn
         guard case .running(let pid) = worker.state else { return }
-        let exec = configuration.binding(named: id.binding)?.exec
-        let timeout = exec?.stopTimeout ?? .seconds(5)
-        setWorkerState(id, index, .stopping(pid: pid, killAt: now + timeout, killed: false))
-        effects.append(.signal(id, pid: pid, exec?.stopSignal ?? .terminate))
+        setWorkerState(id, index, .stopping(pid: pid, killAt: now + worker.stop.timeout, killed: false))
+        effects.append(.signal(id, pid: pid, worker.stop.signal))
     }
 
     /// Restarts the workers one at a time from `index`: each is stopped and
@@ -171,11 +178,17 @@ extension Supervisor {
         case .settingUp, .waitingForLink:
             break // answered soon; `workerSettled` moves on
         default:
-            instances[id]?.workers[index].restarts += 1
-            metrics.countRestart(binding: id.binding)
-            instances[id]?.workers[index].consecutiveFailures = 0
-            spawn(id, worker: index)
+            startAgain(id, worker: index)
         }
+    }
+
+    /// A restart hotplugd decided on (not a backoff's): counted, and the
+    /// backoff starts again from `restart-delay`.
+    mutating func startAgain(_ id: InstanceID, worker index: Int) {
+        instances[id]?.workers[index].restarts += 1
+        metrics.countRestart(binding: id.binding)
+        instances[id]?.workers[index].consecutiveFailures = 0
+        spawn(id, worker: index)
     }
 
     mutating func fireDueDeadlines() {
@@ -193,6 +206,7 @@ extension Supervisor {
                 case .backoff:
                     instances[id]?.workers[index].restarts += 1
                     metrics.countRestart(binding: id.binding)
+                    instances[id]?.workers[index].isRespawn = true
                     spawn(id, worker: index)
                 case .stopping(let pid, let killAt, false) where worker.stoppingLeftovers && killAt > now:
                     // Not yet time to kill: ask whether anything is left.
@@ -206,7 +220,7 @@ extension Supervisor {
                     continueTeardown(id)
                 case .stopping(let pid, let killAt, false):
                     log(.warning, "child \(pid) did not stop in time; sending SIGKILL to its process group", id, pid: pid)
-                    instances[id]?.workers[index].state = .stopping(pid: pid, killAt: killAt, killed: true)
+                    setWorkerState(id, index, .stopping(pid: pid, killAt: killAt, killed: true))
                     effects.append(.signal(id, pid: pid, .kill))
                 default:
                     break
@@ -216,9 +230,7 @@ extension Supervisor {
     }
 
     mutating func setWorkerState(_ id: InstanceID, _ index: Int, _ state: InstanceState) {
-        guard var worker = instances[id]?.workers[index] else { return }
-        if worker.state.name != state.name { worker.since = now }
-        worker.state = state
-        instances[id]?.workers[index] = worker
+        guard instances[id]?.workers.indices.contains(index) == true else { return }
+        instances[id]?.workers[index].enter(state, at: now)
     }
 }

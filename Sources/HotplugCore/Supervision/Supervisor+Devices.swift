@@ -46,8 +46,8 @@ extension Supervisor {
 
     /// The binding matches the device: start its instance if there is none;
     /// if it is being torn down to be dropped (an earlier change unbound
-    /// it), set it up again once that is done instead; if a stage failed,
-    /// try it again.
+    /// it), set it up again once that is done instead; if a stage or a
+    /// worker failed, try it again.
     mutating func keepRunning(_ id: InstanceID) {
         guard let instance = instances[id] else {
             begin(id, settle: .zero)
@@ -57,6 +57,11 @@ extension Supervisor {
             if teardown.then == .forget { instances[id]?.teardown?.then = .setUpAgain }
         } else if case .failed = instance.state {
             finishTeardown(id, then: .setUpAgain)
+        } else if instance.state == .supervising {
+            // A worker whose first start failed while the others run.
+            for index in instance.workers.indices where instance.workers[index].error != nil {
+                startAgain(id, worker: index)
+            }
         }
     }
 

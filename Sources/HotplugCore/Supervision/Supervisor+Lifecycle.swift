@@ -50,6 +50,7 @@ extension Supervisor {
         case .sockets:
             guard let listen = binding.listen else { return }
             let request = SocketRequest(listen: listen, interface: listen.bindToDevice ? device.interface ?? device.facts.interfaceName : nil,
+                                        ifindex: listen.bindToDevice ? device.facts.ifindex : nil,
                                         workers: binding.exec?.instances ?? 1)
             effects.append(.setUp(id, .sockets(request)))
         case .children:
@@ -125,8 +126,9 @@ extension Supervisor {
     /// address does not fix itself, and retrying at full speed would flood
     /// the log. The next add/change, `restart` or a reload retries.
     mutating func stageFailed(_ id: InstanceID, _ failure: StageFailure) {
-        log(.error, failure.logMessage, id)
+        log(failure.awaitsOwnSockets ? .notice : .error, failure.logMessage, id)
         setState(id, .failed(failure.stage, failure.reason))
+        if failure.awaitsOwnSockets { socketWaiters.insert(id) }
         spawnLatencyEnded(id)
         if failure.stage == .link { linkFailed(id, failure.reason) }
         if instances[id]?.teardown != nil { continueTeardown(id) }
@@ -183,6 +185,7 @@ extension Supervisor {
     /// floor. Stopping children waits for their exits, which call back here.
     mutating func continueTeardown(_ id: InstanceID) {
         guard var instance = instances[id], let teardown = instance.teardown, !instance.spawnsPending else { return }
+        var closedSockets = false
         while let top = instance.setUp.last, top >= teardown.downTo {
             if top == .children {
                 let alive = instance.aliveWorkers
@@ -198,17 +201,32 @@ extension Supervisor {
                     return
                 }
                 for index in instance.workers.indices where instance.workers[index].state != .exited {
-                    instance.workers[index].state = .exited
+                    instance.workers[index].enter(.exited, at: now)
                 }
             } else {
                 effects.append(.tearDown(id, top))
                 if top == .link { devices[id.device]?.link = .notStarted }
+                if top == .sockets { closedSockets = true }
             }
             instance.setUp.removeLast()
             instances[id] = instance
         }
         instances[id]?.teardown = nil
+        if closedSockets { retrySocketWaiters() }
         finishTeardown(id, then: teardown.then)
+    }
+
+    /// Sockets of an instance just closed: the instances whose sockets
+    /// stage failed on a port we held try again (after the teardown
+    /// effect, so the shell has closed them by then).
+    mutating func retrySocketWaiters() {
+        let waiters = socketWaiters.sorted()
+        socketWaiters.removeAll()
+        for id in waiters {
+            guard case .failed(.sockets, _) = instances[id]?.state, instances[id]?.teardown == nil else { continue }
+            log(.info, "sockets of another instance closed; opening the [listen] sockets again", id)
+            setUpNextStage(id)
+        }
     }
 
     mutating func finishTeardown(_ id: InstanceID, then: Instance.AfterTeardown) {
@@ -241,9 +259,6 @@ extension Supervisor {
     }
 
     mutating func setState(_ id: InstanceID, _ state: InstanceState) {
-        guard var instance = instances[id] else { return }
-        if instance.state.name != state.name { instance.since = now }
-        instance.state = state
-        instances[id] = instance
+        instances[id]?.enter(state, at: now)
     }
 }

@@ -13,7 +13,7 @@ public struct InstanceStatus: Sendable, Equatable {
     public var state: String
     /// The lifecycle stage the instance is in or failed at; nil while settling.
     public var stage: Stage?
-    public var pid: Int32?
+    public var pid: ProcessID?
     public var since: Instant
     public var restarts: Int
     public var lastExit: ChildExit?

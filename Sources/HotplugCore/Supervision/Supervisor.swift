@@ -10,6 +10,9 @@ public struct Supervisor: Sendable {
     var devices: [DeviceID: TrackedDevice] = [:]
     var deviceByDevpath: [String: DeviceID] = [:]
     var instances = InstanceTable()
+    /// Instances whose sockets stage failed on a port another instance of
+    /// ours still holds: set up again when an instance's sockets close.
+    var socketWaiters: Set<InstanceID> = []
     var nextDeviceNumber: UInt64 = 1
     public internal(set) var isShuttingDown = false
     var effects: [Effect] = []
@@ -39,12 +42,12 @@ public struct Supervisor: Sendable {
         case present([DeviceFacts])
         /// The shell's answer to `.setUp`.
         case stageSetUp(InstanceID, Result<StageOutcome, StageFailure>)
-        case childExited(pid: Int32, ChildExit)
+        case childExited(pid: ProcessID, ChildExit)
         /// The child is gone but processes it started are still in its
         /// process group (a daemon it left in the background).
-        case childLeftProcesses(pid: Int32)
+        case childLeftProcesses(pid: ProcessID)
         /// Nothing is left in the process group of that ended child.
-        case leftoversGone(pid: Int32)
+        case leftoversGone(pid: ProcessID)
         /// New bindings, and, when the shell could enumerate, every device
         /// present with the facts the new bindings read: the kept facts were
         /// read for the old bindings and may lack what the new ones match on.
@@ -87,7 +90,7 @@ public struct Supervisor: Sendable {
         instances.nextDeadline
     }
 
-    mutating func log(_ level: LogEntry.Level, _ message: String, _ id: InstanceID? = nil, device: DeviceID? = nil, pid: Int32? = nil) {
+    mutating func log(_ level: LogEntry.Level, _ message: String, _ id: InstanceID? = nil, device: DeviceID? = nil, pid: ProcessID? = nil) {
         let tracked = (id?.device ?? device).flatMap { devices[$0] }
         effects.append(.log(LogEntry(level, message, binding: id?.binding, devpath: tracked?.facts.devpath,
                                      interface: tracked?.interface, pid: pid)))

@@ -51,11 +51,11 @@ public enum InstanceState: Sendable, Equatable {
     case waitingForLink
     /// The stage's setup was sent to the shell; its answer is awaited.
     case settingUp(Stage)
-    case running(pid: Int32)
+    case running(pid: ProcessID)
     case backoff(until: Instant)
     /// The child is being stopped: its stop signal was sent, SIGKILL follows
     /// at `killAt` unless it is gone by then.
-    case stopping(pid: Int32, killAt: Instant, killed: Bool)
+    case stopping(pid: ProcessID, killAt: Instant, killed: Bool)
     /// The child ended and `restart` says not to run it again.
     case exited
     case failed(Stage, String)
@@ -78,7 +78,7 @@ public enum InstanceState: Sendable, Equatable {
         }
     }
 
-    public var pid: Int32? {
+    public var pid: ProcessID? {
         switch self {
         case .running(let pid), .stopping(let pid, _, _): pid
         default: nil
@@ -124,7 +124,7 @@ public enum Effect: Sendable, Equatable {
     /// takes signals and time, which the core runs itself.
     case tearDown(InstanceID, Stage)
     /// Send a signal to the child's process group.
-    case signal(InstanceID, pid: Int32, Signal)
+    case signal(InstanceID, pid: ProcessID, Signal)
     case log(LogEntry)
     /// Every child is gone after a shutdown: the daemon may exit.
     case exit
@@ -137,10 +137,10 @@ public struct LogEntry: Sendable, Equatable, CustomStringConvertible {
     public var binding: String?
     public var devpath: String?
     public var interface: String?
-    public var pid: Int32?
+    public var pid: ProcessID?
 
     public init(_ level: Level, _ message: String, binding: String? = nil, devpath: String? = nil,
-                interface: String? = nil, pid: Int32? = nil) {
+                interface: String? = nil, pid: ProcessID? = nil) {
         self.level = level
         self.message = message
         self.binding = binding

@@ -11,11 +11,25 @@ extension ConfigFiles {
         case .success(let configuration) where readProblems.isEmpty:
             let warnings = ConfigWarnings.find(configuration, sources: sources, machine: MachineLookup(),
                                                kernelSource: source == .kernel)
+                + UnmanagedWarnings.find(configuration, sources: sources, machine: .current)
             return (.success(configuration), warnings)
         case .success:
             return (.failure(ConfigErrors(readProblems)), [])
         case .failure(let errors):
             return (.failure(ConfigErrors(readProblems + errors.diagnostics)), [])
         }
+    }
+}
+
+extension UnmanagedWarnings.Machine {
+    /// This machine: /run/udev, networkd's binary and the .network file.
+    static var current: Self {
+        let networkFile = UnmanagedRules.networkFile
+        let name = networkFile.split(separator: "/").last.map(String.init) ?? ""
+        let binaries: [String] = ["/usr/lib/systemd/systemd-networkd", "/lib/systemd/systemd-networkd"]
+        let installed = binaries.contains { (path: String) in access(path, X_OK) == 0 }
+        let places: [String] = [networkFile, "/lib/systemd/network/" + name, "/etc/systemd/network/" + name]
+        let present = places.contains { (path: String) in access(path, F_OK) == 0 }
+        return Self(udevRuns: access("/run/udev", F_OK) == 0, networkdLacksUnmanagedFile: installed && !present)
     }
 }

@@ -23,6 +23,13 @@ public struct MachineLookup: MachineFacts {
         return nil
     }
 
+    public func directoryProblem(_ directory: String) -> String? {
+        var info = stat()
+        guard stat(directory, &info) == 0 else { return "working directory '\(directory)': \(errnoText())" }
+        guard (info.st_mode & S_IFMT) == S_IFDIR else { return "working directory '\(directory)' is not a directory" }
+        return nil
+    }
+
     public var argumentLimit: Int {
         let limit = sysconf(Int32(_SC_ARG_MAX))
         // sysconf cannot fail for this name on Linux; the 2 MiB of an 8 MiB stack otherwise.

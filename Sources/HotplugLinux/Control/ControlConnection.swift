@@ -14,7 +14,16 @@ public final class ControlConnection {
     /// Set once a request was taken: further input is ignored.
     private var answered = false
 
-    init(descriptor: consuming FileDescriptor) { self.descriptor = .some(descriptor) }
+    /// The peer's uid from SO_PEERCRED, read once at accept: the kernel
+    /// recorded it at connect, and it decides what the peer may do and
+    /// which connection makes room for which.
+    public let peer: uid_t?
+
+    init(descriptor: consuming FileDescriptor) {
+        var uid: uid_t = 0
+        peer = hotplug_peer_uid(descriptor.rawValue, &uid) == 0 ? uid : nil
+        self.descriptor = .some(descriptor)
+    }
 
     public var isClosed: Bool { descriptor == nil }
 
@@ -27,10 +36,7 @@ public final class ControlConnection {
     private var socketNumber: Int32 { descriptor?.rawValue ?? -1 }
 
     /// The peer's uid from SO_PEERCRED, as the kernel recorded at connect.
-    public var peerUID: uid_t? {
-        var uid: uid_t = 0
-        return hotplug_peer_uid(socketNumber, &uid) == 0 ? uid : nil
-    }
+    public var peerUID: uid_t? { peer }
 
     public enum ReadResult: Equatable {
         case needMore

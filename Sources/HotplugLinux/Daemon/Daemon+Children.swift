@@ -4,7 +4,7 @@ import Logging
 
 /// Child exits and output.
 extension Daemon {
-    func reap(_ pid: Int32) {
+    func reap(_ pid: ProcessID) {
         guard let child = children[pid], let status = child.process.tryReap() else { return }
         // Whatever the child wrote last is still in the pipes.
         drainOutput(pid, .standardOutput)
@@ -15,7 +15,7 @@ extension Daemon {
             child.process.closeStream(stream)
         }
         children.removeValue(forKey: pid)
-        registry.forget(pid: pid)
+        registry.forget(pid: pid.rawValue)
         socketStage.workerExited(child.instance, worker: child.worker)
         // Told first, so that a teardown the exit completes stops them too.
         if ProcessGroup.hasMembers(pid) { apply(.childLeftProcesses(pid: pid)) }
@@ -27,7 +27,7 @@ extension Daemon {
         for pid in Array(children.keys) { reap(pid) }
     }
 
-    func drainOutput(_ pid: Int32, _ stream: ChildProcess.Stream) {
+    func drainOutput(_ pid: ProcessID, _ stream: ChildProcess.Stream) {
         guard let child = children[pid], child.process.isOpen(stream) else { return }
         let now = MonotonicClock.now()
         // A child over its output rate costs a count, not a log line (nor a
@@ -36,7 +36,7 @@ extension Daemon {
         if lines.isEmpty && child.outputLimit.isExhausted(now: now) {
             child.outputLimit.drop(child.process.discardOutputLines(from: stream))
         }
-        var metadata: Logger.Metadata = ["binding": .string(child.instance.binding), "child_pid": .string(String(pid))]
+        var metadata: Logger.Metadata = ["binding": .string(child.instance.binding), "child_pid": .string(pid.description)]
         if let devpath = supervisor.deviceFacts(child.instance.device)?.devpath { metadata["devpath"] = .string(devpath) }
         if let interface = supervisor.interfaceName(child.instance.device) ?? child.interface {
             metadata["interface"] = .string(interface)

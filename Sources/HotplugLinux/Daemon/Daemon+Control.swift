@@ -5,13 +5,17 @@ import HotplugCore
 /// connection, a bounded number of connections.
 extension Daemon {
     static let maximumConnections = 64
+    /// What one uid other than root may hold open at once: a flood from a
+    /// few users of the socket's group fills a bounded share, never the
+    /// whole table.
+    static let maximumConnectionsPerPeer = 8
 
     func acceptConnections() {
         guard let control else { return }
         for connection in control.acceptAll() {
-            if connections.count >= Self.maximumConnections, let oldest = connections.keys.min() {
-                // The oldest is most likely a client that never sends.
-                dropConnection(oldest)
+            guard makeRoom(for: connection.peer) else {
+                connection.close()
+                continue
             }
             // Wraps after 2^40 connections; by then the id's last owner is long gone.
             lastConnectionID = (lastConnectionID + 1) & Token.connectionIDs
@@ -24,6 +28,30 @@ extension Daemon {
                 connection.close()
             }
         }
+    }
+
+    /// Room for a new connection from `peer`, made by closing the oldest
+    /// connection (most likely a client that never sends) of the same peer
+    /// when it holds its share, else the oldest of a peer other than root
+    /// when the table is full: root's requests are never pushed out by
+    /// others. False (refuse the newcomer) when only root's are left.
+    func makeRoom(for peer: uid_t?) -> Bool {
+        let isRoot = peer == 0
+        if !isRoot {
+            let own = connections.filter { $0.value.peer == peer }
+            if own.count >= Self.maximumConnectionsPerPeer, let oldest = own.keys.min() {
+                dropConnection(oldest)
+                return true
+            }
+        }
+        guard connections.count >= Self.maximumConnections else { return true }
+        if let oldest = connections.filter({ $0.value.peer != 0 }).keys.min() {
+            dropConnection(oldest)
+            return true
+        }
+        guard isRoot, let oldest = connections.keys.min() else { return false }
+        dropConnection(oldest)
+        return true
     }
 
     func serveConnection(_ id: UInt64) {
@@ -127,7 +155,10 @@ extension Daemon {
             daemon: StatusDocument.Daemon(pid: getpid(), version: Self.version, config: options.configPath,
                                           source: options.source.rawValue, since: startedAt.iso8601,
                                           sinceUnix: Int64(startedAt.seconds),
-                                          lastReexec: lastReexecAt.map { ($0.iso8601, Int64($0.seconds)) }, reexecs: reexecs),
+                                          lastReexec: lastReexecAt.map { ($0.iso8601, Int64($0.seconds)) }, reexecs: reexecs,
+
+                                          firewall: configurationUsesFirewall || firewallStage.hasTouchedTable ? firewallRepair : nil,
+                                          unrecordedChildren: registry.unrecorded.count, recordError: registry.lastFailure),
             configuration: supervisor.configuration, instances: supervisor.status(), onlyBinding: onlyBinding,
             wallTime: { instant in
                 let age = monotonicNow >= instant.nanoseconds ? monotonicNow - instant.nanoseconds : 0

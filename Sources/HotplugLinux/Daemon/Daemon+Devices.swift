@@ -77,7 +77,15 @@ extension Daemon {
             let ifindex = device.property("IFINDEX").flatMap { Int32($0) }
             apply(.deviceRemoved(devpath: device.devpath, ifindex: ifindex))
         case "move":
-            apply(.deviceMoved(checkedFacts(device)), arrivedAt: arrival)
+            // Checked against the kernel's name for the index now: a move
+            // that arrives after a later rename (udev's own, delivered late)
+            // must not send the name back to one the interface lost.
+            let facts = checkedFacts(device)
+            let current = facts.ifindex.flatMap { InterfaceNames.current(ofIndex: $0) }
+            if StaleMove.isStale(facts, currentName: current) {
+                logger.info("\(Printable.escaped(facts.devpath)): a late move event; the interface is \(Printable.escaped(current ?? "?")) now")
+            }
+            apply(.deviceMoved(StaleMove.corrected(facts, currentName: current)), arrivedAt: arrival)
         case "change", "bind", "unbind":
             apply(.deviceChanged(checkedFacts(device)), arrivedAt: arrival)
         default:

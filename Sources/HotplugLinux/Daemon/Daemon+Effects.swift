@@ -54,41 +54,51 @@ extension Daemon {
                                    workingDirectory: plan.workingDirectory ?? "/", user: plan.user, group: plan.group)
         let process: ChildProcess
         do {
-            let sockets = try socketStage.sockets(for: id, worker: worker)
+            let sockets = try socketStage.sockets(for: id, worker: worker) { problem in
+                logger.log(LogEntry(.warning, problem, binding: id.binding, devpath: supervisor.deviceFacts(id.device)?.devpath,
+                                    interface: supervisor.interfaceName(id.device)))
+            }
             process = try Spawner.spawn(request, passing: sockets, names: socketStage.names(for: id, count: sockets.count))
         } catch let failure as StageFailure {
             return .failure(StageFailure(.children, failure.reason, worker: worker))
         } catch {
             return .failure(StageFailure(.children, String(describing: error), worker: worker))
         }
-        let child = SupervisedChild(process: process, instance: id, worker: worker, interface: supervisor.interfaceName(id.device))
-        children[process.pid] = child
-        registry.record(pid: process.pid, startTick: process.startTick, binding: id.binding, devpath: supervisor.deviceFacts(id.device)?.devpath ?? "",
-                        stop: supervisor.configuration.binding(named: id.binding)?.exec?.stopSequence ?? .standard)
+        let child = SupervisedChild(process: process, instance: id, worker: worker, stop: plan.stop,
+                                    interface: supervisor.interfaceName(id.device))
+        children[process.processID] = child
+        registry.record(pid: process.pid, startTick: process.startTick, binding: id.binding,
+                        devpath: supervisor.deviceFacts(id.device)?.devpath ?? "", stop: child.stop, logger: logger)
         do {
             for watched in [ChildProcess.Watched.exit, .output(.standardOutput), .output(.standardError)] {
-                try process.watch(watched, in: epoll, token: Token.child(process.pid, watched))
+                try process.watch(watched, in: epoll, token: Token.child(process.processID, watched))
             }
         } catch {
             logger.error("cannot watch child \(process.pid): \(error)")
         }
-        return .success(.children(worker: worker, pid: process.pid))
+        return .success(.children(worker: worker, pid: process.processID))
     }
 }
 
-/// A running child and what its output lines are tagged with.
+/// A running child, how it is to be stopped, and what its output lines
+/// are tagged with.
 final class SupervisedChild {
     let process: ChildProcess
     let instance: InstanceID
     let worker: Int
+    /// The stop sequence it was started with (the core keeps the same for
+    /// the worker): what its crash record says, and what a live upgrade
+    /// hands over with it.
+    let stop: StopSequence
     let interface: String?
     /// How many of its output lines reach the log.
     var outputLimit = OutputRateLimit(now: MonotonicClock.now())
 
-    init(process: ChildProcess, instance: InstanceID, worker: Int, interface: String?) {
+    init(process: ChildProcess, instance: InstanceID, worker: Int, stop: StopSequence, interface: String?) {
         self.process = process
         self.instance = instance
         self.worker = worker
+        self.stop = stop
         self.interface = interface
     }
 }

@@ -64,11 +64,12 @@ extension Daemon {
     func reexecState(began: UInt64) -> ReexecState {
         let childList = children.values.sorted { $0.process.pid < $1.process.pid }.map { child in
             ReexecState.Child(
-                pid: child.process.pid, instance: child.instance, worker: child.worker, interface: child.interface,
+                pid: child.process.processID, instance: child.instance, worker: child.worker, interface: child.interface,
                 startTick: child.process.startTick,
                 pidfd: (try? child.process.withDescriptor(of: .exit) { $0.rawValue }) ?? nil,
                 standardOutput: (try? child.process.withDescriptor(of: .output(.standardOutput)) { $0.rawValue }) ?? nil,
-                standardError: (try? child.process.withDescriptor(of: .output(.standardError)) { $0.rawValue }) ?? nil)
+                standardError: (try? child.process.withDescriptor(of: .output(.standardError)) { $0.rawValue }) ?? nil,
+                stop: child.stop)
         }
         let now = WallClock.now()
         return ReexecState(
@@ -77,7 +78,8 @@ extension Daemon {
             children: childList, sockets: socketStage.reexecEntries,
             firewall: firewallStage.installed.sorted { $0.key < $1.key }.map { ReexecState.FirewallEntry(instance: $0.key, ifindex: $0.value.ifindex) },
             firewallWritten: firewallStage.written != nil,
-            controlDescriptor: control.flatMap { try? $0.withWatchedDescriptor { $0.rawValue } })
+            controlDescriptor: control.flatMap { try? $0.withWatchedDescriptor { $0.rawValue } },
+            firewallLockDescriptor: firewallLock?.descriptorNumber)
     }
 
     func respond(_ connectionID: UInt64, _ text: String) {
@@ -102,13 +104,13 @@ extension Daemon {
         lastReexecAt = state.lastReexecUnixNanoseconds.map(WallClock.init(unixNanoseconds:))
         reexecs = state.reexecs
         for inherited in state.children {
-            let process = ChildProcess(pid: inherited.pid, pidfd: inheritance.take(inherited.pidfd),
+            let process = ChildProcess(pid: inherited.pid.rawValue, pidfd: inheritance.take(inherited.pidfd),
                                        standardOutput: inheritance.take(inherited.standardOutput),
                                        standardError: inheritance.take(inherited.standardError), startTick: inherited.startTick)
-            children[process.pid] = SupervisedChild(process: process, instance: inherited.instance, worker: inherited.worker,
-                                                    interface: inherited.interface)
+            children[process.processID] = SupervisedChild(process: process, instance: inherited.instance, worker: inherited.worker,
+                                                          stop: inherited.stop, interface: inherited.interface)
             for watched in [ChildProcess.Watched.exit, .output(.standardOutput), .output(.standardError)] {
-                do { try process.watch(watched, in: epoll, token: Token.child(process.pid, watched)) } catch {
+                do { try process.watch(watched, in: epoll, token: Token.child(process.processID, watched)) } catch {
                     logger.error("cannot watch child \(process.pid): \(error)")
                 }
             }

@@ -39,8 +39,12 @@ extension Daemon {
             // matched nothing before (and so was not kept), and the kept facts
             // were read for the old bindings only.
             if subsystemsChanged { reopenMonitor(configuration) }
+            let marksChange = UnmanagedRules.rules(for: configuration) != UnmanagedRules.rules(for: supervisor.configuration)
+            if marksChange { unmanagedMarks?.update(configuration, logger: logger) }
             apply(.reload(configuration, present: enumerateForReload(configuration)))
+            if marksChange { markPresentDevices() }
             configureFirewall()
+            repairFirewallOnReload()
             return nil
         }
     }
@@ -62,15 +66,16 @@ extension Daemon {
 
     /// The kernel-side filter is fixed once installed: new subsystems need a
     /// new monitor. The reload's enumeration, which follows, catches what
-    /// passed meanwhile.
+    /// passed meanwhile. The old monitor stays, watched, until the new one
+    /// is open and watched: a failure keeps the daemon hearing the old
+    /// subsystems rather than none.
     private func reopenMonitor(_ configuration: Configuration) {
         do {
             let fresh = try Self.openMonitor(context, options, configuration)
-            try? epoll.remove(monitor)
+            try epoll.replace(monitor, with: fresh, token: Token.monitor, events: .readable)
             monitor = fresh
-            try epoll.add(monitor, token: Token.monitor, events: .readable)
         } catch {
-            logger.error("cannot watch the new subsystems: \(error)")
+            logger.error("cannot watch the new subsystems (the old ones are still watched): \(error)")
         }
     }
 }

@@ -22,13 +22,18 @@ public final class Daemon {
         /// from), and the argv it passes again; nil refuses re-execs.
         public var executablePath: String?
         public var arguments: [String]
+        /// The runtime udev rules file that keeps NetworkManager and networkd
+        /// off the configured links (`UnmanagedRules`); nil keeps none.
+        public var unmanagedRulesFile: String?
 
         public init(configPath: String, source: EventSource, tag: String? = nil, receiveBufferBytes: Int32 = 32 << 20,
                     socketPath: String? = nil, socketGroup: String? = nil, strictConfig: Bool = geteuid() == 0,
-                    metricsTextfile: String? = nil, executablePath: String? = nil, arguments: [String] = []) {
+                    metricsTextfile: String? = nil, unmanagedRulesFile: String? = nil,
+                    executablePath: String? = nil, arguments: [String] = []) {
             self.executablePath = executablePath
             self.arguments = arguments
             self.metricsTextfile = metricsTextfile
+            self.unmanagedRulesFile = unmanagedRulesFile
             self.strictConfig = strictConfig
             self.configPath = configPath
             self.source = source
@@ -47,6 +52,7 @@ public final class Daemon {
         static let watchdog: UInt64 = 5
         static let firewall: UInt64 = 6
         static let metrics: UInt64 = 7
+        static let firewallRepair: UInt64 = 8
         /// Control connections: a bit no child token has, plus the
         /// connection's id. Not its descriptor number: the kernel hands a
         /// closed number out again, and a stale readiness would then reach
@@ -55,13 +61,13 @@ public final class Daemon {
         static let connectionIDs: UInt64 = connectionFlag - 1
         static func connection(_ id: UInt64) -> UInt64 { connectionFlag | (id & connectionIDs) }
         // Children: pid << 8 | 0x10 | what (0 exit, 1 stdout, 2 stderr).
-        static func child(_ pid: Int32, _ watched: ChildProcess.Watched) -> UInt64 {
+        static func child(_ pid: ProcessID, _ watched: ChildProcess.Watched) -> UInt64 {
             let what: UInt64 = switch watched {
             case .exit: 0
             case .output(.standardOutput): 1
             case .output(.standardError): 2
             }
-            return UInt64(UInt32(bitPattern: pid)) << 8 | 0x10 | what
+            return UInt64(UInt32(bitPattern: pid.rawValue)) << 8 | 0x10 | what
         }
         static func childWatched(_ token: UInt64) -> ChildProcess.Watched {
             switch token & 0xf {
@@ -84,10 +90,17 @@ public final class Daemon {
     let firewallStage: FirewallStage<FirewallKernel>
     /// Open once a binding has `[firewall]`.
     var firewallEvents: NftablesEvents?
+    /// This daemon's claim on the table of its network namespace, taken
+    /// before the first write to it.
+    var firewallLock: FirewallTableLock?
+    /// Whether the table is in place, and when the next repair is due.
+    var firewallRepair = FirewallRepair()
+    /// Armed while a repair waits (someone keeps changing the table).
+    var firewallRepairTimer: TimerFD?
     /// Firewall setups of this loop turn, written together (`flushFirewall`).
     var pendingFirewall: [(InstanceID, FirewallRequest)] = []
     var supervisor: Supervisor
-    var children: [Int32: SupervisedChild] = [:]
+    var children: [ProcessID: SupervisedChild] = [:]
     var exitRequested = false
     /// What the deadline timer is set to (nil: disarmed), so that a wake-up
     /// that changes no deadline, most of them, makes no timerfd_settime.
@@ -112,6 +125,8 @@ public final class Daemon {
     var watchdogTimer: TimerFD?
     /// With `--metrics-textfile`.
     let metricsExport: MetricsExport?
+    /// With `markUnmanaged`.
+    let unmanagedMarks: UnmanagedMarks?
 
     public init(options: Options, configuration: Configuration, logger: Logger,
                 takeover: consuming ReexecTakeover? = nil) throws(DaemonError) {
@@ -121,6 +136,7 @@ public final class Daemon {
         supervisor = Supervisor(configuration: configuration)
         supervisor.metrics.clock = Self.metricsClock
         registry = ChildRegistry(socketPath: options.socketPath, configPath: options.configPath)
+        unmanagedMarks = options.unmanagedRulesFile.map(UnmanagedMarks.init(file:))
         notifier = SystemdNotifier(logger: logger)
         do {
             // Signals first: from here on SIGTERM waits for the loop instead
@@ -132,9 +148,13 @@ public final class Daemon {
             firewallStage = FirewallStage(kernel: FirewallKernel())
             context = try UdevContext()
             monitor = try Self.openMonitor(context, options, configuration)
+            if case .resumed(let inheritance) = self.takeover,
+               let descriptor = inheritance.take(inheritance.state.firewallLockDescriptor) {
+                firewallLock = FirewallTableLock.adopting(descriptor)
+            }
             if let path = options.socketPath {
                 if case .resumed(let inheritance) = self.takeover, let descriptor = inheritance.take(inheritance.state.controlDescriptor) {
-                    control = ControlServer(adopting: descriptor, path: path)
+                    control = try ControlServer(adopting: descriptor, path: path)
                 } else {
                     control = try ControlServer(path: path, group: options.socketGroup)
                 }
@@ -167,6 +187,9 @@ public final class Daemon {
         } catch {
             throw DaemonError(String(describing: error))
         }
+        // Before anything is stopped, renamed or started: a second daemon
+        // in this network namespace would take the first one's rules away.
+        if configurationUsesFirewall, let refusal = claimFirewallTable() { throw DaemonError(refusal.description) }
         logger.info("starting: \(options.source.rawValue) source, \(supervisor.configuration.bindings.count) binding(s) from \(options.configPath)")
         registry.prepare(logger: logger)
         let takeover = self.takeover
@@ -181,12 +204,14 @@ public final class Daemon {
             }
             // The monitor is already listening, so a device that appears during
             // the scan is seen by one or both; the core binds it once either way.
+            writeUnmanagedRules()
             configureFirewall()
             do {
                 try enumeratePresent()
             } catch {
                 throw DaemonError("cannot enumerate the devices present (\(error)); not starting, since every device present would be ignored")
             }
+            markPresentDevices()
             flushFirewall()
             startFirewall()
             if case .refused(let reason, let reply?) = takeover {
@@ -221,6 +246,7 @@ public final class Daemon {
         }
         finishMetricsExport()
         stopFirewall()
+        removeUnmanagedRules()
         registry.close()
         logger.info("all children stopped; exiting")
     }
@@ -239,12 +265,14 @@ public final class Daemon {
             pingWatchdog()
         case Token.firewall:
             readFirewallEvents()
+        case Token.firewallRepair:
+            repairFirewall()
         case Token.metrics:
             metricsTimerFired()
         case _ where token & Token.connectionFlag != 0:
             serveConnection(token & Token.connectionIDs)
         default:
-            let pid = Int32(bitPattern: UInt32(truncatingIfNeeded: token >> 8))
+            let pid = ProcessID(Int32(bitPattern: UInt32(truncatingIfNeeded: token >> 8)))
             switch Token.childWatched(token) {
             case .exit: reap(pid)
             case .output(let stream): drainOutput(pid, stream)

@@ -47,6 +47,19 @@ public final class Epoll: Sendable {
         try control(hotplug_epoll_ctl_mod, "MOD", watched, token, events)
     }
 
+    /// Watches `fresh` instead of `old`, under `token`: `fresh` is added
+    /// first, and `old` leaves only once that worked, so a failure leaves
+    /// `old` watched as it was (and the caller keeps it) rather than
+    /// neither. Both are briefly registered; no wait can fall in between.
+    public func replace<Old: EpollWatchable & ~Copyable, Fresh: EpollWatchable & ~Copyable>(
+        _ old: borrowing Old, with fresh: borrowing Fresh, token: UInt64, events: EpollEvents
+    ) throws(SystemCallError) {
+        try add(fresh, token: token, events: events)
+        // A failure here is not the caller's: closing `old` drops it from
+        // the interest list anyway.
+        try? remove(old)
+    }
+
     /// Remove before closing the descriptor: a closed one only leaves the
     /// interest list once every duplicate of it is closed too.
     public func remove<Watched: EpollWatchable & ~Copyable>(_ watched: borrowing Watched) throws(SystemCallError) {

@@ -82,7 +82,7 @@ extension Logger {
         if let binding = entry.binding { metadata["binding"] = .string(binding) }
         if let devpath = entry.devpath { metadata["devpath"] = .string(devpath) }
         if let interface = entry.interface { metadata["interface"] = .string(interface) }
-        if let pid = entry.pid { metadata["child_pid"] = .string(String(pid)) }
+        if let pid = entry.pid { metadata["child_pid"] = .string(pid.description) }
         log(level: entry.level.loggerLevel, "\(entry.message)", metadata: metadata)
     }
 }

@@ -32,19 +32,33 @@ final class MetricsTextfile {
         _ = try openDirectory()
     }
 
-    /// The temporary name: hidden and not `*.prom`, so the collector skips it.
-    var temporaryName: String { ".\(name).\(getpid()).tmp" }
+    /// The temporary name: hidden and not `*.prom`, so the collector skips
+    /// it, and with 64 random bits, so nobody who can write the directory
+    /// can plant something under it beforehand (a directory there would
+    /// stop every update).
+    var temporaryName: String { ".\(name).\(Self.randomHex()).tmp" }
+
+    /// Tries for a free temporary name before giving up on this write.
+    static let temporaryNameTries = 4
+
+    /// SystemRandomNumberGenerator reads getrandom(2) on Linux.
+    static func randomHex() -> String {
+        let value = UInt64.random(in: .min ... .max)
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
 
     func write(_ text: String) throws(MetricsTextfileError) {
         let directory = try openDirectory()
-        let temporary = temporaryName
         let flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC
+        var temporary = temporaryName
         var created = FileDescriptor(adopting: openat(directory.rawValue, temporary, flags, 0o644))
-        if created == nil, errno == EEXIST {
-            // Left by a crash of a daemon that had our pid: remove the name
-            // (a symlink is removed, not followed) and create it afresh.
-            unlinkat(directory.rawValue, temporary, 0)
+        var tries = 1
+        while created == nil, errno == EEXIST, tries < Self.temporaryNameTries {
+            // Taken (by chance, or planted): another name, never that one.
+            temporary = temporaryName
             created = FileDescriptor(adopting: openat(directory.rawValue, temporary, flags, 0o644))
+            tries += 1
         }
         guard let file = created else { throw MetricsTextfileError(directoryPath + "/" + temporary, errnoText()) }
         do throws(MetricsTextfileError) {

@@ -1,5 +1,5 @@
-import CHotplugSpawn
 import Glibc
+import HotplugCore
 
 /// A running (or finished) child started by `Spawner`.
 ///
@@ -22,26 +22,32 @@ public final class ChildProcess {
         case output(Stream)
     }
 
-    public let pid: Int32
+    /// The pid and the pidfd, which signal and reap it.
+    public private(set) var handle: ChildHandle
+    public var pid: Int32 { handle.pid.rawValue }
+    public var processID: ProcessID { handle.pid }
     /// When it started, in clock ticks since boot, if the spawn could tell
     /// without asking /proc (see `hotplug_spawn_result.start_tick`).
     let startTick: UInt64?
-    /// Nil on kernels without pidfd_open (before 5.3): SIGCHLD tells then.
-    private let pidfd: FileDescriptor?
     private var standardOutput: OutputPipe?
     private var standardError: OutputPipe?
     /// Set once `tryReap()` has collected the child.
-    public private(set) var exitStatus: ExitStatus?
+    public var exitStatus: ExitStatus? { handle.exitStatus }
     /// True once the child is collected and waitid() will never be called
     /// again (also when someone else reaped it, in which case `exitStatus`
     /// stays nil).
-    public private(set) var isReaped = false
+    public var isReaped: Bool { handle.isReaped }
 
-    init(pid: Int32, pidfd: consuming FileDescriptor?, standardOutput: consuming FileDescriptor?,
+    convenience init(pid: Int32, pidfd: consuming FileDescriptor?, standardOutput: consuming FileDescriptor?,
+                     standardError: consuming FileDescriptor?, startTick: UInt64? = nil) {
+        self.init(handle: ChildHandle(pid: ProcessID(pid), pidfd: pidfd), standardOutput: standardOutput,
+                  standardError: standardError, startTick: startTick)
+    }
+
+    init(handle: consuming ChildHandle, standardOutput: consuming FileDescriptor?,
          standardError: consuming FileDescriptor?, startTick: UInt64? = nil) {
-        self.pid = pid
+        self.handle = handle
         self.startTick = startTick
-        self.pidfd = pidfd
         self.standardOutput = OutputPipe(standardOutput)
         self.standardError = OutputPipe(standardError)
     }
@@ -55,43 +61,21 @@ public final class ChildProcess {
 
     /// Sends `signal` to the child's whole process group (the child is a
     /// session and group leader, so this includes its descendants unless
-    /// they moved to a new session themselves). A group that no longer
-    /// exists (ESRCH) is not an error: everything in it is gone already.
+    /// they moved to a new session themselves), through the pidfd where the
+    /// kernel can (see `ChildHandle`). A group that no longer exists (ESRCH)
+    /// is not an error: everything in it is gone already.
     public func signalGroup(_ signal: Int32) throws(SystemCallError) {
-        if kill(-pid, signal) == 0 { return }
-        let failure = errno
-        if failure == ESRCH { return }
-        throw SystemCallError("kill(-\(pid), \(SignalName.name(signal)))", errno: failure)
+        try handle.signalGroup(signal)
     }
 
-    /// Collects the child if it has exited, without blocking.
-    ///
-    /// Returns the status exactly once — the call that reaped the child — and
-    /// nil before that (still running) and after it (already reaped; see
-    /// `exitStatus`). After reaping, the pid is never waited on again, as it
-    /// may already belong to an unrelated process.
+    /// Sends `signal` to the child alone, through its pidfd.
+    public func signal(_ signal: Int32) throws(SystemCallError) {
+        try handle.signal(signal)
+    }
+
+    /// Collects the child if it has exited, without blocking (see `ChildHandle.tryReap`).
     public func tryReap() -> ExitStatus? {
-        guard !isReaped else { return nil }
-        var exited: Int32 = 0
-        var value: Int32 = 0
-        var coreDumped: Int32 = 0
-        let pidfdNumber: Int32 = switch pidfd {
-        case .some(let descriptor): descriptor.rawValue
-        case .none: -1  // waits on the pid instead
-        }
-        let outcome = hotplug_reap_nohang(pid, pidfdNumber, &exited, &value, &coreDumped)
-        if outcome == 1 {
-            let status: ExitStatus = exited != 0 ? .exited(value) : .signaled(value, coreDumped: coreDumped != 0)
-            isReaped = true
-            exitStatus = status
-            return status
-        }
-        if outcome < 0 && errno == ECHILD {
-            // Someone else collected it (SIGCHLD set to SIG_IGN, or a stray
-            // waitpid(-1)). The status is lost; stop asking.
-            isReaped = true
-        }
-        return nil
+        handle.tryReap()
     }
 
     /// Reads what is available on the stream and returns the complete lines,
@@ -163,10 +147,7 @@ public final class ChildProcess {
     ) throws(SystemCallError) -> Result? {
         switch watched {
         case .exit:
-            switch pidfd {
-            case .some(let descriptor): return try body(descriptor)
-            case .none: return nil
-            }
+            return try handle.withPidfd(body)
         case .output(.standardOutput):
             switch standardOutput {
             case .some(let pipe): return try body(pipe.descriptor)

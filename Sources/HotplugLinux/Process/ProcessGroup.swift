@@ -1,4 +1,5 @@
 import Glibc
+import HotplugCore
 
 /// What is left of a child's process group once the child itself is gone:
 /// a daemon it started in the background keeps the group (and so the
@@ -7,7 +8,8 @@ import Glibc
 enum ProcessGroup {
     /// Whether any live process still belongs to group `id`. Reads /proc,
     /// field 5 (pgrp) of each process's stat.
-    static func hasMembers(_ id: Int32) -> Bool {
+    static func hasMembers(_ group: ProcessID) -> Bool {
+        let id = group.rawValue
         // One system call answers for the usual case, an empty group, on
         // every child's exit; only a group with someone in it (perhaps just
         // a zombie) is worth reading /proc for.
@@ -29,8 +31,9 @@ enum ProcessGroup {
     /// leader's pid is unused: a process that holds it now is not ours, and
     /// while any member of our group lives the kernel gives that number to
     /// no new process, so a group of that number is still ours.
-    static func signalLeftovers(_ id: Int32, _ signal: Int32) -> Bool {
-        guard id > 1, kill(id, 0) != 0, errno == ESRCH, hasMembers(id) else { return false }
+    static func signalLeftovers(_ group: ProcessID, _ signal: Int32) -> Bool {
+        let id = group.rawValue
+        guard id > 1, kill(id, 0) != 0, errno == ESRCH, hasMembers(group) else { return false }
         return kill(-id, signal) == 0
     }
 }

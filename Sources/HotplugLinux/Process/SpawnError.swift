@@ -32,6 +32,8 @@ public struct SpawnError: Error, Sendable, Equatable, CustomStringConvertible {
         case redirect
         /// Resetting the signal mask in the child.
         case signals
+        /// Taking a descriptor table of the child's own (close_range or unshare).
+        case descriptors
         /// The child's failure report could not be decoded.
         case report
     }

@@ -131,6 +131,8 @@ public enum Spawner {
             return SpawnError(stage: .signals, errno: error, detail: "reset signal mask")
         case HOTPLUG_SPAWN_STAGE_LISTEN_FDS.rawValue:
             return SpawnError(stage: .redirect, errno: error, detail: "placing the [listen] sockets at fd 3 onwards")
+        case HOTPLUG_SPAWN_STAGE_DESCRIPTORS.rawValue:
+            return SpawnError(stage: .descriptors, errno: error, detail: "a descriptor table of the child's own")
         case HOTPLUG_SPAWN_STAGE_EXEC.rawValue:
             return SpawnError(stage: .exec, errno: error, detail: "exec \(path)")
         default:

@@ -53,17 +53,30 @@ final class ChildRegistry {
         logger.error("not recording children, so they cannot be stopped after a crash: no safe directory for the records (\(refusals.joined(separator: "; ")))")
     }
 
+    /// Running children whose record could not be written (a full /run):
+    /// after a crash they would not be stopped. Shown in `status`.
+    private(set) var unrecorded: Set<Int32> = []
+    /// Why the last record could not be written.
+    private(set) var lastFailure: String?
+
     /// `startTick`, when the spawn knew it, saves reading /proc/PID/stat,
-    /// which waits until the child's exec has finished.
-    func record(pid: Int32, startTick: UInt64? = nil, binding: String, devpath: String, stop: StopSequence) {
+    /// which waits until the child's exec has finished. A record that cannot
+    /// be written is an error in the log (and counted for `status`), and
+    /// leaves no file behind.
+    func record(pid: Int32, startTick: UInt64? = nil, binding: String, devpath: String, stop: StopSequence, logger: Logger? = nil) {
         guard let directory, let instance, let owner,
               let child = startTick.map({ ProcessIdentity(pid: pid, startTime: $0) }) ?? ProcessIdentity(pid: pid) else { return }
         let record = ChildRecord(instance: instance.key, daemon: owner, child: child, stop: stop,
                                  binding: binding, devpath: devpath)
-        directory.writeNewFile(String(pid), record.text)
+        if let failure = directory.writeNewFile(String(pid), record.text) {
+            unrecorded.insert(pid)
+            lastFailure = failure
+            logger?.error("no crash-recovery record for child \(pid) of binding \(binding): \(failure); if this hotplugd dies, the next one will not stop it")
+        }
     }
 
     func forget(pid: Int32) {
+        unrecorded.remove(pid)
         directory?.remove(String(pid))
     }
 

@@ -140,22 +140,6 @@ public final class FirewallStage<Kernel: FirewallOperations> {
         hasTouchedTable = hasTouchedTable || !entries.isEmpty || tableKnown
     }
 
-    /// When the last repairs happened (monotonic ns), newest last.
-    private var repairs: [UInt64] = []
-    static var repairLimit: Int { 5 }
-    static var repairWindow: UInt64 { 10_000_000_000 }
-
-    /// Whether to repair now. Two processes that each rebuild the table
-    /// whenever the other changes it (a second hotplugd in the same network
-    /// namespace) would do so forever: after 5 repairs in 10 s, hotplugd
-    /// stops repairing until the window has passed, and says why.
-    public func mayRepair(now: UInt64) -> Bool {
-        repairs.removeAll { now &- $0 > Self.repairWindow }
-        guard repairs.count < Self.repairLimit else { return false }
-        repairs.append(now)
-        return true
-    }
-
     /// Shutdown: the whole table goes, if we ever wrote to it.
     public func removeTable() throws(NftablesError) {
         guard hasTouchedTable else { return }

@@ -8,52 +8,60 @@ import HotplugCore
 final class ListeningSocket {
     let descriptor: FileDescriptor
     let socket: ListenSocket
+    private let backlog: Int32
 
-    init(_ socket: ListenSocket, interface: String?, backlog: Int32, reusePort: Bool) throws(StageFailure) {
+    /// Why a socket could not be opened: the step and the errno, for the
+    /// stage to word (it knows who else holds the port).
+    struct OpenFailure: Error {
+        var socket: ListenSocket
+        var bindingToDevice: Bool
+        var inUse: Bool
+        var errno: Int32
+    }
+
+    /// Bound to the interface with index `ifindex` (SO_BINDTOIFINDEX) when
+    /// given: by index, so a rename in flight cannot make it fail or miss.
+    init(_ socket: ListenSocket, ifindex: Int32?, backlog: Int32, reusePort: Bool) throws(OpenFailure) {
         var step: Int32 = 0
-        let fd: Int32
         let (family, bytes): (Int32, [UInt8]) = switch socket.address.host {
         case .any: (0, [])
         case .ipv4(let address): (4, address)
         case .ipv6(let address): (6, address)
         }
-        fd = bytes.withUnsafeBufferPointer { address in
-            Self.withOptionalCString(interface) { name in
-                var spec = hotplug_listen_spec(
-                    family: family, address: address.baseAddress, port: socket.address.port,
-                    stream: socket.kind == .stream ? 1 : 0, backlog: backlog, interface: name,
-                    reuse_port: reusePort ? 1 : 0)
-                return hotplug_listen_socket(&spec, &step)
-            }
+        let fd = bytes.withUnsafeBufferPointer { address in
+            var spec = hotplug_listen_spec(
+                family: family, address: address.baseAddress, port: socket.address.port,
+                stream: socket.kind == .stream ? 1 : 0, backlog: backlog, ifindex: ifindex ?? 0,
+                reuse_port: reusePort ? 1 : 0)
+            return hotplug_listen_socket(&spec, &step)
         }
         guard let owned = FileDescriptor(adopting: fd) else {
-            throw StageFailure(.sockets, Self.reason(socket, interface: interface, step: step, errno: errno))
+            let code = errno
+            throw OpenFailure(socket: socket, bindingToDevice: Int(step) == HOTPLUG_LISTEN_BIND_DEVICE,
+                              inUse: Int(step) == HOTPLUG_LISTEN_BIND && code == EADDRINUSE, errno: code)
         }
         descriptor = owned
         self.socket = socket
+        self.backlog = backlog
     }
 
     /// One a previous image of this daemon opened (re-exec).
-    init(adopting descriptor: consuming FileDescriptor, _ socket: ListenSocket) {
+    init(adopting descriptor: consuming FileDescriptor, _ socket: ListenSocket, backlog: Int32) {
         self.descriptor = descriptor
         self.socket = socket
+        self.backlog = backlog
     }
 
-    private static func withOptionalCString<R>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
-        guard let text else { return body(nil) }
-        return text.withCString { body($0) }
+    /// Whether a stream socket still accepts connections: a child's
+    /// shutdown(2) on it ends its listening for every holder, for good.
+    /// Datagram sockets have no such state and always count as accepting.
+    var accepts: Bool {
+        socket.kind == .datagram || hotplug_socket_accepts(descriptor.rawValue) != 0
     }
 
-    private static func reason(_ socket: ListenSocket, interface: String?, step: Int32, errno code: Int32) -> String {
-        let what = socket.kind == .stream ? "listen on \(socket.address)" : "bind datagram \(socket.address)"
-        let text = errnoText(code)
-        switch Int(step) {
-        case HOTPLUG_LISTEN_BIND_DEVICE:
-            return "cannot \(what): binding to interface \(interface.map { Printable.escaped($0) } ?? "?"): \(text)"
-        case HOTPLUG_LISTEN_BIND where code == EADDRINUSE:
-            return "cannot \(what): the port is already in use by another program"
-        default:
-            return "cannot \(what): \(text)"
-        }
+    /// Listens again on a socket a child shut down: it kept its address and
+    /// port, so every child that holds it serves on it again.
+    func listenAgain() -> Bool {
+        hotplug_listen_again(descriptor.rawValue, backlog) == 0
     }
 }

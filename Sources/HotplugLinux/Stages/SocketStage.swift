@@ -1,3 +1,4 @@
+import Glibc
 import HotplugCore
 
 /// The sockets stage's executor: opens each binding's `[listen]` sockets on
@@ -9,13 +10,22 @@ import HotplugCore
 /// SO_REUSEPORT group. The kernel keeps steering connections to a socket
 /// whose worker died, where nobody would accept them; so a worker's set is
 /// closed when its child exits (the others take the new connections) and
-/// opened again just before it is spawned.
+/// opened again just before it is spawned. The last set open is never
+/// closed that way: it is kept, and handed to the next worker that starts,
+/// so the port stays hotplugd's while every worker is restarting (no local
+/// program can take it in the restart delay), and the connections that
+/// arrive meanwhile wait there for that worker.
 final class SocketStage {
     private struct Opened {
         var request: SocketRequest
         /// The sockets every worker gets (shared), or each worker's own (reuseport; nil while closed).
         var shared: [ListeningSocket]
         var perWorker: [[ListeningSocket]?]
+        /// reuseport: the set of the last worker that exited while no other
+        /// set was open, kept for the next worker that starts.
+        var kept: [ListeningSocket]?
+
+        var all: [ListeningSocket] { shared + perWorker.flatMap { $0 ?? [] } + (kept ?? []) }
     }
 
     private var opened: [InstanceID: Opened] = [:]
@@ -25,9 +35,9 @@ final class SocketStage {
             var entry = Opened(request: request, shared: [], perWorker: [])
             switch request.listen.mode {
             case .shared:
-                entry.shared = try open(request)
+                entry.shared = try open(request, for: id)
             case .reuseport:
-                for _ in 0..<request.workers { entry.perWorker.append(try open(request)) }
+                for _ in 0..<request.workers { entry.perWorker.append(try open(request, for: id)) }
             }
             opened[id] = entry
             return .success(.sockets)
@@ -42,23 +52,41 @@ final class SocketStage {
     }
 
     /// The sockets worker `index` receives, in LISTEN_FDS order; a
-    /// reuseport worker's set is opened again if its last child closed it.
-    func sockets(for id: InstanceID, worker index: Int) throws(StageFailure) -> [ListeningSocket] {
+    /// reuseport worker's set is the kept one, or opened again, if its last
+    /// child closed it. A stream socket a child shut down (it no longer
+    /// accepts, for every holder) listens again, or is opened anew, and
+    /// `report` says so: otherwise every restart would be handed the same
+    /// dead socket.
+    func sockets(for id: InstanceID, worker index: Int, report: (String) -> Void) throws(StageFailure) -> [ListeningSocket] {
         guard var entry = opened[id] else { return [] }
-        guard entry.request.listen.mode == .reuseport else { return entry.shared }
+        if entry.request.listen.mode == .shared {
+            entry.shared = try revived(entry.shared, entry.request, for: id, report: report)
+            opened[id] = entry
+            return entry.shared
+        }
         while entry.perWorker.count <= index { entry.perWorker.append(nil) }
-        if let set = entry.perWorker[index] { return set }
-        let set = try open(entry.request)
-        entry.perWorker[index] = set
+        let set: [ListeningSocket]
+        if let own = entry.perWorker[index] {
+            set = own
+        } else if let kept = entry.kept {
+            set = kept
+        } else {
+            set = try open(entry.request, for: id)
+        }
+        entry.kept = nil
+        entry.perWorker[index] = try revived(set, entry.request, for: id, report: report)
         opened[id] = entry
-        return set
+        return entry.perWorker[index] ?? []
     }
 
     /// A worker's child is gone: its reuseport sockets close so that no
-    /// connection waits in a queue nobody accepts from.
+    /// connection waits in a queue nobody accepts from, unless no other
+    /// worker's are open: then they are kept, and the port with them.
     func workerExited(_ id: InstanceID, worker index: Int) {
-        guard var entry = opened[id], entry.request.listen.mode == .reuseport, index < entry.perWorker.count else { return }
+        guard var entry = opened[id], entry.request.listen.mode == .reuseport, index < entry.perWorker.count,
+              let set = entry.perWorker[index] else { return }
         entry.perWorker[index] = nil
+        if entry.kept == nil, entry.perWorker.allSatisfy({ $0 == nil }) { entry.kept = set }
         opened[id] = entry
     }
 
@@ -72,7 +100,8 @@ final class SocketStage {
     var reexecEntries: [ReexecState.Sockets] {
         opened.sorted { $0.key < $1.key }.map { id, entry in
             ReexecState.Sockets(instance: id, request: entry.request, shared: entry.shared.map { $0.descriptor.rawValue },
-                                perWorker: entry.perWorker.map { $0?.map { $0.descriptor.rawValue } })
+                                perWorker: entry.perWorker.map { $0?.map { $0.descriptor.rawValue } },
+                                kept: entry.kept?.map { $0.descriptor.rawValue })
         }
     }
 
@@ -83,21 +112,76 @@ final class SocketStage {
         func sockets(_ numbers: [Int32]) -> [ListeningSocket] {
             var result: [ListeningSocket] = []
             for (number, spec) in zip(numbers, entry.request.listen.sockets) {
-                if let descriptor = take(number) { result.append(ListeningSocket(adopting: descriptor, spec)) } else { complete = false }
+                if let descriptor = take(number) { result.append(ListeningSocket(adopting: descriptor, spec, backlog: entry.request.listen.backlog)) } else { complete = false }
             }
             return result
         }
         opened[entry.instance] = Opened(request: entry.request, shared: sockets(entry.shared),
-                                        perWorker: entry.perWorker.map { $0.map(sockets) })
+                                        perWorker: entry.perWorker.map { $0.map(sockets) }, kept: entry.kept.map(sockets))
         return complete
     }
 
-    private func open(_ request: SocketRequest) throws(StageFailure) -> [ListeningSocket] {
-        var sockets: [ListeningSocket] = []
-        for socket in request.listen.sockets {
-            sockets.append(try ListeningSocket(socket, interface: request.interface, backlog: request.listen.backlog,
-                                               reusePort: request.listen.mode == .reuseport))
+    private func revived(_ set: [ListeningSocket], _ request: SocketRequest, for id: InstanceID,
+                         report: (String) -> Void) throws(StageFailure) -> [ListeningSocket] {
+        guard set.contains(where: { !$0.accepts }) else { return set }
+        var result: [ListeningSocket] = []
+        for socket in set {
+            if socket.accepts {
+                result.append(socket)
+            } else if socket.listenAgain() {
+                report("the [listen] socket \(socket.socket) stopped accepting (a child shut it down); listening on it again")
+                result.append(socket)
+            } else {
+                report("the [listen] socket \(socket.socket) stopped accepting (a child shut it down); opening it again")
+                result.append(try open(socket.socket, request, for: id))
+            }
         }
+        return result
+    }
+
+    private func open(_ request: SocketRequest, for id: InstanceID) throws(StageFailure) -> [ListeningSocket] {
+        var sockets: [ListeningSocket] = []
+        for socket in request.listen.sockets { sockets.append(try open(socket, request, for: id)) }
         return sockets
+    }
+
+    private func open(_ socket: ListenSocket, _ request: SocketRequest, for id: InstanceID) throws(StageFailure) -> ListeningSocket {
+        if request.listen.bindToDevice, request.ifindex == nil {
+            throw StageFailure(.sockets, "cannot \(Self.verb(socket)): the interface's index is unknown, so it cannot be bound to it")
+        }
+        do {
+            return try ListeningSocket(socket, ifindex: request.listen.bindToDevice ? request.ifindex : nil,
+                                       backlog: request.listen.backlog, reusePort: request.listen.mode == .reuseport)
+        } catch {
+            throw failure(error, request, for: id)
+        }
+    }
+
+    /// The failure in words; a port in use says who holds it. When that is
+    /// hotplugd itself (another device's instance whose sockets close once
+    /// its children have stopped, as in a quick replug), the core retries
+    /// the stage when they close.
+    private func failure(_ error: ListeningSocket.OpenFailure, _ request: SocketRequest, for id: InstanceID) -> StageFailure {
+        let what = "cannot \(Self.verb(error.socket))"
+        if error.bindingToDevice {
+            let name = request.interface.map { Printable.escaped($0) } ?? "?"
+            return StageFailure(.sockets, "\(what): binding to interface \(name) (index \(request.ifindex ?? 0)): \(errnoText(error.errno))")
+        }
+        guard error.inUse else { return StageFailure(.sockets, "\(what): \(errnoText(error.errno))") }
+        if let holder = opened.first(where: { $0.key != id && Self.holds($0.value, error.socket) })?.key {
+            var failure = StageFailure(.sockets, "\(what): the port is still held by hotplugd itself (binding '\(holder.binding)' on another device, whose children are stopping); retried when it closes")
+            failure.awaitsOwnSockets = true
+            return failure
+        }
+        let holder = PortHolder.describe(error.socket).map { " (\($0))" } ?? ""
+        return StageFailure(.sockets, "\(what): the port is already in use by another program\(holder)")
+    }
+
+    private static func holds(_ entry: Opened, _ socket: ListenSocket) -> Bool {
+        entry.all.contains { $0.socket.kind == socket.kind && $0.socket.address.port == socket.address.port }
+    }
+
+    private static func verb(_ socket: ListenSocket) -> String {
+        socket.kind == .stream ? "listen on \(socket.address)" : "bind datagram \(socket.address)"
     }
 }

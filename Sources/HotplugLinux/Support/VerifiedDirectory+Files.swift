@@ -10,27 +10,34 @@ extension VerifiedDirectory {
     }
 
     /// Writes a new file, mode 0600. Something already under the name (left
-    /// over, or a symlink) is removed first, never written through.
+    /// over, or a symlink) is removed first, never written through. Nil on
+    /// success; otherwise why, and nothing is left under the name (a full
+    /// disk must not leave an empty or torn file that reads as something).
     @discardableResult
-    func writeNewFile(_ name: String, _ text: String) -> Bool {
-        if let file = createExclusively(name) { return Self.write(text, to: file) }
-        guard errno == EEXIST, remove(name), let file = createExclusively(name) else { return false }
-        return Self.write(text, to: file)
+    func writeNewFile(_ name: String, _ text: String) -> String? {
+        var created = createExclusively(name)
+        if created == nil, errno == EEXIST, remove(name) { created = createExclusively(name) }
+        guard let file = created else { return "cannot create \(path)/\(name): \(errnoText())" }
+        if let failure = Self.write(text, to: file) {
+            remove(name)
+            return "cannot write \(path)/\(name): \(failure)"
+        }
+        return nil
     }
 
     private func createExclusively(_ name: String) -> FileDescriptor? {
         FileDescriptor(adopting: openat(descriptor.rawValue, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600))
     }
 
-    private static func write(_ text: String, to file: borrowing FileDescriptor) -> Bool {
+    private static func write(_ text: String, to file: borrowing FileDescriptor) -> String? {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
             let count = bytes.withUnsafeBytes { Glibc.write(file.rawValue, $0.baseAddress, $0.count) }
             if count < 0, errno == EINTR { continue }
-            guard count > 0 else { return false }
+            guard count > 0 else { return count == 0 ? "nothing written" : errnoText() }
             bytes = bytes.dropFirst(count)
         }
-        return true
+        return nil
     }
 
     /// A file we wrote: a regular file owned by our uid, writable by nobody

@@ -19,8 +19,10 @@ final class VerifiedDirectory {
     /// when it is missing. Every directory above it must be owned by root or
     /// us, and writable by others only when sticky (as /tmp is), where others
     /// cannot rename our entries; the directory itself must be owned by root
-    /// or us and writable by nobody else.
-    static func open(_ path: String, creatingWith mode: mode_t) throws(DirectoryRefusal) -> VerifiedDirectory {
+    /// or us and writable by nobody else, unless `mayBeSticky` lets it be
+    /// shared as the ones above may (a control socket in /tmp: nobody else
+    /// can rename or remove a name root made there).
+    static func open(_ path: String, creatingWith mode: mode_t, mayBeSticky: Bool = false) throws(DirectoryRefusal) -> VerifiedDirectory {
         let names = path.split(separator: "/").map(String.init)
         guard path.hasPrefix("/"), !names.isEmpty, !names.contains("."), !names.contains("..") else {
             throw DirectoryRefusal(path: path, reason: "not a plain absolute path")
@@ -34,7 +36,7 @@ final class VerifiedDirectory {
             walked += "/" + name
             let isLast = index == names.count - 1
             let next = try openEntry(name, in: current, path: walked, creatingWith: isLast ? mode : nil)
-            try check(next, path: walked, shared: !isLast)
+            try check(next, path: walked, shared: !isLast || mayBeSticky)
             current = next
         }
         return VerifiedDirectory(path: walked, descriptor: current)

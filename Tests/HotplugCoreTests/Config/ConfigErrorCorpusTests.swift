@@ -19,6 +19,10 @@ struct ConfigErrorCorpusTests {
         """
 
     static let cases: [Case] = [
+        Case(name: "hd restart-delay below the floor", text: minimalExec + "restart-delay = \"0s\"\n",
+             expected: ["b.toml:5:17: 'restart-delay' is 0s: a child that exits at once would be restarted thousands of times a second; give at least 100ms"]),
+        Case(name: "hd one port twice on overlapping addresses", text: "[match]\nsubsystem = \"net\"\n[exec]\ncommand = [\"/bin/true\"]\n[listen]\nstream = [\"8080\", \"0.0.0.0:8080\"]\n",
+             expected: ["b.toml:6:19: '0.0.0.0:8080' and '8080' in 'stream' are the same port on overlapping addresses: the second bind would fail at every plug (\"PORT\" alone already takes every address)"]),
         Case(name: "unknown top-level key with suggestion", text: """
             [match]
             subsystem = "net"

@@ -132,6 +132,12 @@ struct MetricsExpositionTests {
         # HELP hotplugd_monitor_overflows_total Times the monitor's receive buffer overflowed and events were lost (each is followed by a re-enumeration).
         # TYPE hotplugd_monitor_overflows_total counter
         hotplugd_monitor_overflows_total 1
+        # HELP hotplugd_firewall_degraded 1 while the nftables table inet hotplugd is not known to hold hotplugd's rules (changed by someone else; the repair is waiting or failing), else 0.
+        # TYPE hotplugd_firewall_degraded gauge
+        hotplugd_firewall_degraded 0
+        # HELP hotplugd_firewall_repairs_total Times hotplugd put its nftables table back after someone else changed or removed it.
+        # TYPE hotplugd_firewall_repairs_total counter
+        hotplugd_firewall_repairs_total 0
         # HELP hotplugd_stage_failures_total Lifecycle stage setups that failed, by stage: link, firewall, sockets, children.
         # TYPE hotplugd_stage_failures_total counter
         hotplugd_stage_failures_total{stage="link"} 0

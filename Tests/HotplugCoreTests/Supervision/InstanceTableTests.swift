@@ -15,7 +15,7 @@ struct InstanceTableTests {
 
     static func randomState(_ random: inout Steps) -> InstanceState {
         let at = Instant(nanoseconds: UInt64.random(in: 1...50, using: &random))
-        let pid = Int32.random(in: 100...130, using: &random)
+        let pid = ProcessID(Int32.random(in: 100...130, using: &random))
         switch Int.random(in: 0..<7, using: &random) {
         case 0: return .settling(until: at)
         case 1: return .running(pid: pid)
@@ -62,7 +62,7 @@ struct InstanceTableTests {
         for device in (0..<5).map({ DeviceID(UInt64($0)) }) {
             #expect(table.ids(of: device) == all.map(\.id).filter { $0.device == device }.sorted())
         }
-        for pid in Int32(100)...130 {
+        for pid in (Int32(100)...130).map(ProcessID.init(rawValue:)) {
             let owners = all.filter { $0.worker(runningPID: pid) != nil }.map(\.id)
             #expect(table.id(withPID: pid) == owners.min())
         }

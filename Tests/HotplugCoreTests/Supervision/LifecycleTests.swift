@@ -188,7 +188,8 @@ struct SocketsStageTests {
             Issue.record("expected the sockets' setup: \(added)")
             return
         }
-        #expect(request.interface == "glk0", "bound to the interface's name after the rename")
+        #expect(request.interface == "glk0", "named by the interface's name after the rename")
+        #expect(request.ifindex == 42, "bound by index, which no rename makes stale")
         #expect(request.workers == 2)
         let pids = h.supervisor.status().compactMap(\.pid)
         #expect(LifecycleTests.tearDowns(h.send(.deviceRemoved(devpath: LifecycleTests.v0, ifindex: 42))).isEmpty)
@@ -205,6 +206,31 @@ struct SocketsStageTests {
         #expect(h.supervisor.status().allSatisfy { $0.stage == .sockets && $0.error?.contains("already in use") == true })
         h.socketFailure = nil
         #expect(LifecycleTests.setUps(h.send(.restart(binding: "web", device: nil))) == [.sockets, .children, .children])
+    }
+
+    /// A quick replug: the old device's sockets are open until its child
+    /// has stopped, so the new device's open fails on our own port; it is
+    /// tried again right after they close, not left failed.
+    @Test func fiASocketsStageFailedOnOurOwnPortIsRetriedWhenTheOldSocketsClose() {
+        var h = H([Self.web(instances: 1)])
+        h.send(.deviceAdded(FakeDevices.veth("v0")))
+        let old = h.pid("web")!
+        h.send(.deviceRemoved(devpath: LifecycleTests.v0, ifindex: 42))
+        h.socketFailure = "cannot listen on 8080: the port is still held by hotplugd itself"
+        h.socketFailureAwaitsOwnSockets = true
+        h.send(.deviceAdded(FakeDevices.veth("v1", ifindex: 43)))
+        #expect(h.supervisor.status().contains { $0.state == "failed" && $0.stage == .sockets })
+        h.socketFailure = nil
+        let closed = h.send(.childExited(pid: old, .signaled(15)))
+        let order = closed.compactMap { effect -> String? in
+            switch effect {
+            case .tearDown(_, .sockets): "closed"
+            case .setUp(_, .sockets): "opened"
+            default: nil
+            }
+        }
+        #expect(order == ["closed", "opened"], "\(closed)")
+        #expect(h.supervisor.status().map(\.state) == ["running"])
     }
 
     @Test func restartAndCrashesKeepTheSockets() {

@@ -14,8 +14,12 @@ struct SupervisorHarness {
     var firewallFailure: String?
     /// When set, the sockets stage fails with this reason.
     var socketFailure: String?
+    /// The sockets stage's failure is on a port hotplugd itself holds.
+    var socketFailureAwaitsOwnSockets = false
     /// When set, the children stage fails with this reason.
     var spawnFailure: String?
+    /// When set, only these workers' spawns fail (with `spawnFailure`).
+    var spawnFailingWorkers: Set<Int>?
     var takenNames: Set<String> = []
 
     init(_ bindings: [Binding]) {
@@ -50,12 +54,16 @@ struct SupervisorHarness {
             if let firewallFailure { return .stageSetUp(id, .failure(StageFailure(.firewall, firewallFailure))) }
             return .stageSetUp(id, .success(.firewall))
         case .sockets:
-            if let socketFailure { return .stageSetUp(id, .failure(StageFailure(.sockets, socketFailure))) }
+            if let socketFailure {
+                var failure = StageFailure(.sockets, socketFailure)
+                failure.awaitsOwnSockets = socketFailureAwaitsOwnSockets
+                return .stageSetUp(id, .failure(failure))
+            }
             return .stageSetUp(id, .success(.sockets))
         case .children(let worker, _):
-            if let spawnFailure { return .stageSetUp(id, .failure(StageFailure(.children, spawnFailure, worker: worker))) }
+            if let spawnFailure, spawnFailingWorkers?.contains(worker) ?? true { return .stageSetUp(id, .failure(StageFailure(.children, spawnFailure, worker: worker))) }
             nextPID += 1
-            return .stageSetUp(id, .success(.children(worker: worker, pid: nextPID)))
+            return .stageSetUp(id, .success(.children(worker: worker, pid: ProcessID(nextPID))))
         }
     }
 
@@ -69,7 +77,7 @@ struct SupervisorHarness {
         supervisor.status().first { $0.binding == binding }?.state
     }
 
-    func pid(_ binding: String) -> Int32? {
+    func pid(_ binding: String) -> ProcessID? {
         supervisor.status().first { $0.binding == binding }?.pid
     }
 
@@ -77,7 +85,7 @@ struct SupervisorHarness {
         effects.compactMap { if case .setUp(_, .children(_, let plan)) = $0 { plan } else { nil } }
     }
 
-    static func signals(_ effects: [Effect]) -> [(Int32, Signal)] {
+    static func signals(_ effects: [Effect]) -> [(ProcessID, Signal)] {
         effects.compactMap { if case .signal(_, let pid, let signal) = $0 { (pid, signal) } else { nil } }
     }
 }

@@ -32,6 +32,21 @@ import TestSupport
         #expect(try String(contentsOfFile: directory.path + "/hotplugd.prom", encoding: .utf8) == "a 1\n")
     }
 
+    /// The temporary name cannot be foreseen: a directory planted under
+    /// the name a daemon of this pid used to take stops nothing (issue 21,
+    /// item 14).
+    @Test func hdAPlantedTemporaryNameDoesNotFreezeTheFile() throws {
+        let directory = try TemporaryDirectory(prefix: "hotplugd-textfile")
+        let textfile = try MetricsTextfile(path: directory.path + "/hotplugd.prom")
+        #expect(mkdir(directory.path + "/.hotplugd.prom.\(getpid()).tmp", 0o755) == 0)
+        try textfile.write("a 1\n")
+        try textfile.write("a 2\n")
+        #expect(try String(contentsOfFile: directory.path + "/hotplugd.prom", encoding: .utf8) == "a 2\n")
+        let names = Set((0..<100).map { _ in textfile.temporaryName })
+        #expect(names.count == 100, "every temporary name is new")
+        #expect(names.allSatisfy { $0.hasPrefix(".hotplugd.prom.") && $0.hasSuffix(".tmp") && $0.count == ".hotplugd.prom.".count + 20 })
+    }
+
     @Test func aFailedWriteLeavesTheOldFileAndNoTemporaryOne() throws {
         let directory = try TemporaryDirectory(prefix: "hotplugd-textfile")
         let textfile = try MetricsTextfile(path: directory.path + "/hotplugd.prom")

@@ -93,6 +93,51 @@ struct ChildRegistryTests {
         #expect(log.contains("is still running"))
     }
 
+    /// A crashed daemon its parent has not reaped yet is a zombie: dead,
+    /// so its children are stopped, not left to run beside new ones
+    /// (issue 21, item 11).
+    @Test func hdRecordsOfAZombieDaemonAreActedOn() throws {
+        let scratch = try RecoveryScratch(), log = LogCapture()
+        let victim = try Victim()
+        let daemon = try Spawner.spawn(SpawnRequest(argv: ["/bin/true"]))
+        defer { _ = daemon.tryReap() }
+        let zombie = try #require(ProcessIdentity(pid: daemon.pid))
+        let deadline = Date().addingTimeInterval(10)
+        while ProcessIdentity.stateAndStartTime(of: daemon.pid)?.state != "Z" && Date() < deadline { usleep(5_000) }
+        try #require(ProcessIdentity.stateAndStartTime(of: daemon.pid)?.state == "Z", "the stand-in daemon exited unreaped")
+        scratch.registry(owner: zombie, logger: log.logger).record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard)
+        scratch.registry(owner: .current, logger: log.logger).stopLeftovers(logger: log.logger)
+        #expect(victim.waitForExit() == .signaled(SIGTERM, coreDumped: false))
+        #expect(!log.contains("is still running"))
+    }
+
+    /// A full /run: the record cannot be written. That is an error in the
+    /// log and in what `status` shows, and no empty file is left to be
+    /// ignored after a crash (issue 21, item 10).
+    @Test(.enabled(if: geteuid() == 0, "needs root to mount a small tmpfs"))
+    func hdARecordThatCannotBeWrittenIsAnErrorAndLeavesNoFile() throws {
+        let scratch = try RecoveryScratch(), log = LogCapture()
+        let full = scratch.path + "/full"
+        #expect(mkdir(full, 0o700) == 0)
+        try #require(mount("tmpfs", full, "tmpfs", 0, "size=4k,mode=0700") == 0, "mount tmpfs: \(errnoText())")
+        defer { umount2(full, Int32(MNT_DETACH)) }
+        let location = RecordLocation(path: full + "/state", mode: 0o700)
+        let registry = scratch.registry(owner: .current, location: location, logger: log.logger)
+        // Fill it: the directories exist, no page is left for a record.
+        let filler = open(full + "/filler", O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        var page = [UInt8](repeating: 0x61, count: 4096)
+        while page.withUnsafeMutableBytes({ write(filler, $0.baseAddress, $0.count) }) > 0 {}
+        close(filler)
+        let victim = try Victim()
+        registry.record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard, logger: log.logger)
+        let key = DaemonInstance(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
+        #expect(!FileManager.default.fileExists(atPath: location.path + "/children/\(key)/\(victim.pid)"), "no empty record")
+        #expect(log.contains("no crash-recovery record for child \(victim.pid) of binding cable"))
+        #expect(registry.unrecorded == [victim.pid] && registry.lastFailure?.contains("No space left") == true)
+        registry.forget(pid: victim.pid)
+        #expect(registry.unrecorded.isEmpty)
+    }
+
     @Test func recordOfAReusedPidIsDroppedWithoutASignal() throws {
         let scratch = try RecoveryScratch(), log = LogCapture()
         let victim = try Victim()

@@ -139,14 +139,4 @@ struct FirewallStageTests {
         try FirewallStage(kernel: kernel).removeTable()
         #expect(kernel.batches.isEmpty)
     }
-
-    /// Two daemons repairing each other's table would never stop: repairs
-    /// are limited to 5 in 10 s.
-    @Test func repairsAreLimited() {
-        let stage = FirewallStage(kernel: FakeNftables())
-        let second: UInt64 = 1_000_000_000
-        #expect((0..<5).allSatisfy { stage.mayRepair(now: 100 * second + UInt64($0) * second) })
-        #expect(!stage.mayRepair(now: 106 * second))
-        #expect(stage.mayRepair(now: 111 * second), "the oldest left the window")
-    }
 }

@@ -1,0 +1,28 @@
+import HotplugCore
+
+/// Keeping NetworkManager and systemd-networkd off the configured links
+/// (see `UnmanagedMarks`), at start, on reload and at stop.
+extension Daemon {
+    /// Before the devices present are bound, so that a device that appears
+    /// from now on is marked by udev before any manager sees it.
+    func writeUnmanagedRules() {
+        unmanagedMarks?.update(supervisor.configuration, logger: logger)
+    }
+
+    /// After the devices present are bound: they appeared before the rules.
+    func markPresentDevices() {
+        guard let marks = unmanagedMarks else { return }
+        var seen = Set<String>()
+        var devices: [(syspath: String, interface: String?)] = []
+        for row in supervisor.status() where row.subsystem == "net" && !seen.contains(row.syspath) {
+            guard let binding = supervisor.configuration.binding(named: row.binding), UnmanagedRules.needsMark(binding) else { continue }
+            seen.insert(row.syspath)
+            devices.append((row.syspath, row.interface ?? row.sysname))
+        }
+        marks.markPresent(devices, logger: logger)
+    }
+
+    func removeUnmanagedRules() {
+        unmanagedMarks?.remove(logger: logger)
+    }
+}
