@@ -58,7 +58,7 @@ struct ReexecTests {
                 input = "restrict"
                 allow-tcp = [8080]
                 """)
-            try installStandIn("exec \"\(HotplugdBinary.path)\" \"$@\"")
+            try installStandIn("exec -a \"$0\" \"\(HotplugdBinary.path)\" \"$@\"")
             try daemon.start(binary: standIn)
             ifindex = try daemon.plug(interface, clientAddress: ReexecTests.peer)
             guard eventually(timeout: 20, { (try? self.rows().filter { $0.state == "running" }.count) == 2 }) else {
@@ -70,7 +70,7 @@ struct ReexecTests {
         /// call but the probe unless it handles `$1` itself.
         func installStandIn(_ body: String) throws {
             try? FileManager.default.removeItem(atPath: standIn)
-            try daemon.directory.write("hotplugd", "#!/bin/sh\n\(body)\n")
+            try daemon.directory.write("hotplugd", "#!/bin/bash\n\(body)\n")
             chmod(standIn, 0o755)
         }
 
@@ -98,7 +98,12 @@ struct ReexecTests {
 
         func reexec() throws -> Shell.Output { try daemon.hotplugd("reexec") }
 
-        func serves() throws -> Bool { try daemon.connects(to: ReexecTests.address, port: 8080, timeout: 2) }
+        /// An HTTP request from the client namespace is answered by a worker
+        /// (its pid); `connects` would wait for a greeting HTTP never sends.
+        func serves() throws -> Bool {
+            let answer = try daemon.client.run("/usr/bin/curl", "-s", "--max-time", "3", "http://\(ReexecTests.address):8080/")
+            return answer.status == 0 && Int(answer.stdout.split(separator: "\n").last ?? "") != nil
+        }
 
         func clientLoop(_ count: Int) throws -> RunningProcess {
             try RunningProcess(daemon.client.exec + ["/bin/sh", "-c", """
@@ -147,7 +152,7 @@ struct ReexecTests {
         guard let victim = before.first?.pid else { throw TestFailure("no pid") }
         try setup.installStandIn("""
             if [ "$1" != reexec-probe ]; then kill \(victim); sleep 0.3; fi
-            exec "\(HotplugdBinary.path)" "$@"
+            exec -a "$0" "\(HotplugdBinary.path)" "$@"
             """)
         let answer = try setup.reexec()
         #expect(answer.status == 0, "\(answer.stderr)")
@@ -170,7 +175,7 @@ struct ReexecTests {
               /sbin/ip link del \(setup.interface)
               /sbin/ip link add \(second) type veth peer name \(second)p
             fi
-            exec "\(HotplugdBinary.path)" "$@"
+            exec -a "$0" "\(HotplugdBinary.path)" "$@"
             """)
         let answer = try setup.reexec()
         #expect(answer.status == 0, "\(answer.stderr)")
@@ -201,7 +206,7 @@ struct ReexecTests {
         #expect(try setup.rows() == before)
         #expect(try setup.serves())
         // And it can still re-execute once the binary is right again.
-        try setup.installStandIn("exec \"\(HotplugdBinary.path)\" \"$@\"")
+        try setup.installStandIn("exec -a \"$0\" \"\(HotplugdBinary.path)\" \"$@\"")
         #expect(try setup.reexec().status == 0)
         #expect(try setup.rows() == before)
     }
@@ -216,7 +221,7 @@ struct ReexecTests {
         let pid = setup.daemonPID()
         try setup.installStandIn("""
             if [ "$1" != reexec-probe ]; then exec 9</dev/null; export HOTPLUGD_REEXEC_STATE=9; fi
-            exec "\(HotplugdBinary.path)" "$@"
+            exec -a "$0" "\(HotplugdBinary.path)" "$@"
             """)
         let answer = try setup.reexec()
         #expect(answer.status == 1)
@@ -240,13 +245,13 @@ struct ReexecTests {
         let old = try setup.rows().compactMap(\.pid)
         try setup.installStandIn("""
             if [ "$1" != reexec-probe ]; then exit 1; fi
-            exec "\(HotplugdBinary.path)" "$@"
+            exec -a "$0" "\(HotplugdBinary.path)" "$@"
             """)
         let answer = try setup.reexec()
         #expect(answer.status == 1)
         #expect(answer.stderr.contains("did not take over"), "\(answer.stderr)")
         setup.daemon.daemon?.process.waitUntilExit()
-        try setup.installStandIn("exec \"\(HotplugdBinary.path)\" \"$@\"")
+        try setup.installStandIn("exec -a \"$0\" \"\(HotplugdBinary.path)\" \"$@\"")
         try setup.daemon.start(binary: setup.standIn)
         #expect(old.allSatisfy { !Self.processExists($0) }, "the leftovers were stopped before the new start")
         #expect(eventually(timeout: 15) {

@@ -36,7 +36,8 @@ extension Daemon {
         notifier.reloading(status: "re-executing \(path)")
         var failure = ReexecDescriptors.keepAcrossExec(kept, true)
         if failure == nil {
-            failure = ReexecExec.exec(path, arguments: options.arguments, state: file.descriptor.rawValue, reply: reply)
+            failure = ReexecExec.exec(path, arguments: options.arguments, state: file.descriptor.rawValue, reply: reply,
+                                      handed: state.descriptors + [file.descriptor.rawValue])
         }
         _ = ReexecDescriptors.keepAcrossExec(kept, false)
         let reason = "execve \(path): \(errnoText(failure ?? 0))"

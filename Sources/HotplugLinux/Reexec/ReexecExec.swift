@@ -8,6 +8,9 @@ import HotplugCore
 public enum ReexecExec {
     public static let stateVariable = "HOTPLUGD_REEXEC_STATE"
     public static let replyVariable = "HOTPLUGD_REEXEC_REPLY"
+    /// Every descriptor number kept across the exec for the new image.
+    public static let descriptorsVariable = "HOTPLUGD_REEXEC_DESCRIPTORS"
+    static var variables: [String] { [stateVariable, replyVariable, descriptorsVariable] }
     /// The probe's one line: `hotplugd-reexec-state LOWEST HIGHEST`.
     public static var probeLine: String {
         "\(ReexecState.format) \(ReexecState.acceptedVersions.lowerBound) \(ReexecState.acceptedVersions.upperBound)"
@@ -99,16 +102,17 @@ public enum ReexecExec {
     /// execve() with the same arguments and environment, plus where the
     /// state and the requester's connection are. Returns only on failure,
     /// with the errno.
-    static func exec(_ path: String, arguments: [String], state: Int32, reply: Int32?) -> Int32 {
+    static func exec(_ path: String, arguments: [String], state: Int32, reply: Int32?, handed: [Int32]) -> Int32 {
         var environment: [String] = []
         var cursor = environ
         while let entry = cursor.pointee {
             let text = String(cString: entry)
-            if !text.hasPrefix(stateVariable + "="), !text.hasPrefix(replyVariable + "=") { environment.append(text) }
+            if !variables.contains(where: { text.hasPrefix($0 + "=") }) { environment.append(text) }
             cursor += 1
         }
         environment.append("\(stateVariable)=\(state)")
         if let reply { environment.append("\(replyVariable)=\(reply)") }
+        environment.append("\(descriptorsVariable)=\(handed.map(String.init).joined(separator: ","))")
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }

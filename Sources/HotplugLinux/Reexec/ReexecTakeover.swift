@@ -9,29 +9,29 @@ public enum ReexecTakeover {
 
     /// Reads the state named by `HOTPLUGD_REEXEC_STATE`, checked against the
     /// configuration this image loaded, and removes both variables from the
-    /// environment. On a refusal every inherited descriptor but the
-    /// requester's connection is closed at once, so the clean start can bind
-    /// the same ports and control socket again.
+    /// environment. On a refusal every descriptor the old image handed over
+    /// but the requester's connection is closed at once, so the clean start
+    /// can bind the same ports and control socket again.
     public static func fromEnvironment(configuration: Configuration) -> ReexecTakeover? {
         guard let stateText = variable(ReexecExec.stateVariable) else { return nil }
         let replyNumber = variable(ReexecExec.replyVariable).flatMap(Int32.init)
-        unsetenv(ReexecExec.stateVariable)
-        unsetenv(ReexecExec.replyVariable)
+        let handed = variable(ReexecExec.descriptorsVariable).flatMap(ReexecDescriptors.parseHanded) ?? []
+        for name in ReexecExec.variables { unsetenv(name) }
         let reply = replyNumber.flatMap(adoptConnection)
         do throws(ReexecStateError) {
             guard let number = Int32(stateText) else { throw ReexecStateError("\(ReexecExec.stateVariable) is not a descriptor number") }
             let state = try ReexecState(parsing: try ReexecStateFile.read(number: number), configuration: configuration)
             let numbers = state.descriptors
-            for number in numbers where number == replyNumber || fcntl(number, F_GETFD) < 0 {
-                throw ReexecStateError("descriptor \(number) the state names is not open")
+            for number in numbers where number == replyNumber || !handed.contains(number) || fcntl(number, F_GETFD) < 0 {
+                throw ReexecStateError("descriptor \(number) the state names was not handed over")
             }
-            // The rest of what leaked across (nothing, from a hotplugd) goes.
-            ReexecDescriptors.closeInherited(keeping: Set(numbers))
+            // What was handed over and the state does not name goes.
+            ReexecDescriptors.closeHanded(handed, keeping: Set(numbers))
             // Ours again, and children must not inherit them by accident.
             _ = ReexecDescriptors.keepAcrossExec(numbers, false)
             return .resumed(ReexecInheritance(state: state, reply: reply))
         } catch {
-            ReexecDescriptors.closeInherited(keeping: [])
+            ReexecDescriptors.closeHanded(handed, keeping: replyNumber.map { [$0] } ?? [])
             return .refused(reason: error.description, reply: reply)
         }
     }
