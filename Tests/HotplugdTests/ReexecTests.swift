@@ -140,6 +140,9 @@ struct ReexecTests {
         #expect(setup.daemonPID() == pid && setup.daemon.daemon?.process.isRunning == true)
         #expect(try setup.rows() == before, "same pids, since and restarts")
         #expect(try setup.daemon.mapTarget(setup.ifindex) == element)
+        let log = setup.daemon.daemon?.errorOutput ?? []
+        #expect(!log.contains { $0.contains("lock was handed over but is not held") }, "the table's flock crossed the exec")
+        #expect(!log.contains { $0.contains("another hotplugd") })
         let daemonObject = try setup.status()["daemon"] as? [String: Any]
         #expect(daemonObject?["since"] as? String == startedAt)
         #expect(daemonObject?["last_reexec"] as? String != nil)

@@ -151,6 +151,9 @@ public final class Daemon {
             if case .resumed(let inheritance) = self.takeover,
                let descriptor = inheritance.take(inheritance.state.firewallLockDescriptor) {
                 firewallLock = FirewallTableLock.adopting(descriptor)
+                if firewallLock == nil {
+                    logger.warning("the firewall table's lock was handed over but is not held; claiming it again")
+                }
             }
             if let path = options.socketPath {
                 if case .resumed(let inheritance) = self.takeover, let descriptor = inheritance.take(inheritance.state.controlDescriptor) {
