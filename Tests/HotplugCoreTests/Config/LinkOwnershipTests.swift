@@ -73,7 +73,9 @@ struct LinkOwnershipTests {
         }
         let clock = ContinuousClock()
         let elapsed = clock.measure { #expect(Self.conflicts(matches) == []) }
-        #expect(elapsed < .seconds(10), "\(elapsed)")
+        // A bound against a quadratic check, not a benchmark:
+        // under AddressSanitizer on a loaded 2-core machine a linear one took 27 s.
+        #expect(elapsed < .seconds(90), "\(elapsed)")
     }
 
     @Test func witnessSearchHandlesClassesAndNegations() {
