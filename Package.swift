@@ -25,6 +25,7 @@ let package = Package(
         .target(name: "CHotplugSpawn"),
         // accept4 and SO_PEERCRED need _GNU_SOURCE, which Swift's Glibc lacks.
         .target(name: "CHotplugSocket"),
+        .target(name: "CHotplugReexec"),
 
         // The functional core: config, matching, placeholders, the state machine. No I/O.
         .target(name: "HotplugCore"),
@@ -33,7 +34,7 @@ let package = Package(
         .target(
             name: "HotplugLinux",
             dependencies: [
-                "HotplugCore", "CUdev", "CSystemd", "CHotplugSpawn", "CHotplugSocket", "CNftables",
+                "HotplugCore", "CUdev", "CSystemd", "CHotplugSpawn", "CHotplugSocket", "CHotplugReexec", "CNftables",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -22,7 +22,7 @@ struct Hotplugd: ParsableCommand {
         abstract: "A udev hotplug supervisor: name, configure and run services for devices as they come and go.",
         version: version,
         subcommands: [RunCommand.self, StatusCommand.self, CheckCommand.self, TestCommand.self, MonitorCommand.self,
-                      ReloadCommand.self, RestartCommand.self, RulesCommand.self, MetricsCommand.self]
+                      ReloadCommand.self, RestartCommand.self, ReexecCommand.self, ReexecProbeCommand.self, RulesCommand.self, MetricsCommand.self]
     )
 }
 

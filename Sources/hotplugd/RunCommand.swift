@@ -76,14 +76,18 @@ struct RunCommand: ParsableCommand {
             printError("hotplugd: --tag needs the udev source: the kernel's events carry no udev tags, so nothing would ever match")
             throw ExitCode(1)
         }
+        // Before anything is opened: a refused state's descriptors close here.
+        let takeover = ReexecTakeover.fromEnvironment(configuration: configuration)
         do {
             let daemon = try Daemon(
                 options: Daemon.Options(configPath: options.config, source: source, tag: tag, receiveBufferBytes: receiveBuffer,
                                        socketPath: AbsolutePath.anchored(socket.path), socketGroup: socketGroup,
                                        strictConfig: geteuid() == 0 && !options.allowInsecureConfig,
                                        metricsTextfile: metricsTextfile.map(AbsolutePath.anchored),
-                                       unmanagedRulesFile: unmanagedRulesFile),
-                configuration: configuration, logger: logger)
+                                       unmanagedRulesFile: unmanagedRulesFile,
+                                       executablePath: CommandLine.arguments.first.flatMap(ReexecExec.startedFrom),
+                                       arguments: CommandLine.arguments),
+                configuration: configuration, logger: logger, takeover: takeover)
             // After the socket check (which names a daemon on the same
             // socket), before anything is renamed or started.
             let lock = try ConfigLock.acquire(options.config)

@@ -9,6 +9,9 @@ enum StatusTable {
             if let since = daemon["since_unix"]?.intValue {
                 header += ", up \(duration(nowUnix - since))"
             }
+            if let reexec = daemon["last_reexec_unix"]?.intValue {
+                header += ", re-executed \(duration(nowUnix - reexec)) ago"
+            }
             header += ", \(daemon["source"]?.stringValue ?? "?") source, config \(daemon["config"]?.stringValue ?? "?")"
             lines.append(header)
             if let firewall = daemon["firewall"], let line = firewallLine(firewall, nowUnix: nowUnix) { lines.append(line) }

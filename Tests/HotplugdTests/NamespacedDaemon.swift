@@ -70,9 +70,10 @@ final class NamespacedDaemon: @unchecked Sendable {
         try host.run([HotplugdBinary.path] + arguments + ["--socket", directory.path + "/control.sock"])
     }
 
-    func start(logLevel: String = "info", _ extra: [String] = []) throws {
+    /// `binary`: the path the daemon is started from (a re-exec runs the file there).
+    func start(logLevel: String = "info", binary: String = HotplugdBinary.path, _ extra: [String] = []) throws {
         let process = try RunningProcess(host.exec + [
-            "/usr/bin/env", "HOTPLUGD_LOG_LEVEL=\(logLevel)", HotplugdBinary.path, "run", "--source", "kernel", "--config", directory.path + "/bindings",
+            "/usr/bin/env", "HOTPLUGD_LOG_LEVEL=\(logLevel)", binary, "run", "--source", "kernel", "--config", directory.path + "/bindings",
             "--socket", directory.path + "/control.sock"] + DaemonFixture.leaveUdevRulesAlone(extra) + extra)
         daemon = process
         guard process.waitForLine(timeout: 20, stderr: true, { $0.contains("ready:") }) != nil else {

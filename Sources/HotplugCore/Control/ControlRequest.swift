@@ -5,12 +5,16 @@
 ///     metrics
 ///     reload
 ///     restart BINDING [DEVICE]
+///     reexec
 public enum ControlRequest: Sendable, Equatable {
     case status(binding: String?)
     /// The Prometheus text of `hotplugd metrics`, as a JSON string.
     case metrics
     case reload
     case restart(binding: String, device: String?)
+    /// Replace the running image with the binary at the path it was started
+    /// from, keeping children, sockets and rules (see `ReexecState`).
+    case reexec
 
     /// Longest request line accepted; anything longer is refused unread.
     public static let maximumLineBytes = 4096
@@ -34,12 +38,13 @@ public enum ControlRequest: Sendable, Equatable {
         case ("status", 1): self = .status(binding: arguments[0])
         case ("metrics", 0): self = .metrics
         case ("reload", 0): self = .reload
+        case ("reexec", 0): self = .reexec
         case ("restart", 1): self = .restart(binding: arguments[0], device: nil)
         case ("restart", 2): self = .restart(binding: arguments[0], device: arguments[1])
-        case ("status", _), ("metrics", _), ("reload", _), ("restart", _):
+        case ("status", _), ("metrics", _), ("reload", _), ("restart", _), ("reexec", _):
             throw ParseError(description: "wrong number of arguments for '\(verb)'")
         default:
-            throw ParseError(description: "unknown request '\(String(verb.prefix(64)))'; expected status, metrics, reload or restart")
+            throw ParseError(description: "unknown request '\(String(verb.prefix(64)))'; expected status, metrics, reload, restart or reexec")
         }
     }
 
@@ -59,6 +64,7 @@ public enum ControlRequest: Sendable, Equatable {
         case .status(let binding): (["status"] + [binding].compactMap { $0 }).joined(separator: " ")
         case .metrics: "metrics"
         case .reload: "reload"
+        case .reexec: "reexec"
         case .restart(let binding, let device): (["restart", binding] + [device].compactMap { $0 }).joined(separator: " ")
         }
     }
@@ -68,7 +74,7 @@ public enum ControlRequest: Sendable, Equatable {
     public var needsPrivilege: Bool {
         switch self {
         case .status, .metrics: false
-        case .reload, .restart: true
+        case .reload, .restart, .reexec: true
         }
     }
 }

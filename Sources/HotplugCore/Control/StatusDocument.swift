@@ -9,6 +9,10 @@ public struct StatusDocument {
         public var source: String
         public var since: String
         public var sinceUnix: Int64
+        /// The last `hotplugd reexec` (ISO 8601, Unix seconds) and how many
+        /// there were; `since` stays the first image's start.
+        public var lastReexec: (iso8601: String, unix: Int64)?
+        public var reexecs: Int
         /// The nftables table's repair state; nil for a daemon that never
         /// touched nftables (no `[firewall]`).
         public var firewall: FirewallRepair?
@@ -17,7 +21,10 @@ public struct StatusDocument {
         public var recordError: String?
 
         public init(pid: Int32, version: String, config: String, source: String, since: String, sinceUnix: Int64,
+                    lastReexec: (iso8601: String, unix: Int64)? = nil, reexecs: Int = 0,
                     firewall: FirewallRepair? = nil, unrecordedChildren: Int = 0, recordError: String? = nil) {
+            self.lastReexec = lastReexec
+            self.reexecs = reexecs
             self.firewall = firewall
             self.unrecordedChildren = unrecordedChildren
             self.recordError = recordError
@@ -43,6 +50,9 @@ public struct StatusDocument {
                 ("source", .string(daemon.source)),
                 ("since", .string(daemon.since)),
                 ("since_unix", .int(daemon.sinceUnix)),
+                ("last_reexec", .optional(daemon.lastReexec?.iso8601)),
+                ("last_reexec_unix", daemon.lastReexec.map { .int($0.unix) } ?? .null),
+                ("reexecs", .int(Int64(daemon.reexecs))),
                 ("firewall", daemon.firewall.map { firewall($0, wallTime: wallTime) } ?? .null),
                 ("unrecorded_children", .int(Int64(daemon.unrecordedChildren))),
                 ("record_error", daemon.unrecordedChildren > 0 ? .optional(daemon.recordError) : .null),

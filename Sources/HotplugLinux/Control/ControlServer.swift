@@ -52,6 +52,17 @@ public final class ControlServer {
         self.descriptor = descriptor
     }
 
+    /// The socket a previous image of this daemon listened on (re-exec):
+    /// the file stays, connections queued meanwhile are accepted now.
+    /// Its directory is verified again, for the cleanup at exit.
+    init(adopting descriptor: consuming FileDescriptor, path: String) throws(ControlSocketError) {
+        self.path = path
+        let (directory, name) = try Self.openDirectory(of: path)
+        self.directory = directory
+        self.name = name
+        self.descriptor = descriptor
+    }
+
     deinit {
         // The descriptor closes after this, with the stored owner.
         unlinkat(directory.descriptor.rawValue, name, 0)

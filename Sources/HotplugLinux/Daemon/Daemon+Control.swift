@@ -68,6 +68,10 @@ extension Daemon {
             return
         case .tooLong:
             connection.respond(Self.failure("request longer than \(ControlRequest.maximumLineBytes) bytes"))
+        case .line(let line) where isPermittedReexec(line, peer: connection.peerUID):
+            // Carried out between loop turns, answered by the new image.
+            pendingReexec = id
+            return
         case .line(let line):
             connection.respond(answer(line, peer: connection.peerUID))
         }
@@ -83,6 +87,11 @@ extension Daemon {
         guard let connection = connections.removeValue(forKey: id) else { return }
         try? epoll.remove(connection)
         connection.close()
+    }
+
+    func isPermittedReexec(_ line: String, peer: uid_t?) -> Bool {
+        guard (try? ControlRequest(parsing: line)) == .reexec, let peer else { return false }
+        return peer == 0 || peer == geteuid()
     }
 
     func answer(_ line: String, peer: uid_t?) -> String {
@@ -127,6 +136,8 @@ extension Daemon {
             }
             apply(.restart(binding: binding, device: selector))
             return JSONValue.object([("ok", .bool(true)), ("instances", .int(Int64(targets.count)))]).serialized()
+        case .reexec:
+            return Self.failure("internal: reexec is answered by the new image")
         }
     }
 
@@ -144,6 +155,8 @@ extension Daemon {
             daemon: StatusDocument.Daemon(pid: getpid(), version: Self.version, config: options.configPath,
                                           source: options.source.rawValue, since: startedAt.iso8601,
                                           sinceUnix: Int64(startedAt.seconds),
+                                          lastReexec: lastReexecAt.map { ($0.iso8601, Int64($0.seconds)) }, reexecs: reexecs,
+
                                           firewall: configurationUsesFirewall || firewallStage.hasTouchedTable ? firewallRepair : nil,
                                           unrecordedChildren: registry.unrecorded.count, recordError: registry.lastFailure),
             configuration: supervisor.configuration, instances: supervisor.status(), onlyBinding: onlyBinding,

@@ -87,7 +87,11 @@ extension Daemon {
     /// Claims the table of this network namespace once (see
     /// `FirewallTableLock`); the refusal while another daemon owns it.
     func claimFirewallTable() -> FirewallTableLock.Refusal? {
-        guard firewallLock == nil else { return nil }
+        guard firewallLock == nil else {
+            // Held across a re-exec: watching starts again in this image.
+            watchFirewall()
+            return nil
+        }
         do {
             firewallLock = try FirewallTableLock.acquire()
             watchFirewall()

@@ -18,13 +18,20 @@ public final class Daemon {
         public var strictConfig: Bool
         /// node_exporter's textfile to keep up to date; nil writes none.
         public var metricsTextfile: String?
+        /// Where `hotplugd reexec` finds the binary (the path it was started
+        /// from), and the argv it passes again; nil refuses re-execs.
+        public var executablePath: String?
+        public var arguments: [String]
         /// The runtime udev rules file that keeps NetworkManager and networkd
         /// off the configured links (`UnmanagedRules`); nil keeps none.
         public var unmanagedRulesFile: String?
 
         public init(configPath: String, source: EventSource, tag: String? = nil, receiveBufferBytes: Int32 = 32 << 20,
                     socketPath: String? = nil, socketGroup: String? = nil, strictConfig: Bool = geteuid() == 0,
-                    metricsTextfile: String? = nil, unmanagedRulesFile: String? = nil) {
+                    metricsTextfile: String? = nil, unmanagedRulesFile: String? = nil,
+                    executablePath: String? = nil, arguments: [String] = []) {
+            self.executablePath = executablePath
+            self.arguments = arguments
             self.metricsTextfile = metricsTextfile
             self.unmanagedRulesFile = unmanagedRulesFile
             self.strictConfig = strictConfig
@@ -104,7 +111,14 @@ public final class Daemon {
     /// Open control connections by id; a lower id is an older connection.
     var connections: [UInt64: ControlConnection] = [:]
     var lastConnectionID: UInt64 = 0
-    let startedAt = WallClock.now()
+    /// When the daemon started: its first image's start, kept across re-execs.
+    var startedAt = WallClock.now()
+    var lastReexecAt: WallClock?
+    var reexecs = 0
+    /// A `hotplugd reexec` waiting for the end of the loop turn (its connection).
+    var pendingReexec: UInt64?
+    /// What this image found at start, if a previous image exec'ed it.
+    var takeover: ReexecTakeover?
     let registry: ChildRegistry
     let notifier: SystemdNotifier
     /// Armed only when systemd asked for WATCHDOG=1 pings.
@@ -114,8 +128,10 @@ public final class Daemon {
     /// With `markUnmanaged`.
     let unmanagedMarks: UnmanagedMarks?
 
-    public init(options: Options, configuration: Configuration, logger: Logger) throws(DaemonError) {
+    public init(options: Options, configuration: Configuration, logger: Logger,
+                takeover: consuming ReexecTakeover? = nil) throws(DaemonError) {
         self.options = options
+        self.takeover = takeover
         self.logger = logger
         supervisor = Supervisor(configuration: configuration)
         supervisor.metrics.clock = Self.metricsClock
@@ -132,8 +148,19 @@ public final class Daemon {
             firewallStage = FirewallStage(kernel: FirewallKernel())
             context = try UdevContext()
             monitor = try Self.openMonitor(context, options, configuration)
+            if case .resumed(let inheritance) = self.takeover,
+               let descriptor = inheritance.take(inheritance.state.firewallLockDescriptor) {
+                firewallLock = FirewallTableLock.adopting(descriptor)
+                if firewallLock == nil {
+                    logger.warning("the firewall table's lock was handed over but is not held; claiming it again")
+                }
+            }
             if let path = options.socketPath {
-                control = try ControlServer(path: path, group: options.socketGroup)
+                if case .resumed(let inheritance) = self.takeover, let descriptor = inheritance.take(inheritance.state.controlDescriptor) {
+                    control = try ControlServer(adopting: descriptor, path: path)
+                } else {
+                    control = try ControlServer(path: path, group: options.socketGroup)
+                }
             }
             metricsExport = try options.metricsTextfile.map { path throws(DaemonError) in try MetricsExport(path: path) }
         } catch {
@@ -168,19 +195,35 @@ public final class Daemon {
         if configurationUsesFirewall, let refusal = claimFirewallTable() { throw DaemonError(refusal.description) }
         logger.info("starting: \(options.source.rawValue) source, \(supervisor.configuration.bindings.count) binding(s) from \(options.configPath)")
         registry.prepare(logger: logger)
-        registry.stopLeftovers(logger: logger)
-        // The monitor is already listening, so a device that appears during
-        // the scan is seen by one or both; the core binds it once either way.
-        writeUnmanagedRules()
-        configureFirewall()
-        do {
-            try enumeratePresent()
-        } catch {
-            throw DaemonError("cannot enumerate the devices present (\(error)); not starting, since every device present would be ignored")
+        let takeover = self.takeover
+        self.takeover = nil
+        if case .resumed(let inheritance) = takeover {
+            resume(inheritance)
+        } else {
+            if case .refused(let reason, _) = takeover {
+                stopPredecessorsChildren(reason)
+            } else {
+                registry.stopLeftovers(logger: logger)
+            }
+            // The monitor is already listening, so a device that appears during
+            // the scan is seen by one or both; the core binds it once either way.
+            writeUnmanagedRules()
+            configureFirewall()
+            do {
+                try enumeratePresent()
+            } catch {
+                throw DaemonError("cannot enumerate the devices present (\(error)); not starting, since every device present would be ignored")
+            }
+            markPresentDevices()
+            flushFirewall()
+            startFirewall()
+            if case .refused(let reason, let reply?) = takeover {
+                adoptReply(reply, JSONValue.object([
+                    ("ok", .bool(false)), ("outcome", .string("clean-start")),
+                    ("error", .string("the new image refused the state (\(reason)); it started clean: the children were stopped and started again")),
+                ]).serialized())
+            }
         }
-        markPresentDevices()
-        flushFirewall()
-        startFirewall()
         logger.notice("ready: \(supervisor.summary)")
         notifier.ready(status: supervisor.summary)
         exportMetricsIfChanged()
@@ -194,6 +237,10 @@ public final class Daemon {
             }
             for event in ready { dispatch(event.token) }
             flushFirewall()
+            if let id = pendingReexec {
+                pendingReexec = nil
+                reexec(answering: id)
+            }
             armTimer()
             exportMetricsIfChanged()
             // Not built when systemd is not listening: this runs right after

@@ -82,7 +82,9 @@ final class ChildRegistry {
 
     /// Stops every child the previous daemon of this instance left running,
     /// each with its recorded stop signal and timeout, all in parallel.
-    func stopLeftovers(logger: Logger) {
+    /// `includingOwn`: records this very process wrote count too (a new
+    /// image that refused its predecessor's state: same pid, same start).
+    func stopLeftovers(logger: Logger, includingOwn: Bool = false) {
         guard let directory, let instance else { return }
         guard let names = directory.names() else {
             logger.error("cannot list \(directory.path) (is /proc mounted?); children a previous hotplugd left are not stopped")
@@ -107,7 +109,7 @@ final class ChildRegistry {
                 logger.warning("ignoring \(place): written for another hotplugd instance (\(record.instance), not \(instance.key))")
                 continue
             }
-            guard !record.daemon.isRunning else {
+            guard !record.daemon.isRunning || (includingOwn && record.daemon == owner) else {
                 logger.notice("leaving \(place) alone: hotplugd \(record.daemon.pid), which wrote it, is still running")
                 continue
             }

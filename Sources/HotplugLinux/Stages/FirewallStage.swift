@@ -130,6 +130,16 @@ public final class FirewallStage<Kernel: FirewallOperations> {
         written = state
     }
 
+    /// Takes over what a previous image of this daemon installed (re-exec):
+    /// the rules are in the kernel already, so nothing is written unless
+    /// that image did not know the table (`written` false: rebuilt by the
+    /// next write).
+    public func restore(_ entries: [InstanceID: (ifindex: Int32, binding: String)], tableKnown: Bool) {
+        installed = entries.mapValues { Entry(ifindex: $0.ifindex, binding: $0.binding) }
+        written = tableKnown ? desired() : nil
+        hasTouchedTable = hasTouchedTable || !entries.isEmpty || tableKnown
+    }
+
     /// Shutdown: the whole table goes, if we ever wrote to it.
     public func removeTable() throws(NftablesError) {
         guard hasTouchedTable else { return }

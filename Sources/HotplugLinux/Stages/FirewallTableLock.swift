@@ -17,6 +17,18 @@ final class FirewallTableLock {
 
     private init(file: consuming FileDescriptor) { self.file = file }
 
+    /// The claim a previous image of this daemon held (re-exec): the same
+    /// open file, so the same lock; flock(2) on it again only confirms it.
+    static func adopting(_ file: consuming FileDescriptor) -> FirewallTableLock? {
+        var result: Int32
+        repeat { result = flock(file.rawValue, LOCK_EX | LOCK_NB) } while result != 0 && errno == EINTR
+        guard result == 0 else { return nil }
+        return FirewallTableLock(file: file)
+    }
+
+    /// For the re-exec state only: the number that crosses the exec.
+    var descriptorNumber: Int32 { file.rawValue }
+
     struct Refusal: Error, Sendable, CustomStringConvertible {
         var description: String
     }

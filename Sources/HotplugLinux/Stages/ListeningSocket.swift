@@ -45,6 +45,13 @@ final class ListeningSocket {
         self.backlog = backlog
     }
 
+    /// One a previous image of this daemon opened (re-exec).
+    init(adopting descriptor: consuming FileDescriptor, _ socket: ListenSocket, backlog: Int32) {
+        self.descriptor = descriptor
+        self.socket = socket
+        self.backlog = backlog
+    }
+
     /// Whether a stream socket still accepts connections: a child's
     /// shutdown(2) on it ends its listening for every holder, for good.
     /// Datagram sockets have no such state and always count as accepting.

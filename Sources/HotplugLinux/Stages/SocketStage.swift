@@ -96,6 +96,31 @@ final class SocketStage {
         return Array(repeating: name, count: count).joined(separator: ":")
     }
 
+    /// What is open, by descriptor number, for the re-exec state.
+    var reexecEntries: [ReexecState.Sockets] {
+        opened.sorted { $0.key < $1.key }.map { id, entry in
+            ReexecState.Sockets(instance: id, request: entry.request, shared: entry.shared.map { $0.descriptor.rawValue },
+                                perWorker: entry.perWorker.map { $0?.map { $0.descriptor.rawValue } },
+                                kept: entry.kept?.map { $0.descriptor.rawValue })
+        }
+    }
+
+    /// Takes over the sockets a previous image opened; false when one of
+    /// them was not handed over (the instance's sockets are then those taken).
+    func adopt(_ entry: ReexecState.Sockets, take: (Int32) -> FileDescriptor?) -> Bool {
+        var complete = true
+        func sockets(_ numbers: [Int32]) -> [ListeningSocket] {
+            var result: [ListeningSocket] = []
+            for (number, spec) in zip(numbers, entry.request.listen.sockets) {
+                if let descriptor = take(number) { result.append(ListeningSocket(adopting: descriptor, spec, backlog: entry.request.listen.backlog)) } else { complete = false }
+            }
+            return result
+        }
+        opened[entry.instance] = Opened(request: entry.request, shared: sockets(entry.shared),
+                                        perWorker: entry.perWorker.map { $0.map(sockets) }, kept: entry.kept.map(sockets))
+        return complete
+    }
+
     private func revived(_ set: [ListeningSocket], _ request: SocketRequest, for id: InstanceID,
                          report: (String) -> Void) throws(StageFailure) -> [ListeningSocket] {
         guard set.contains(where: { !$0.accepts }) else { return set }

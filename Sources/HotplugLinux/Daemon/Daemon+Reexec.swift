@@ -1,0 +1,169 @@
+import Glibc
+import HotplugCore
+
+/// `hotplugd reexec`: the old image's half (check, probe, write the state,
+/// execve) and the new image's (take the state over, reconcile the gap,
+/// answer the requester), or its clean start when it refused the state.
+extension Daemon {
+    /// Called between loop turns, when no setup is in flight. Returns only
+    /// if the exec did not happen; the requester is then told why, and this
+    /// image carries on as before.
+    func reexec(answering connectionID: UInt64) {
+        let began = MonotonicClock.now()
+        guard let connection = connections[connectionID] else { return }
+        if let refusal = reexecRefusal() {
+            logger.error("re-exec refused: \(refusal); carrying on")
+            respond(connectionID, Self.failure("not re-executed: \(refusal); the running daemon carries on"))
+            return
+        }
+        guard let path = options.executablePath else { return }
+        if let problem = ReexecExec.probe(path) {
+            logger.error("re-exec refused: \(problem); carrying on")
+            respond(connectionID, Self.failure("not re-executed: \(problem); the running daemon carries on"))
+            return
+        }
+        let state = reexecState(began: began)
+        let file: ReexecStateFile
+        do {
+            file = try ReexecStateFile(writing: state.serialized())
+        } catch {
+            respond(connectionID, Self.failure("not re-executed: \(error); the running daemon carries on"))
+            return
+        }
+        let reply = try? connection.withWatchedDescriptor { $0.rawValue }
+        let kept = state.descriptors + [file.descriptor.rawValue] + (reply.map { [$0] } ?? [])
+        logger.notice("re-executing \(path) with \(state.children.count) child(ren) and \(kept.count) descriptor(s) kept")
+        notifier.reloading(status: "re-executing \(path)")
+        var failure = ReexecDescriptors.keepAcrossExec(kept, true)
+        if failure == nil {
+            failure = ReexecExec.exec(path, arguments: options.arguments, state: file.descriptor.rawValue, reply: reply,
+                                      handed: state.descriptors + [file.descriptor.rawValue])
+        }
+        _ = ReexecDescriptors.keepAcrossExec(kept, false)
+        let reason = "execve \(path): \(errnoText(failure ?? 0))"
+        logger.error("re-exec failed: \(reason); carrying on")
+        notifier.readyAfterReload(status: supervisor.summary)
+        respond(connectionID, Self.failure("not re-executed: \(reason); the running daemon carries on"))
+    }
+
+    /// Why the state cannot be handed over now; nil when it can.
+    func reexecRefusal() -> String? {
+        if let refusal = supervisor.reexecRefusal { return refusal }
+        guard options.executablePath != nil, !options.arguments.isEmpty else {
+            return "the daemon does not know the path it was started from"
+        }
+        // The new image loads the bindings from disk and takes the state
+        // over against them: they must be the ones running.
+        switch ConfigFiles.load(options.configPath, strict: options.strictConfig) {
+        case .failure: return "the bindings on disk have errors; fix them first (hotplugd check)"
+        case .success(let configuration) where configuration != supervisor.configuration:
+            return "the bindings on disk differ from the running ones; run `hotplugd reload` first"
+        case .success: return nil
+        }
+    }
+
+    func reexecState(began: UInt64) -> ReexecState {
+        let childList = children.values.sorted { $0.process.pid < $1.process.pid }.map { child in
+            ReexecState.Child(
+                pid: child.process.processID, instance: child.instance, worker: child.worker, interface: child.interface,
+                startTick: child.process.startTick,
+                pidfd: (try? child.process.withDescriptor(of: .exit) { $0.rawValue }) ?? nil,
+                standardOutput: (try? child.process.withDescriptor(of: .output(.standardOutput)) { $0.rawValue }) ?? nil,
+                standardError: (try? child.process.withDescriptor(of: .output(.standardError)) { $0.rawValue }) ?? nil,
+                stop: child.stop)
+        }
+        let now = WallClock.now()
+        return ReexecState(
+            supervisor: supervisor, startedAtUnixNanoseconds: startedAt.unixNanoseconds,
+            lastReexecUnixNanoseconds: now.unixNanoseconds, reexecs: reexecs + 1, beganAt: Instant(nanoseconds: began),
+            children: childList, sockets: socketStage.reexecEntries,
+            firewall: firewallStage.installed.sorted { $0.key < $1.key }.map { ReexecState.FirewallEntry(instance: $0.key, ifindex: $0.value.ifindex) },
+            firewallWritten: firewallStage.written != nil,
+            controlDescriptor: control.flatMap { try? $0.withWatchedDescriptor { $0.rawValue } },
+            firewallLockDescriptor: firewallLock?.descriptorNumber)
+    }
+
+    func respond(_ connectionID: UInt64, _ text: String) {
+        guard let connection = connections[connectionID] else { return }
+        connection.respond(text)
+        if connection.flush() {
+            dropConnection(connectionID)
+        } else {
+            try? epoll.modify(connection, token: Token.connection(connectionID), events: .writable)
+        }
+    }
+
+    /// The new image's start from the state: the same children (watched
+    /// again: one that exited in the gap is reaped on the first turn), the
+    /// same sockets and rules; then what changed meanwhile is enumerated.
+    func resume(_ inheritance: ReexecInheritance) {
+        let state = inheritance.state
+        let metrics = supervisor.metrics
+        supervisor = state.supervisor
+        supervisor.metrics = metrics
+        startedAt = WallClock(unixNanoseconds: state.startedAtUnixNanoseconds)
+        lastReexecAt = state.lastReexecUnixNanoseconds.map(WallClock.init(unixNanoseconds:))
+        reexecs = state.reexecs
+        for inherited in state.children {
+            let process = ChildProcess(pid: inherited.pid.rawValue, pidfd: inheritance.take(inherited.pidfd),
+                                       standardOutput: inheritance.take(inherited.standardOutput),
+                                       standardError: inheritance.take(inherited.standardError), startTick: inherited.startTick)
+            children[process.processID] = SupervisedChild(process: process, instance: inherited.instance, worker: inherited.worker,
+                                                          stop: inherited.stop, interface: inherited.interface)
+            for watched in [ChildProcess.Watched.exit, .output(.standardOutput), .output(.standardError)] {
+                do { try process.watch(watched, in: epoll, token: Token.child(process.processID, watched)) } catch {
+                    logger.error("cannot watch child \(process.pid): \(error)")
+                }
+            }
+        }
+        for entry in state.sockets where !socketStage.adopt(entry, take: { inheritance.take($0) }) {
+            logger.error("sockets of \(entry.instance.binding) were not all handed over")
+        }
+        var installed: [InstanceID: (ifindex: Int32, binding: String)] = [:]
+        for entry in state.firewall { installed[entry.instance] = (entry.ifindex, entry.instance.binding) }
+        firewallStage.restore(installed, tableKnown: state.firewallWritten)
+        inheritance.closeUntaken()
+        configureFirewall()
+        coldplug()
+        flushFirewall()
+        startFirewall()
+        let gap = (MonotonicClock.now() &- state.beganAt.nanoseconds) / 1000
+        logger.notice("re-executed: took over \(state.children.count) child(ren) in \(gap) us; \(supervisor.summary)")
+        if let reply = inheritance.reply {
+            inheritance.reply = nil
+            adoptReply(reply, JSONValue.object([
+                ("ok", .bool(true)), ("outcome", .string("reexecuted")), ("pid", .int(Int64(getpid()))),
+                ("children", .int(Int64(state.children.count))), ("gap_us", .int(Int64(clamping: gap))),
+            ]).serialized())
+        }
+    }
+
+    /// The new image refused the state: the children the old one ran are
+    /// stopped like a crashed daemon's (their records name this process,
+    /// which is the same one), their exits collected, and the start goes on
+    /// as a clean one.
+    func stopPredecessorsChildren(_ reason: String) {
+        logger.error("the re-exec state was refused (\(reason)); stopping the previous image's children and starting clean")
+        registry.stopLeftovers(logger: logger, includingOwn: true)
+        var status: Int32 = 0
+        while waitpid(-1, &status, WNOHANG) > 0 {}
+    }
+
+    /// The requester's connection, carried across the exec: answered, and
+    /// flushed by the loop if the client reads slowly.
+    func adoptReply(_ connection: ControlConnection, _ text: String) {
+        lastConnectionID = (lastConnectionID + 1) & Token.connectionIDs
+        let id = lastConnectionID
+        connections[id] = connection
+        do { try epoll.add(connection, token: Token.connection(id), events: .readable) } catch {}
+        respond(id, text)
+    }
+}
+
+extension WallClock {
+    var unixNanoseconds: Int64 { Int64(seconds) * 1_000_000_000 + Int64(nanoseconds) }
+
+    init(unixNanoseconds: Int64) {
+        self.init(seconds: Int(unixNanoseconds / 1_000_000_000), nanoseconds: Int(unixNanoseconds % 1_000_000_000))
+    }
+}
