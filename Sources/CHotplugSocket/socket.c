@@ -38,7 +38,10 @@ int hotplug_listen_socket(const hotplug_listen_spec *spec, int *failed_step) {
     if (spec->stream && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0) goto fail;
     if (spec->reuse_port && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0) goto fail;
     if (family == AF_INET6) {
-        int v6only = spec->family == 6;
+        // Off, as systemd's BindIPv6Only=default on a stock kernel: "PORT"
+        // and "[::]:PORT" are both dual-stack; a specific IPv6 address
+        // accepts only itself either way. `check` treats [::] as every address.
+        int v6only = 0;
         if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) != 0) goto fail;
     }
     // Right after plug an IPv6 address may still be tentative (DAD), and

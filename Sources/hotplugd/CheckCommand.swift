@@ -52,6 +52,9 @@ enum BindingSummary {
             parts.append(link.up ? "up" : "leave down")
             actions.append("link: " + parts.joined(separator: ", "))
         }
+        if let firewall = binding.firewall {
+            actions.append("firewall: " + firewall.summary)
+        }
         if let listen = binding.listen {
             actions.append("listen: " + listen.sockets.map(\.description).joined(separator: ", ") + " (\(listen.mode.rawValue))")
         }

@@ -94,6 +94,8 @@ struct RestartCommand: ParsableCommand {
         }
         let answer = try socket.send(.restart(binding: binding, device: device))
         let on = device.map { " on \(Printable.escaped($0))" } ?? ""
-        print("restarting \(answer["instances"]?.intValue ?? 0) instance(s) of \(binding)\(on)")
+        let devices = answer["devices"]?.intValue ?? 1
+        let across = device == nil && devices > 1 ? " on \(devices) devices" : ""
+        print("restarting \(answer["instances"]?.intValue ?? 0) instance(s) of \(binding)\(on)\(across)")
     }
 }

@@ -12,6 +12,24 @@ struct CheckCommandTests {
         #expect(lines.first?.hasPrefix("gamelink: match \"net\" usb-vendor \"067b\" usb-product \"25a1\"") == true)
     }
 
+    /// The summary says what `[firewall]` will do (issue 21, item 16).
+    @Test func ltSummaryIncludesTheFirewall() throws {
+        let directory = try TemporaryDirectory()
+        try directory.write("cable.toml", """
+            [match]
+            subsystem = "net"
+            [firewall]
+            input = "restrict"
+            allow-tcp = [22, "8080-8090"]
+            allow-icmp = true
+            accept-mark = "0x4000"
+            """)
+        let result = try HotplugdBinary.run("check", "--config", directory.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("cable: match \"net\"; firewall: input restrict (tcp 22 8080-8090, icmp), forward open, mark 0x4000"),
+                "\(result.stdout)")
+    }
+
     @Test func typoIsReportedAtItsLineAndColumn() throws {
         let directory = try TemporaryDirectory()
         try directory.write("cable.toml", "[match]\nsubsystem = \"net\"\n\n[exec]\ncommand = [\"/bin/true\"]\nstop-timout = \"3s\"\n")

@@ -252,6 +252,22 @@ struct FirewallTests {
         #expect(try !fixture.connects(to: "10.97.0.2", port: Self.allowed, timeout: 0.5), "an out-interface not allowed")
     }
 
+    /// A reload that removes the last [firewall] removes the table once the
+    /// device's rules are gone: no empty skeleton stays (issue 21, item 16).
+    @Test func ltReloadWithoutFirewallRemovesTheTable() throws {
+        let fixture = try NamespacedDaemon(prefix: "ltf")
+        defer { fixture.cleanUp() }
+        let file = "bindings/guard.toml"
+        try fixture.directory.write(file, "[match]\nsubsystem = \"net\"\nkernel = \"lf*\"\n[firewall]\ninput = \"restrict\"\nallow-tcp = [22]\n")
+        try fixture.start()
+        let device = try fixture.plug("lf" + String(VethPair.uniqueName(prefix: "").prefix(6)), clientAddress: "10.99.2.2")
+        #expect(eventually { (try? fixture.mapTarget(device)) != nil })
+        try fixture.directory.write(file, "[match]\nsubsystem = \"net\"\nkernel = \"lf*\"\n")
+        fixture.signal(SIGHUP)
+        #expect(eventually { (try? fixture.table()) == nil }, "the empty table inet hotplugd is removed")
+        #expect(fixture.logCount("was changed by") == 0, "its own removal is no change to repair")
+    }
+
     /// A reload that changes one binding's [firewall] rewrites that
     /// binding's rules only, once for all its devices: another binding's
     /// keep their handles, and so do the device chains joining the two.

@@ -154,7 +154,7 @@ struct ListenTests {
         let during = try Self.clientLoop(daemon, 150)
         usleep(200_000)
         let restart = try daemon.hotplugd("restart", "svc")
-        #expect(restart.status == 0 && restart.stdout.contains("restarting 1 instance(s) of svc"), "\(restart.stderr)")
+        #expect(restart.status == 0 && restart.stdout.contains("restarting 3 instance(s) of svc"), "\(restart.stderr)")
         #expect(during.waitForExit(timeout: 90))
         #expect(!during.output.contains { $0.contains("fail") }, "no request failed during the restart: \(during.output)")
         #expect(eventually(timeout: 20) { (try? Self.runningPIDs(daemon)).map { $0.count == 3 && $0.isDisjoint(with: before) } ?? false },

@@ -124,6 +124,22 @@ struct StatusCommandTests {
         #expect(try fixture.client("status").status == 0)
     }
 
+    /// "restarting N instance(s)" counts the instances a restart restarts
+    /// (`instances = 2` on one device: two), not devices (issue 21, item 16).
+    @Test func ltRestartCountsInstancesNotDevices() throws {
+        let fixture = try DaemonFixture(prefix: "lti")
+        defer { fixture.cleanUp() }
+        let child = try fixture.script("child.sh", "echo \"pid:$$\"; sleep 600 & wait $!")
+        try fixture.bindings(["cable.toml": Self.binding(prefix: "lti", child: child) + "\ninstances = 2\n"])
+        try fixture.start()
+        let veth = try VethPair(prefix: "lti")
+        defer { veth.delete() }
+        #expect(eventually { fixture.logLines(containing: "pid:").count == 2 })
+        let restart = try fixture.client("restart", "cable")
+        #expect(restart.status == 0, "\(restart.stderr)")
+        #expect(restart.stdout == "restarting 2 instance(s) of cable\n", "\(restart.stdout)")
+    }
+
     @Test func reloadReportsConfigErrorsAndRestartRestarts() throws {
         let fixture = try DaemonFixture(prefix: "ste")
         defer { fixture.cleanUp() }

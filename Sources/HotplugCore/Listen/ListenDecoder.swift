@@ -73,12 +73,15 @@ enum ListenDecoder {
     }
 
     /// Whether binding both would fail with EADDRINUSE: the same port, and
-    /// one of them takes every address the other could (`"PORT"` takes all
-    /// of IPv4 and IPv6; `0.0.0.0` all of IPv4; `[::]` all of IPv6).
+    /// one of them takes every address the other could (`"PORT"` and `[::]`
+    /// take all of IPv4 and IPv6, being dual-stack as systemd's
+    /// BindIPv6Only=default; `0.0.0.0` takes all of IPv4).
     static func overlaps(_ first: ListenAddress, _ second: ListenAddress) -> Bool {
         guard first.port == second.port else { return false }
         switch (first.host, second.host) {
         case (.any, _), (_, .any): return true
+        case (.ipv6(let a), _) where a.allSatisfy({ $0 == 0 }): return true
+        case (_, .ipv6(let b)) where b.allSatisfy({ $0 == 0 }): return true
         case (.ipv4(let a), .ipv4(let b)): return a == b || a.allSatisfy { $0 == 0 } || b.allSatisfy { $0 == 0 }
         case (.ipv6(let a), .ipv6(let b)): return a == b || a.allSatisfy { $0 == 0 } || b.allSatisfy { $0 == 0 }
         default: return false

@@ -69,6 +69,12 @@ extension Supervisor {
         }.sorted()
     }
 
+    /// How many instances (workers, `instances = N` per device) a restart of
+    /// `targets` restarts: what `hotplugd restart` says, not the devices.
+    public func workerCount(_ targets: [InstanceID]) -> Int {
+        targets.reduce(0) { $0 + (instances[$1]?.workers.count ?? 0) }
+    }
+
     mutating func restart(binding: String, device selector: String?) {
         let targets = restartTargets(binding: binding, device: selector)
         if targets.isEmpty {

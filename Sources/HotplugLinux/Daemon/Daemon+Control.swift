@@ -135,7 +135,8 @@ extension Daemon {
                 return Self.failure("binding '\(binding)' has no instance\(on): nothing to restart")
             }
             apply(.restart(binding: binding, device: selector))
-            return JSONValue.object([("ok", .bool(true)), ("instances", .int(Int64(targets.count)))]).serialized()
+            return JSONValue.object([("ok", .bool(true)), ("instances", .int(Int64(supervisor.workerCount(targets)))),
+                                     ("devices", .int(Int64(targets.count)))]).serialized()
         case .reexec:
             return Self.failure("internal: reexec is answered by the new image")
         }

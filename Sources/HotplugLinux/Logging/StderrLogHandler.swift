@@ -24,18 +24,25 @@ public struct StderrLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
-        var line = priorityPrefix ? "<\(Self.syslogPriority(event.level))>" : ""
-        line += Self.levelName(event.level)
+        StandardError.write(Self.line(level: event.level, message: event.message.description, metadata: merged,
+                                      priorityPrefix: priorityPrefix))
+    }
+
+    /// The line written for one message. The subject (binding, interface or
+    /// devpath) is escaped as the message is: an interface name is the
+    /// device's, and may carry control bytes (issue 21, item 16).
+    static func line(level: Logger.Level, message: String, metadata: Logger.Metadata, priorityPrefix: Bool) -> String {
+        var line = priorityPrefix ? "<\(syslogPriority(level))>" : ""
+        line += levelName(level)
         var subject: [String] = []
-        if case .string(let binding)? = merged["binding"] { subject.append(binding) }
-        if case .string(let interface)? = merged["interface"] {
-            subject.append(interface)
-        } else if case .string(let devpath)? = merged["devpath"] {
-            subject.append(devpath)
+        if case .string(let binding)? = metadata["binding"] { subject.append(printable(binding)) }
+        if case .string(let interface)? = metadata["interface"] {
+            subject.append(printable(interface))
+        } else if case .string(let devpath)? = metadata["devpath"] {
+            subject.append(printable(devpath))
         }
         if !subject.isEmpty { line += " " + subject.joined(separator: " ") + ":" }
-        line += " " + Self.printable(event.message.description) + "\n"
-        StandardError.write(line)
+        return line + " " + printable(message) + "\n"
     }
 
     static func levelName(_ level: Logger.Level) -> String {

@@ -64,18 +64,18 @@ struct ChildRecord: Sendable, Equatable {
         self.devpath = devpath
     }
 
-    private static func field(_ name: String, _ line: Substring) -> String? {
+    static func field(_ name: String, _ line: Substring) -> String? {
         guard line.hasPrefix(name + " ") else { return nil }
         return String(line.dropFirst(name.count + 1))
     }
 
-    private static func identity(_ text: String?) -> ProcessIdentity? {
+    static func identity(_ text: String?) -> ProcessIdentity? {
         guard let parts = text?.split(separator: " ", omittingEmptySubsequences: false), parts.count == 2,
               let pid = Int32(parts[0]), pid > 1, let start = UInt64(parts[1]) else { return nil }
         return ProcessIdentity(pid: pid, startTime: start)
     }
 
-    private static func stop(_ text: String?) -> StopSequence? {
+    static func stop(_ text: String?) -> StopSequence? {
         guard let parts = text?.split(separator: " ", omittingEmptySubsequences: false), parts.count == 2,
               let number = Int32(parts[0]), Signal.standard.contains(where: { $0.number == number }),
               let nanoseconds = UInt64(parts[1]), nanoseconds <= 86_400_000_000_000 else { return nil }

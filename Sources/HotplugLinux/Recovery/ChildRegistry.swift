@@ -99,11 +99,17 @@ final class ChildRegistry {
                 logger.warning("ignoring \(place): \(refusal); not a record this daemon wrote")
                 continue
             case .success(let text):
-                guard let parsed = ChildRecord(parsing: text), String(parsed.child.pid) == name else {
+                if let parsed = ChildRecord(parsing: text), String(parsed.child.pid) == name {
+                    record = parsed
+                } else if let fragment = ChildRecordFragment(parsing: text), let pid = Int32(name), pid > 1, String(pid) == name {
+                    if let target = Self.lookUp(fragment, pid: pid, in: directory, place: place, instance: instance, logger: logger) {
+                        targets.append(target)
+                    }
+                    continue
+                } else {
                     logger.warning("ignoring \(place): not a child record")
                     continue
                 }
-                record = parsed
             }
             guard record.instance == instance.key else {
                 logger.warning("ignoring \(place): written for another hotplugd instance (\(record.instance), not \(instance.key))")

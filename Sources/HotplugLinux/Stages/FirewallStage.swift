@@ -68,6 +68,7 @@ public final class FirewallStage<Kernel: FirewallOperations> {
             (settings, configured) = previous
             throw error
         }
+        try dropTableIfUnused()
     }
 
     public func setUp(_ id: InstanceID, _ request: FirewallRequest) -> Result<StageOutcome, StageFailure> {
@@ -113,10 +114,25 @@ public final class FirewallStage<Kernel: FirewallOperations> {
         guard installed.removeValue(forKey: id) != nil else { return nil }
         do throws(NftablesError) {
             try writeChange()
-            return nil
         } catch {
             return "neither the removal nor a rebuild of the table went through: \(error)"
         }
+        do throws(NftablesError) {
+            try dropTableIfUnused()
+            return nil
+        } catch {
+            return "the table inet hotplugd, now empty, could not be removed: \(error)"
+        }
+    }
+
+    /// Once no binding has `[firewall]` and no device has rules (a reload
+    /// removed the last one, and its devices' rules are gone), the empty
+    /// skeleton table goes too, as on shutdown; a later `[firewall]`
+    /// writes it again from scratch.
+    private func dropTableIfUnused() throws(NftablesError) {
+        guard written != nil, configured.isEmpty, installed.isEmpty else { return }
+        written = nil
+        try kernel.apply(FirewallBatch(text: FirewallRuleset.deleteTableBatch()))
     }
 
     /// The table dropped and rebuilt from what is installed and configured
@@ -128,6 +144,8 @@ public final class FirewallStage<Kernel: FirewallOperations> {
         let state = desired()
         try write(FirewallBatch(text: FirewallRuleset.rebuildBatch(state)))
         written = state
+        // A repair scheduled before the last [firewall] went: no skeleton.
+        try dropTableIfUnused()
     }
 
     /// Takes over what a previous image of this daemon installed (re-exec):

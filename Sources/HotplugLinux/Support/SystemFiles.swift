@@ -24,6 +24,22 @@ enum SystemFiles {
         return String(decoding: buffer[0..<count], as: UTF8.self)
     }
 
+    /// Up to `limit` bytes of a file (a /proc environ), as bytes; nil when
+    /// it cannot be opened or read.
+    static func readBounded(_ path: String, limit: Int) -> [UInt8]? {
+        guard let file = try? FileDescriptor.open(path, O_RDONLY) else { return nil }
+        var bytes = [UInt8](repeating: 0, count: limit)
+        var total = 0
+        while total < limit {
+            let count = bytes.withUnsafeMutableBytes { read(file.rawValue, $0.baseAddress! + total, limit - total) }
+            if count < 0, errno == EINTR { continue }
+            if count < 0 { return nil }
+            if count == 0 { break }
+            total += count
+        }
+        return Array(bytes[..<total])
+    }
+
     /// Whether any line of a text file (a /proc table) satisfies `test`; nil
     /// when the file cannot be opened or read. Reads in 64 KiB chunks; a line
     /// longer than `maxLineBytes` is skipped, so a huge or hostile file costs

@@ -67,6 +67,13 @@ extension VerifiedDirectory {
         return .success(String(decoding: bytes[..<total], as: UTF8.self))
     }
 
+    /// When the file under `name` (not followed) was last written.
+    func modificationTime(_ name: String) -> timespec? {
+        var info = stat()
+        guard fstatat(descriptor.rawValue, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+        return info.st_mtim
+    }
+
     /// Removes the name itself (a symlink is removed, not what it points to).
     @discardableResult
     func remove(_ name: String) -> Bool {

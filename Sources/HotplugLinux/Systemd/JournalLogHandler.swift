@@ -48,7 +48,10 @@ public struct JournalLogHandler: LogHandler {
     /// pose as a field journald or another program gives a meaning to.
     static func fields(level: Logger.Level, message: String, metadata: Logger.Metadata) -> [String] {
         var fields = [
-            "MESSAGE=" + message,
+            // Escaped as on stderr and in `status`: what journalctl prints
+            // must not drive a terminal. The fields below keep the exact
+            // bytes, for matching (`journalctl INTERFACE=...`).
+            "MESSAGE=" + StderrLogHandler.printable(message),
             // The syslog numbers, the same ones StderrLogHandler prefixes its lines with.
             "PRIORITY=\(StderrLogHandler.syslogPriority(level))",
             "SYSLOG_IDENTIFIER=hotplugd",

@@ -23,6 +23,8 @@ struct ConfigErrorCorpusTests {
              expected: ["b.toml:5:17: 'restart-delay' is 0s: a child that exits at once would be restarted thousands of times a second; give at least 100ms"]),
         Case(name: "hd one port twice on overlapping addresses", text: "[match]\nsubsystem = \"net\"\n[exec]\ncommand = [\"/bin/true\"]\n[listen]\nstream = [\"8080\", \"0.0.0.0:8080\"]\n",
              expected: ["b.toml:6:19: '0.0.0.0:8080' and '8080' in 'stream' are the same port on overlapping addresses: the second bind would fail at every plug (\"PORT\" alone already takes every address)"]),
+        Case(name: "lt [::] is dual-stack, so it overlaps IPv4 on its port", text: "[match]\nsubsystem = \"net\"\n[exec]\ncommand = [\"/bin/true\"]\n[listen]\nstream = [\"127.0.0.1:8080\", \"[::]:8080\"]\n",
+             expected: ["b.toml:6:29: '[::]:8080' and '127.0.0.1:8080' in 'stream' are the same port on overlapping addresses: the second bind would fail at every plug (\"PORT\" alone already takes every address)"]),
         Case(name: "unknown top-level key with suggestion", text: """
             [match]
             subsystem = "net"

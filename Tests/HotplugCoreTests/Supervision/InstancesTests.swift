@@ -14,6 +14,18 @@ struct InstancesTests {
         return binding
     }
 
+    /// `hotplugd restart` says how many instances it restarts: workers,
+    /// not devices (issue 21, item 16).
+    @Test func ltRestartCountsWorkersNotDevices() {
+        var h = H([Self.workers(3)])
+        h.send(.deviceAdded(FakeDevices.veth("v0", ifindex: 1)))
+        h.send(.deviceAdded(FakeDevices.veth("v1", ifindex: 2)))
+        let targets = h.supervisor.restartTargets(binding: "web", device: nil)
+        #expect(targets.count == 2)
+        #expect(h.supervisor.workerCount(targets) == 6)
+        #expect(h.supervisor.workerCount(h.supervisor.restartTargets(binding: "web", device: "v1")) == 3)
+    }
+
     @Test func eachDeviceGetsNChildrenAndStatusARowEach() {
         var h = H([Self.workers(3)])
         let spawns = H.spawns(h.send(.deviceAdded(FakeDevices.veth("v0"))))

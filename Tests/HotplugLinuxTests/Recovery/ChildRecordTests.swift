@@ -14,6 +14,22 @@ import Testing
         #expect(ChildRecord(parsing: Self.sample.text) == Self.sample)
     }
 
+    /// A record cut off anywhere keeps its complete lines and nothing of a
+    /// line cut short, which could read as another number (issue 21, item 10).
+    @Test func ltFragmentKeepsOnlyCompleteLines() throws {
+        let text = Self.sample.text
+        for length in 0..<text.utf8.count {
+            let cut = String(decoding: text.utf8.prefix(length), as: UTF8.self)
+            let fragment = try #require(ChildRecordFragment(parsing: cut), "cut at \(length)")
+            let complete = cut.split(separator: "\n", omittingEmptySubsequences: false).dropLast().count
+            #expect(fragment.instance == (complete >= 2 ? Self.sample.instance : nil))
+            #expect(fragment.child == (complete >= 4 ? Self.sample.child : nil), "cut at \(length)")
+            #expect(fragment.stop == (complete >= 5 ? Self.sample.stop : nil))
+        }
+        #expect(ChildRecordFragment(parsing: "4411 gamelink\n") == nil, "not the start of a record")
+        #expect(ChildRecordFragment(parsing: "hotplugd-child 1\nchild 5 1\n") == nil)
+    }
+
     @Test(arguments: [
         "",
         "4411 gamelink\n/devices/x\n",                                  // the old format

@@ -154,6 +154,64 @@ struct ChildRegistryTests {
         #expect(!FileManager.default.fileExists(atPath: record))
     }
 
+    // MARK: empty and torn records (issue 21, item 10)
+
+    /// An older daemon, or a crash between creating the file and writing it,
+    /// leaves an empty record named by the child's pid. The child is looked
+    /// up by what the daemon stamps on every child, and stopped.
+    @Test func ltEmptyRecordOfAStampedChildIsLookedUpAndStopped() throws {
+        let scratch = try RecoveryScratch(), log = LogCapture()
+        let victim = try Victim(environment: RecoveryScratch.childStamp)
+        let registry = scratch.registry(owner: .current, logger: log.logger)
+        let record = scratch.recordDirectory() + "/\(victim.pid)"
+        try scratch.write(record, "")
+        registry.stopLeftovers(logger: log.logger)
+        #expect(victim.waitForExit() == .signaled(SIGTERM, coreDumped: false), "an empty record must not leave a duplicate running")
+        #expect(log.contains("stopping child \(victim.pid) of binding cable on /sys/devices/x, left running by a previous hotplugd"))
+        #expect(log.contains("record \(record) is empty or torn"))
+        #expect(!FileManager.default.fileExists(atPath: record))
+    }
+
+    /// A record cut off mid-write: the complete lines are used (here the
+    /// child's identity and stop signal), a cut-off line never is.
+    @Test func ltTornRecordIsUsedAsFarAsItsCompleteLinesGo() throws {
+        let scratch = try RecoveryScratch(), log = LogCapture()
+        let victim = try Victim()
+        let registry = scratch.registry(owner: .current, logger: log.logger)
+        let key = DaemonInstance(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
+        let whole = ChildRecord(instance: key, daemon: RecoveryScratch.deadDaemon, child: try #require(ProcessIdentity(pid: victim.pid)),
+                                stop: StopSequence(signal: Signal(number: SIGINT), timeout: .seconds(5)),
+                                binding: "cable", devpath: "/devices/x").text
+        let record = scratch.recordDirectory() + "/\(victim.pid)"
+        let cut = try #require(whole.range(of: "binding")).lowerBound
+        try scratch.write(record, String(whole[..<cut]) + "bind")
+        registry.stopLeftovers(logger: log.logger)
+        #expect(victim.waitForExit() == .signaled(SIGINT, coreDumped: false))
+        #expect(!FileManager.default.fileExists(atPath: record))
+    }
+
+    /// What an empty record names may be anything by now: a process without
+    /// the daemon's stamp, or one started after the record was written, is
+    /// not ours and is left alone; the record goes.
+    @Test func ltEmptyRecordOfAnUnstampedOrLaterProcessIsLeftAlone() throws {
+        let scratch = try RecoveryScratch(), log = LogCapture()
+        let registry = scratch.registry(owner: .current, logger: log.logger)
+        let stranger = try Victim()
+        try scratch.write(scratch.recordDirectory() + "/\(stranger.pid)", "")
+        let backdated = try Victim(environment: RecoveryScratch.childStamp)
+        let old = scratch.recordDirectory() + "/\(backdated.pid)"
+        try scratch.write(old, "hotplugd-child 1\n")
+        // The record is older than the process: the pid was reused since.
+        var times = [timespec(tv_sec: time(nil) - 3600, tv_nsec: 0), timespec(tv_sec: time(nil) - 3600, tv_nsec: 0)]
+        #expect(utimensat(AT_FDCWD, old, &times, 0) == 0)
+        registry.stopLeftovers(logger: log.logger)
+        #expect(stranger.waitForExit(seconds: 0.3) == nil, "no hotplugd stamp: not our child")
+        #expect(backdated.waitForExit(seconds: 0.3) == nil, "started after the record: another process")
+        #expect(!FileManager.default.fileExists(atPath: scratch.recordDirectory() + "/\(stranger.pid)"))
+        #expect(!FileManager.default.fileExists(atPath: old))
+        #expect(log.contains("not a child hotplugd started"))
+    }
+
     // MARK: directories
 
     /// Whether a registry on `location` would keep a record, checked by

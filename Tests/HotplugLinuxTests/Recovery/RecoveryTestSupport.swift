@@ -15,8 +15,9 @@ final class Victim {
 
     /// Runs `script` with sh, which ends by exec'ing sleep: once the process
     /// is called "sleep", whatever the script set up (traps) is in place.
-    init(_ script: String = "") throws {
-        process = try Spawner.spawn(SpawnRequest(argv: ["/bin/sh", "-c", script + "\nexec /bin/sleep 600"]))
+    init(_ script: String = "", environment: [String] = []) throws {
+        process = try Spawner.spawn(SpawnRequest(argv: ["/bin/sh", "-c", script + "\nexec /bin/sleep 600"],
+                                                 environment: environment))
         let deadline = Date().addingTimeInterval(10)
         while Self.command(of: process.pid) != "sleep" {
             guard Date() < deadline else { throw TestFailure("victim \(process.pid) did not reach sleep") }
@@ -78,6 +79,9 @@ final class RecoveryScratch: @unchecked Sendable {
     func recordDirectory(socket: String = "a.sock") -> String {
         location.path + "/children/" + DaemonInstance(socketPath: path + "/" + socket, configPath: "/etc/hotplugd").key
     }
+
+    /// What the daemon puts in every child's environment.
+    static let childStamp = ["HOTPLUGD_BINDING=cable", "HOTPLUGD_SYSPATH=/sys/devices/x", "HOTPLUGD_INSTANCE=0"]
 
     func write(_ path: String, _ text: String, mode: mode_t = 0o600) throws {
         try ChildHarness.writeFile(path, contents: text, mode: mode)

@@ -33,6 +33,30 @@ struct FirewallStageTests {
     static let b7 = InstanceID(binding: "b", device: DeviceID(1))
     static let a9 = InstanceID(binding: "a", device: DeviceID(2))
 
+    /// A reload that removes the last [firewall] leaves no empty skeleton
+    /// table once the last device's rules are gone (issue 21, item 16).
+    @Test func ltTheTableGoesWithTheLastFirewallBinding() throws {
+        let kernel = FakeNftables()
+        let stage = FirewallStage(kernel: kernel)
+        try stage.configure(["a": Self.settings])
+        try stage.rebuild()
+        _ = try stage.setUp(Self.a7, Self.request("a")).get()
+        try stage.configure([:])
+        #expect(!kernel.batches.contains(FirewallRuleset.deleteTableBatch()), "a device still has the binding's rules")
+        #expect(stage.tearDown(Self.a7) == nil)
+        #expect(kernel.batches.last == FirewallRuleset.deleteTableBatch())
+        // With no device at all, the reload itself removes it.
+        let idle = FakeNftables(), quiet = FirewallStage(kernel: idle)
+        try quiet.configure(["a": Self.settings])
+        try quiet.rebuild()
+        try quiet.configure([:])
+        #expect(idle.batches.last == FirewallRuleset.deleteTableBatch())
+        // A [firewall] brought back later writes the table again.
+        try quiet.configure(["a": Self.settings])
+        _ = try quiet.setUp(Self.a7, Self.request("a")).get()
+        #expect(idle.batches.last?.hasPrefix("add table inet hotplugd\ndelete table inet hotplugd\n") == true)
+    }
+
     @Test func eachChangeIsOneTransactionOfWhatDiffers() throws {
         let kernel = FakeNftables()
         let stage = FirewallStage(kernel: kernel)
