@@ -14,7 +14,7 @@ struct ControlRequestTests {
     }
 
     @Test(arguments: [
-        ("", "empty request"), ("stop", "unknown request 'stop'; expected status, metrics, reload or restart"),
+        ("", "empty request"), ("stop", "unknown request 'stop'; expected status, metrics, reload, restart or reexec"),
         ("reload now", "wrong number of arguments for 'reload'"), ("restart", "wrong number of arguments for 'restart'"),
         ("status a b", "wrong number of arguments for 'status'"),
         ("metrics gamelink", "wrong number of arguments for 'metrics'"),
