@@ -5,7 +5,7 @@ public enum UnmanagedWarnings {
     public struct Machine: Sendable, Equatable {
         /// /run/udev exists: udevd runs, and reads the runtime rules.
         public var udevRuns: Bool
-        /// systemd-networkd is installed but the .network file that gives
+        /// systemd-networkd is in use (running or enabled) but the .network file that gives
         /// versions before 256 `Unmanaged=yes` for marked links is not.
         public var networkdLacksUnmanagedFile: Bool
 
@@ -32,7 +32,7 @@ public enum UnmanagedWarnings {
         if !machine.udevRuns, let first = marked.first {
             warn(first, "udevd does not run here (no /run/udev), and the marks that keep NetworkManager and systemd-networkd off a configured link are udev properties: a manager may take the link")
         } else if machine.networkdLacksUnmanagedFile, let first = marked.first {
-            warn(first, "systemd-networkd is installed but \(UnmanagedRules.networkFile) is not: networkd before 256 (Debian 12) ignores ID_NET_MANAGED_BY and may take the link; install the file from the hotplugd package (network/) and run `networkctl reload`")
+            warn(first, "systemd-networkd is in use but \(UnmanagedRules.networkFile) is not: networkd before 256 (Debian 12) ignores ID_NET_MANAGED_BY and may take the link; install the file from the hotplugd package (network/) and run `networkctl reload`")
         }
         return warnings
     }

@@ -22,12 +22,14 @@ extension ConfigFiles {
 }
 
 extension UnmanagedWarnings.Machine {
-    /// This machine: /run/udev, networkd's binary and the .network file.
+    /// This machine: /run/udev, whether networkd is in use, and the .network file.
+    /// Debian 12 ships networkd's binary with every systemd, used or not, so
+    /// "in use" is the state file a running networkd writes, or its unit enabled.
     static var current: Self {
         let networkFile = UnmanagedRules.networkFile
         let name = networkFile.split(separator: "/").last.map(String.init) ?? ""
-        let binaries: [String] = ["/usr/lib/systemd/systemd-networkd", "/lib/systemd/systemd-networkd"]
-        let installed = binaries.contains { (path: String) in access(path, X_OK) == 0 }
+        let signs: [String] = ["/run/systemd/netif/state", "/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"]
+        let installed = signs.contains { (path: String) in access(path, F_OK) == 0 }
         let places: [String] = [networkFile, "/lib/systemd/network/" + name, "/etc/systemd/network/" + name]
         let present = places.contains { (path: String) in access(path, F_OK) == 0 }
         return Self(udevRuns: access("/run/udev", F_OK) == 0, networkdLacksUnmanagedFile: installed && !present)

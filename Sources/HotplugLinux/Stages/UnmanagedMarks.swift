@@ -79,7 +79,14 @@ final class UnmanagedMarks {
         let networkManagerRuns = access("/run/NetworkManager", F_OK) == 0
         for device in devices {
             if let problem = Self.requestChangeEvent(syspath: device.syspath) {
-                logger.warning("cannot ask udev to mark \(Printable.escaped(device.syspath)): \(problem)")
+                if access(device.syspath, F_OK) != 0 {
+                    // Renamed by a binding since it was enumerated (or gone): udevd
+                    // ran its rules again on the rename's move event, which the
+                    // rules match by the binding's own names.
+                    logger.info("\(Printable.escaped(device.syspath)) moved or went before udev could be asked to mark it: \(problem)")
+                } else {
+                    logger.warning("cannot ask udev to mark \(Printable.escaped(device.syspath)): \(problem)")
+                }
             }
             if networkManagerRuns, let interface = device.interface,
                let problem = OneShotCommand.run(["nmcli", "device", "set", interface, "managed", "no"]) {
@@ -92,7 +99,9 @@ final class UnmanagedMarks {
         // udevd checks its rule directories only now and then (every 3 s at
         // most, on an event); an add right after the write must see the file.
         if let problem = OneShotCommand.run(["udevadm", "control", "--reload"]) {
-            logger.warning("udevd did not reload its rules: \(problem); it will on its own within seconds")
+            // Not a warning: where udevd runs it rereads them on its own, and
+            // where it does not (the kernel source) nothing reads them.
+            logger.info("udevd did not reload its rules: \(problem); it will on its own within seconds")
         }
     }
 
