@@ -12,12 +12,7 @@ struct FirewallOwnerTests {
     @Test func hdASecondDaemonInTheNamespaceRefusesTheTable() throws {
         let fixture = try NamespacedDaemon(prefix: "hdto")
         defer { fixture.cleanUp() }
-        try fixture.binding("game", kernel: "hd*", address: "10.99.0.1", ports: [27015],
-                            firewall: "input = \"restrict\"\nallow-tcp = [27015]\n")
-        try fixture.start()
-        let ifindex = try fixture.plug("hd" + String(VethPair.uniqueName(prefix: "").prefix(6)), clientAddress: "10.99.0.2")
-        #expect(fixture.waitForLog("listening"))
-        #expect(eventually { (try? fixture.mapTarget(ifindex)) == "in-game" })
+        let ifindex = try fixture.startWithGuardedGameDevice()
         let firstPID = try #require(fixture.daemon?.process.processIdentifier)
 
         // Another configuration, another socket, the same namespace.
@@ -47,5 +42,20 @@ struct FirewallOwnerTests {
         try fixture.start()
         #expect(eventually { (try? fixture.mapTarget(ifindex)) == "in-game" })
         #expect(fixture.stopDaemon() == 0)
+    }
+}
+
+extension NamespacedDaemon {
+    /// The firewall tests' common start: a daemon with one restricted binding
+    /// ("game", tcp 27015) and one device plugged whose map element leads to
+    /// its chain. Returns the device's ifindex.
+    func startWithGuardedGameDevice() throws -> Int32 {
+        try binding("game", kernel: "hd*", address: "10.99.0.1", ports: [27015],
+                    firewall: "input = \"restrict\"\nallow-tcp = [27015]\n")
+        try start()
+        let ifindex = try plug("hd" + String(VethPair.uniqueName(prefix: "").prefix(6)), clientAddress: "10.99.0.2")
+        #expect(waitForLog("listening"))
+        #expect(eventually { (try? self.mapTarget(ifindex)) == "in-game" })
+        return ifindex
     }
 }

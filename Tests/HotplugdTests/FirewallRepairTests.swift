@@ -13,12 +13,7 @@ struct FirewallRepairTests {
     @Test func hdAFlushStormNeverMakesTheRepairGiveUp() throws {
         let fixture = try NamespacedDaemon(prefix: "hdfr")
         defer { fixture.cleanUp() }
-        try fixture.binding("game", kernel: "hd*", address: "10.99.0.1", ports: [27015],
-                            firewall: "input = \"restrict\"\nallow-tcp = [27015]\n")
-        try fixture.start()
-        let ifindex = try fixture.plug("hd" + String(VethPair.uniqueName(prefix: "").prefix(6)), clientAddress: "10.99.0.2")
-        #expect(fixture.waitForLog("listening"))
-        #expect(eventually { (try? fixture.mapTarget(ifindex)) == "in-game" })
+        let ifindex = try fixture.startWithGuardedGameDevice()
         func status() throws -> JSONValue {
             let output = try fixture.hotplugd("status", "--json")
             return try #require(JSONValue(parsing: output.stdout), "status --json: \(output.stdout) \(output.stderr)")
