@@ -17,7 +17,6 @@ let package = Package(
     targets: [
         // C libraries from Debian, wrapped as system modules.
         .systemLibrary(name: "CUdev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
-        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
         // The firewall stage talks to nftables through its own library, not by spawning `nft`:
         // the headers only; the library is loaded at the first [firewall] use (NftablesLibrary.swift).
         .systemLibrary(name: "CNftables", providers: [.apt(["libnftables-dev"])]),
@@ -34,7 +33,7 @@ let package = Package(
         .target(
             name: "HotplugLinux",
             dependencies: [
-                "HotplugCore", "CUdev", "CSystemd", "CHotplugSpawn", "CHotplugSocket", "CHotplugReexec", "CNftables",
+                "HotplugCore", "CUdev", "CHotplugSpawn", "CHotplugSocket", "CHotplugReexec", "CNftables",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
