@@ -42,10 +42,12 @@ public struct TrackedIdentities: Sendable {
     public func devices(atDevpath devpath: [UInt8]) -> [DeviceID] { byDevpath[devpath] ?? [] }
     public func identity(of device: DeviceID) -> DeviceIdentity? { identityOf[device] }
 
-    /// False when that identity, or its ifindex, is already someone's.
+    /// Gives the device this identity, in place of any it had; false (and
+    /// nothing changed) when the identity, or its ifindex, is another's.
     @discardableResult
     public mutating func insert(_ identity: DeviceIdentity, for device: DeviceID) -> Bool {
-        guard byIdentity[identity] == nil, identity.ifindex.map({ byIfindex[$0] == nil }) ?? true else { return false }
+        guard (byIdentity[identity] ?? device) == device,
+              (identity.ifindex.flatMap { byIfindex[$0] } ?? device) == device else { return false }
         remove(device)
         byIdentity[identity] = device
         if let index = identity.ifindex { byIfindex[index] = device }
