@@ -32,7 +32,12 @@ public struct DeviceFacts: Sendable, Equatable {
     }
     public var devpath: String {
         get { record.fields.devpath }
-        set { update { $0.devpath = newValue } }
+        set {
+            update {
+                $0.devpath = newValue
+                $0.rawDevpath = nil
+            }
+        }
     }
     public var subsystem: String {
         get { record.fields.subsystem }
@@ -81,6 +86,24 @@ public struct DeviceFacts: Sendable, Equatable {
     public var ifindex: Int32? {
         get { record.fields.ifindex }
         set { update { $0.ifindex = newValue } }
+    }
+    /// The devpath's bytes where they are not valid UTF-8 (`devpath` is then
+    /// their `\xNN`-escaped text); nil when `devpath` is the bytes.
+    public var rawDevpath: [UInt8]? {
+        get { record.fields.rawDevpath }
+        set { update { $0.rawDevpath = newValue } }
+    }
+    /// Who the device is: its devpath as bytes and its ifindex.
+    public var identity: DeviceIdentity {
+        DeviceIdentity(devpath: rawDevpath ?? Array(devpath.utf8), ifindex: ifindex)
+    }
+    /// Sets the devpath from its bytes, as text and, when not UTF-8, as bytes.
+    public mutating func setDevpath<Bytes: Collection>(bytes: Bytes) where Bytes.Element == UInt8 {
+        let (text, raw) = DeviceText.decode(bytes)
+        update {
+            $0.devpath = text
+            $0.rawDevpath = raw
+        }
     }
     /// udev properties left out because their values are not valid UTF-8:
     /// they are dropped, and logged, rather than passed on altered.
@@ -131,6 +154,7 @@ extension DeviceFacts {
         var devnode: String?
         var ifindex: Int32?
         var droppedProperties: [String] = []
+        var rawDevpath: [UInt8]?
     }
 
     /// Immutable, hence shared freely and read without retaining its fields.

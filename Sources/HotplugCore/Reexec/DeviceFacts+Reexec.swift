@@ -11,6 +11,7 @@ extension DeviceFacts {
             ("tags", .array(tags.sorted().map(JSONValue.string))), ("attributes", .stringMap(attributes)),
             ("ancestors", .array(ancestors.map(\.reexecJSON))), ("ifindex", .optionalInt(ifindex)),
             ("dropped_properties", .array(droppedProperties.map(JSONValue.string))),
+            ("devpath_bytes", rawDevpath.map { .array($0.map { .int(Int64($0)) }) } ?? .null),
         ])
     }
 
@@ -27,6 +28,13 @@ extension DeviceFacts {
                   ancestors: ancestors,
                   ifindex: try reader.optional("ifindex").map { reader throws(ReexecStateError) in Int32(try reader.int(1...Int64(Int32.max))) })
         droppedProperties = try reader.field("dropped_properties").strings(upTo: Self.maximumEntries)
+        // Absent in the state of an image before identity was kept as bytes.
+        if case .object(let members) = reader.value, members.contains(where: { $0.0 == "devpath_bytes" }),
+           let bytes = try reader.optional("devpath_bytes") {
+            var raw: [UInt8] = []
+            for item in try bytes.array(upTo: 4096) { raw.append(UInt8(try item.int(1...255))) }
+            setDevpath(bytes: raw)
+        }
         guard devpath.hasPrefix("/"), !sysname.isEmpty else { throw ReexecStateError("\(reader.path) is not a device") }
     }
 }

@@ -45,8 +45,8 @@ extension Supervisor {
             }
             devices[device.id] = device
             if !device.isGone {
-                guard deviceByDevpath.updateValue(device.id, forKey: device.facts.devpath) == nil else {
-                    throw ReexecStateError("\(item.path): devpath tracked twice")
+                guard identities.insert(device.facts.identity, for: device.id) else {
+                    throw ReexecStateError("\(item.path): devpath and ifindex tracked twice")
                 }
             }
         }

@@ -9,8 +9,7 @@ extension Supervisor {
         let old = configuration
         configuration = new
         for facts in present ?? [] {
-            guard let id = deviceByDevpath[facts.devpath], let device = devices[id], !device.isGone,
-                  facts.ifindex == nil || device.facts.ifindex == facts.ifindex else { continue }
+            guard case .tracked(let id) = recognize(facts), let device = devices[id], !device.isGone else { continue }
             devices[id]?.facts = facts
         }
         var affected: [String: Stage] = [:]

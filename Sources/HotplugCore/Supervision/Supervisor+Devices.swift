@@ -1,16 +1,61 @@
 /// Devices coming, changing, moving and going.
+///
+/// Identity is (devpath, ifindex), compared as bytes (`DeviceIdentity`).
+/// An event is for a tracked device when both agree; or when its ifindex is
+/// that of a live tracked device at the same place (the devpath differs in
+/// the interface's name only): a late event from before a rename, which is
+/// not bound again and does not rename the device back (names change by
+/// moves, checked against the kernel). The same devpath with another
+/// ifindex is another device: the tracked one is gone (its remove was
+/// missed) and is torn down, unless udev says the rename that gave the new
+/// one this devpath failed (two devices at one devpath, both present).
 extension Supervisor {
+    /// How an add or change event relates to the devices tracked.
+    enum Recognition: Equatable {
+        /// The device itself, as tracked.
+        case tracked(DeviceID)
+        /// A tracked device, under a devpath it no longer (or never) had.
+        case underStaleDevpath(DeviceID)
+        /// A new device where a tracked one was: that one is gone.
+        case replacing(DeviceID)
+        case new
+    }
+
+    func recognize(_ facts: DeviceFacts) -> Recognition {
+        let identity = facts.identity
+        if let id = identities.exact(identity) { return .tracked(id) }
+        if let index = facts.ifindex, let id = identities.device(ifindex: index),
+           let tracked = identities.identity(of: id) {
+            return tracked.parent == identity.parent ? .underStaleDevpath(id) : .replacing(id)
+        }
+        let sharing = identities.devices(atDevpath: identity.devpath)
+        guard let first = sharing.first else { return .new }
+        // Without an ifindex the devpath is all there is to go by.
+        if facts.ifindex == nil { return .tracked(first) }
+        if Self.renameFailed(facts) { return .new }
+        return .replacing(first)
+    }
+
+    /// udev announces a device at the name its rules gave it even when the
+    /// rename failed (EEXIST: two kernel names it sanitised to one): the
+    /// devpath is then another device's.
+    static func renameFailed(_ facts: DeviceFacts) -> Bool {
+        facts.properties["UDEV_WORKER_FAILED"] == "1"
+    }
+
     mutating func deviceAdded(_ facts: DeviceFacts) {
         guard !isShuttingDown else { return }
-        if let known = deviceByDevpath[facts.devpath], let device = devices[known], !device.isGone {
-            // The same device seen twice (coldplug racing its add event): the
-            // same identity is not bound again; a new ifindex is a new device
-            // whose remove we missed.
-            if facts.ifindex == nil || device.facts.ifindex == facts.ifindex {
-                deviceChanged(facts)
-                return
-            }
-            deviceRemoved(devpath: facts.devpath, ifindex: device.facts.ifindex)
+        switch recognize(facts) {
+        case .tracked, .underStaleDevpath:
+            // The same device seen twice (coldplug racing its add event, or
+            // a late add from before a rename): not bound again.
+            deviceChanged(facts)
+            return
+        case .replacing(let old):
+            log(.info, "a new device (ifindex \(facts.ifindex.map(String.init) ?? "none")) where this one was; it is gone", device: old)
+            removeDevice(old)
+        case .new:
+            break
         }
         let matching = matchingBindings(facts)
         metrics.matched()
@@ -20,16 +65,27 @@ extension Supervisor {
         var device = TrackedDevice(id: id, facts: facts, interface: facts.interfaceName)
         device.linkOwner = matching.first { $0.link != nil }?.name
         devices[id] = device
-        deviceByDevpath[facts.devpath] = id
+        identities.insert(facts.identity, for: id)
         for binding in matching { begin(InstanceID(binding: binding.name, device: id), settle: binding.settle) }
     }
 
-    mutating func deviceChanged(_ facts: DeviceFacts) {
+    mutating func deviceChanged(_ event: DeviceFacts) {
         guard !isShuttingDown else { return }
-        guard let id = deviceByDevpath[facts.devpath], var device = devices[id], !device.isGone else {
-            deviceAdded(facts)
+        var facts = event
+        let id: DeviceID
+        switch recognize(event) {
+        case .tracked(let known):
+            id = known
+        case .underStaleDevpath(let known):
+            id = known
+            guard let tracked = devices[known] else { return }
+            log(.info, "a late event under the old devpath \(Printable.escaped(event.devpath)); kept as \(tracked.label)", device: known)
+            facts = event.named(like: tracked.facts)
+        case .replacing, .new:
+            deviceAdded(event)
             return
         }
+        guard var device = devices[id], !device.isGone else { return }
         device.facts = facts
         devices[id] = device
         let matching = matchingBindings(facts)
@@ -67,51 +123,70 @@ extension Supervisor {
 
     mutating func deviceMoved(_ facts: DeviceFacts) {
         let old = facts.properties["DEVPATH_OLD"]
-        let id = old.flatMap { deviceByDevpath[$0] }
-            ?? deviceByDevpath[facts.devpath]
-            ?? facts.ifindex.flatMap { index in devices.values.first { !$0.isGone && $0.facts.ifindex == index }?.id }
+        // By ifindex first: a net device's devpath before the move may be
+        // one several devices were announced at.
+        let id = facts.ifindex.flatMap { identities.device(ifindex: $0) }
+            ?? old.flatMap { identities.devices(atDevpath: Array($0.utf8)).first }
+            ?? identities.exact(facts.identity)
         guard let id, var device = devices[id] else {
             deviceAdded(facts)
             return
         }
         let previous = device.label
-        deviceByDevpath.removeValue(forKey: device.facts.devpath)
-        device.facts.devpath = facts.devpath
         device.facts.syspath = facts.syspath
+        device.facts.setDevpath(bytes: facts.identity.devpath)
         device.facts.sysname = facts.sysname
         if let interface = facts.interfaceName {
             device.interface = interface
             device.facts.properties["INTERFACE"] = interface
         }
         devices[id] = device
-        deviceByDevpath[facts.devpath] = id
+        if !identities.insert(device.facts.identity, for: id) {
+            log(.warning, "moved to \(Printable.escaped(facts.devpath)), which another device holds", device: id)
+        }
         if previous != device.label {
             log(.info, "\(previous) is now \(device.label)", device: id)
         }
     }
 
+    /// A remove names its device by ifindex where it has one (the devpath
+    /// may be one udev announced for two devices), else by devpath.
     mutating func deviceRemoved(devpath: String, ifindex: Int32?) {
-        guard let id = deviceByDevpath[devpath] else { return }
-        deviceByDevpath.removeValue(forKey: devpath)
+        let id: DeviceID?
+        if let ifindex {
+            id = identities.device(ifindex: ifindex)
+        } else {
+            let sharing = identities.devices(atDevpath: Array(devpath.utf8))
+            id = identities.exact(DeviceIdentity(devpath: Array(devpath.utf8), ifindex: nil)) ?? (sharing.count == 1 ? sharing.first : nil)
+        }
+        guard let id else { return }
+        removeDevice(id)
+    }
+
+    mutating func removeDevice(_ id: DeviceID) {
+        identities.remove(id)
         devices[id]?.isGone = true
         for instanceID in instanceIDs(of: id) { tearDown(instanceID, then: .forget) }
         forgetIfUnused(id)
     }
 
     mutating func reconcile(_ present: [DeviceFacts]) {
-        let presentPaths = Set(present.map(\.devpath))
-        for (devpath, id) in deviceByDevpath where !presentPaths.contains(devpath) {
+        let presentIdentities = Set(present.map(\.identity))
+        let presentIndexes = Set(present.compactMap(\.ifindex))
+        for (identity, id) in identities.all
+        where !presentIdentities.contains(identity) && !(identity.ifindex.map(presentIndexes.contains) ?? false) {
             log(.notice, "device is gone (found by re-enumeration)", device: id)
-            deviceRemoved(devpath: devpath, ifindex: devices[id]?.facts.ifindex)
+            removeDevice(id)
         }
         for facts in present {
-            if let id = deviceByDevpath[facts.devpath], let device = devices[id],
-               facts.ifindex == nil || device.facts.ifindex == facts.ifindex {
+            switch recognize(facts) {
+            case .tracked, .underStaleDevpath:
                 // Known and kept as it is: matching it again would judge
                 // `kernel` by a name our own [link] rename may have changed.
                 continue
+            case .replacing, .new:
+                deviceAdded(facts)
             }
-            deviceAdded(facts)
         }
     }
 
@@ -129,7 +204,7 @@ extension Supervisor {
         guard let device = devices[id], instanceIDs(of: id).isEmpty else { return }
         if device.isGone || matchingBindings(device.facts).isEmpty {
             devices.removeValue(forKey: id)
-            if deviceByDevpath[device.facts.devpath] == id { deviceByDevpath.removeValue(forKey: device.facts.devpath) }
+            identities.remove(id)
         }
     }
 }

@@ -8,7 +8,8 @@ public struct Supervisor: Sendable {
     /// The bindings' match rules, indexed for the per-event matching.
     var matchTable: MatchTable
     var devices: [DeviceID: TrackedDevice] = [:]
-    var deviceByDevpath: [String: DeviceID] = [:]
+    /// The live devices by identity (devpath and ifindex, as bytes).
+    var identities = TrackedIdentities()
     var instances = InstanceTable()
     /// Instances whose sockets stage failed on a port another instance of
     /// ours still holds: set up again when an instance's sockets close.

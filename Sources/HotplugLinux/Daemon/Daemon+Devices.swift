@@ -59,6 +59,19 @@ extension Daemon {
         return facts
     }
 
+    /// A net device's names as the kernel has them now for its ifindex: a
+    /// late event (from before a rename, ours or udev's) and udev's event
+    /// for a rename it could not do (EEXIST) name the interface otherwise.
+    func kernelChecked(_ facts: DeviceFacts, _ action: String) -> DeviceFacts {
+        guard facts.subsystem == "net", let index = facts.ifindex else { return facts }
+        let current = InterfaceNames.current(ofIndex: index)
+        let corrected = StaleMove.corrected(facts, kernelName: current)
+        if corrected != facts {
+            logger.info("\(Printable.escaped(facts.devpath)): a late or stale \(action) event; the interface is \(Printable.escaped(corrected.sysname)) now")
+        }
+        return corrected
+    }
+
     func handle(_ device: UdevDevice) {
         let arrival = MonotonicClock.now()
         let action = device.action ?? ""
@@ -71,7 +84,7 @@ extension Daemon {
                 supervisor.metrics.observeMatch(TimeSpan(nanoseconds: MonotonicClock.now() - arrival))
                 return
             }
-            apply(.deviceAdded(checkedFacts(device, needs: needs)), arrivedAt: arrival)
+            apply(.deviceAdded(kernelChecked(checkedFacts(device, needs: needs), action)), arrivedAt: arrival)
         case "remove":
             // Nothing is read from sysfs: it is gone. Identity is enough.
             let ifindex = device.property("IFINDEX").flatMap { Int32($0) }
@@ -80,14 +93,9 @@ extension Daemon {
             // Checked against the kernel's name for the index now: a move
             // that arrives after a later rename (udev's own, delivered late)
             // must not send the name back to one the interface lost.
-            let facts = checkedFacts(device)
-            let current = facts.ifindex.flatMap { InterfaceNames.current(ofIndex: $0) }
-            if StaleMove.isStale(facts, currentName: current) {
-                logger.info("\(Printable.escaped(facts.devpath)): a late move event; the interface is \(Printable.escaped(current ?? "?")) now")
-            }
-            apply(.deviceMoved(StaleMove.corrected(facts, currentName: current)), arrivedAt: arrival)
+            apply(.deviceMoved(kernelChecked(checkedFacts(device), action)), arrivedAt: arrival)
         case "change", "bind", "unbind":
-            apply(.deviceChanged(checkedFacts(device)), arrivedAt: arrival)
+            apply(.deviceChanged(kernelChecked(checkedFacts(device), action)), arrivedAt: arrival)
         default:
             // Unknown actions are never taken as remove (or as anything).
             logger.debug("ignoring action '\(action)' for \(device.devpath)")

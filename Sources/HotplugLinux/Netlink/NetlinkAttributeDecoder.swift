@@ -1,3 +1,4 @@
+import HotplugCore
 // Reading kernel replies. Everything here treats the bytes as untrusted: each
 // length field is checked against the bytes actually present before it is
 // used, and every read goes through a bounds-checked accessor, so a truncated
@@ -162,11 +163,17 @@ struct NetlinkAttributes {
         return value
     }
 
-    /// Text up to the first NUL (or the end, if the sender left it out).
+    /// Text up to the first NUL (or the end, if the sender left it out);
+    /// bytes that are not UTF-8 (an interface name may hold any) as `\xNN`,
+    /// never U+FFFD, so two names differing only in them stay two names.
     func string<Kind: RawRepresentable>(_ kind: Kind) -> String? where Kind.RawValue == UInt16 {
-        guard let payload = payload(kind) else { return nil }
-        let text = payload.prefix { $0 != 0 }
-        return String(decoding: text, as: UTF8.self)
+        guard let payload = bytes(kind) else { return nil }
+        return DeviceText.decode(payload).text
+    }
+
+    /// The bytes up to the first NUL (or the end).
+    func bytes<Kind: RawRepresentable>(_ kind: Kind) -> ArraySlice<UInt8>? where Kind.RawValue == UInt16 {
+        payload(kind).map { payload in payload.prefix { $0 != 0 } }
     }
 }
 

@@ -1,3 +1,4 @@
+import HotplugCore
 import CUdev
 import Glibc
 
@@ -60,6 +61,14 @@ public struct UdevError: Error, Sendable, CustomStringConvertible {
 
 /// Reads a C string libudev lent us; nil stays nil.
 @inline(__always)
+/// A device string from libudev as text: bytes that are not UTF-8 become
+/// `\xNN` escapes (`DeviceText`), never U+FFFD, so two names that differ
+/// only in them stay apart.
 func udevString(_ pointer: UnsafePointer<CChar>?) -> String? {
-    pointer.map { String(cString: $0) }
+    pointer.map { DeviceText.decode(udevBytes($0)).text }
+}
+
+/// The bytes of a device string from libudev, up to its NUL.
+func udevBytes(_ pointer: UnsafePointer<CChar>) -> UnsafeBufferPointer<UInt8> {
+    UnsafeBufferPointer(start: UnsafeRawPointer(pointer).assumingMemoryBound(to: UInt8.self), count: strlen(pointer))
 }

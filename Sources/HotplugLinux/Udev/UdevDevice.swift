@@ -98,6 +98,9 @@ public final class UdevDevice {
             attributes: Self.attributes(of: pointer, attributeNames), ancestors: ancestors,
             ifindex: subsystem == "net" ? ifindex : nil)
         facts.droppedProperties = dropped
+        // The devpath as bytes too: its text escapes what is not UTF-8, and
+        // identity is kept on the bytes.
+        if let raw = udev_device_get_devpath(pointer) { facts.setDevpath(bytes: udevBytes(raw)) }
         return facts
     }
 

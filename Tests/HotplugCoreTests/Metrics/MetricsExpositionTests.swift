@@ -23,7 +23,7 @@ struct MetricsExpositionTests {
         h.supervisor.metrics.clock = { [clock = h.clock] in clock + TimeSpan(nanoseconds: 4_000) }
         h.send(.deviceAdded(FakeDevices.veth("v0")), eachEventAfter: .milliseconds(2))
         h.supervisor.metrics.clock = { [clock = h.clock] in clock + TimeSpan(nanoseconds: 30_000) }
-        h.send(.deviceAdded(FakeDevices.veth("w0")))
+        h.send(.deviceAdded(FakeDevices.veth("w0", ifindex: 43)))
         let first = h.supervisor.status().first { $0.binding == "web" }!.pid!
         h.send(.childExited(pid: first, .signaled(11)))
         return MetricsExposition.render(h.supervisor.metrics, configuration: h.supervisor.configuration,

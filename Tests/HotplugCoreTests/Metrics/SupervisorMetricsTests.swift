@@ -61,7 +61,7 @@ struct SupervisorMetricsTests {
         var binding = Bindings.binding("web")
         binding.exec?.instances = 2
         var h = H([binding])
-        h.send(.present([FakeDevices.veth("v9")]))
+        h.send(.present([FakeDevices.veth("v9", ifindex: 9)]))
         #expect(h.supervisor.metrics.spawnLatency.count == 0, "coldplug is not an add event")
         h.send(.deviceAdded(FakeDevices.veth("v0")), eachEventAfter: .milliseconds(3))
         // The add at t, the two spawns answered at t+3ms and t+6ms.

@@ -159,6 +159,18 @@ struct NetlinkDecoderTests {
         #expect(link == LinkState(index: 7, name: "gamelink0", mtu: 1400, isUp: true, mac: "02:ab:0c:00:00:ff"))
     }
 
+    /// An interface name may hold any bytes: those that are not UTF-8 are
+    /// shown escaped, so two such names never decode to one (U+FFFD).
+    @Test func linkNamesThatAreNotUTF8KeepTheirBytesEscaped() throws {
+        func name(_ bytes: [UInt8]) throws -> String {
+            let payload = linkPayload(index: 5, flags: 0, attributes: [attribute(3, bytes + [0]), attribute(4, uint32Bytes(1500))])
+            return try LinkState(decodingLinkPayload: payload[...]).name
+        }
+        #expect(try name(Array("idq".utf8) + [0xff]) == "idq\\xff")
+        #expect(try name(Array("idq".utf8) + [0xfe]) == "idq\\xfe")
+        #expect(try name(Array("é0".utf8)) == "é0")
+    }
+
     @Test func linkWithoutHardwareAddressHasNilMac() throws {
         let payload = linkPayload(
             index: 3, flags: 0, attributes: [attribute(3, Array("tun0".utf8) + [0]), attribute(4, uint32Bytes(1500))])
