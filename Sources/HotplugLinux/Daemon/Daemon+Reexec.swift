@@ -177,7 +177,7 @@ extension Daemon {
         startFirewall()
         let done = MonotonicClock.now()
         let gap = (done &- state.beganAt.nanoseconds) / 1000
-        logger.debug("re-exec, new image: exec to take-over \((resumed &- state.beganAt.nanoseconds) / 1000) us (from the request's pause), children and sockets adopted in \((adopted &- resumed) / 1000) us, firewall configured in \((configured &- adopted) / 1000) us, devices enumerated in \((enumerated &- configured) / 1000) us, firewall flushed and watched in \((done &- enumerated) / 1000) us")
+        logger.debug("re-exec, new image: pause to state read \((inheritance.readAt &- state.beganAt.nanoseconds) / 1000) us, state parsed in \((inheritance.parsedAt &- inheritance.readAt) / 1000) us, then daemon set up in \((resumed &- inheritance.parsedAt) / 1000) us, children and sockets adopted in \((adopted &- resumed) / 1000) us, firewall configured in \((configured &- adopted) / 1000) us, devices enumerated in \((enumerated &- configured) / 1000) us, firewall flushed and watched in \((done &- enumerated) / 1000) us")
         logger.notice("re-executed: took over \(state.children.count) child(ren) in \(gap) us; \(supervisor.summary)")
         if let reply = inheritance.reply {
             inheritance.reply = nil
