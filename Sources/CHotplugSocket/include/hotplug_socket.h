@@ -2,6 +2,7 @@
 #define HOTPLUG_SOCKET_H
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
 /* accept4() with SOCK_NONBLOCK | SOCK_CLOEXEC; -1 and errno on failure.
    Wrapped because glibc declares it only under _GNU_SOURCE. */
@@ -46,5 +47,12 @@ int hotplug_listen_again(int fd, int backlog);
    not, -1 and errno on failure. Wrapped because Swift's Glibc module does
    not import <sys/vfs.h>. */
 int hotplug_is_procfs(int fd);
+
+/* One datagram to `address`, with `descriptor` passed along (SCM_RIGHTS)
+   when it is not -1; retried on EINTR, MSG_NOSIGNAL. The byte count sent,
+   or -1 and errno. For systemd's notify and journal sockets, where the
+   journal takes an oversized entry as a sealed memfd. */
+ssize_t hotplug_send_datagram(int socket, const struct sockaddr *address, socklen_t address_length,
+                              const void *bytes, size_t count, int descriptor);
 
 #endif

@@ -1,8 +1,8 @@
-import CSystemd
 import Glibc
 import Logging
 
-/// Sends each message to journald as one structured entry (sd_journal_sendv(3)),
+/// Sends each message to journald as one structured entry (its native
+/// protocol, the one sd_journal_sendv(3) speaks; see `JournalSocket`),
 /// so `journalctl BINDING=gamelink` or `journalctl INTERFACE=gamelink0` finds a
 /// binding's or a device's story without grepping.
 ///
@@ -31,7 +31,10 @@ public struct JournalLogHandler: LogHandler {
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         let entry = Self.fields(level: event.level, message: event.message.description, metadata: merged)
             + Self.locationFields(file: event.file, line: event.line, function: event.function)
-        guard Self.send(entry) < 0 else { return }
+        do {
+            try JournalSocket.shared.send(entry)
+            return
+        } catch {}
         // journald is gone (restarting, or stopped at shutdown): a message is
         // worth more on stderr, which systemd also collects, than lost.
         var fallback = StderrLogHandler(label: label)
@@ -94,23 +97,5 @@ public struct JournalLogHandler: LogHandler {
     private static func text(of value: Logger.Metadata.Value) -> String {
         if case .string(let string) = value { return string }
         return value.description
-    }
-
-    /// One sd_journal_sendv call with every field: the bytes are laid out in
-    /// one buffer so all the iovecs point into memory that lives for the call.
-    /// Returns sd_journal_sendv's result: negative errno on failure.
-    private static func send(_ fields: [String]) -> Int32 {
-        var bytes: [UInt8] = []
-        var ranges: [Range<Int>] = []
-        for field in fields {
-            let start = bytes.count
-            bytes.append(contentsOf: field.utf8)
-            ranges.append(start..<bytes.count)
-        }
-        return bytes.withUnsafeMutableBytes { buffer -> Int32 in
-            guard let base = buffer.baseAddress else { return -EINVAL }
-            let vectors = ranges.map { iovec(iov_base: base + $0.lowerBound, iov_len: $0.count) }
-            return vectors.withUnsafeBufferPointer { sd_journal_sendv($0.baseAddress, Int32($0.count)) }
-        }
     }
 }

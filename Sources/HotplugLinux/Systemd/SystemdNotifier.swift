@@ -1,4 +1,3 @@
-import CSystemd
 import Glibc
 import Logging
 
@@ -13,6 +12,8 @@ import Logging
 ///
 /// The environment is left as it is (`unset_environment` 0). Children never
 /// see `NOTIFY_SOCKET` anyway: their environment is built from scratch.
+/// The protocol is one datagram per message, sent by hotplugd itself (see
+/// `SystemdDatagramSocket`); `vsock:` addresses are not supported.
 public final class SystemdNotifier {
     /// How often to call `watchdogPing()`, in nanoseconds: half of the unit's
     /// `WatchdogSec=`, as sd_watchdog_enabled(3) advises, so one late loop turn
@@ -24,6 +25,11 @@ public final class SystemdNotifier {
     public let isEnabled: Bool
 
     private let logger: Logger?
+    /// Where the messages go; nil when `NOTIFY_SOCKET` is not an address
+    /// hotplugd can use (each send then fails, logged once).
+    private let address: UnixSocketAddress?
+    /// Opened at the first message and kept.
+    private var socket: SystemdDatagramSocket?
     /// The status systemd has last been sent, so repeats are not sent again.
     private var lastStatus: String?
     /// Set after a failed send and cleared by a successful one: a socket that
@@ -33,19 +39,12 @@ public final class SystemdNotifier {
     /// Reads `NOTIFY_SOCKET`, `WATCHDOG_USEC` and `WATCHDOG_PID` once.
     public init(logger: Logger? = nil) {
         self.logger = logger
-        if let socket = getenv("NOTIFY_SOCKET"), socket.pointee != 0 {
-            isEnabled = true
-        } else {
-            isEnabled = false
-        }
-        var microseconds: UInt64 = 0
-        // > 0: enabled for this process; 0: not enabled; < 0: a malformed
-        // variable, which is treated like no watchdog rather than a reason to fail.
-        if sd_watchdog_enabled(0, &microseconds) > 0 {
-            watchdogInterval = Self.pingInterval(watchdogMicroseconds: microseconds)
-        } else {
-            watchdogInterval = nil
-        }
+        let notifySocket = Self.environment("NOTIFY_SOCKET")
+        isEnabled = notifySocket.map { !$0.isEmpty } ?? false
+        address = notifySocket.flatMap(UnixSocketAddress.init(notifySocket:))
+        let timeout = WatchdogEnvironment.timeoutMicroseconds(usec: Self.environment("WATCHDOG_USEC"),
+                                                              pid: Self.environment("WATCHDOG_PID"), ownPID: getpid())
+        watchdogInterval = timeout.map(Self.pingInterval(watchdogMicroseconds:))
     }
 
     /// Start-up is done: the monitor is open and the present devices are bound.
@@ -99,17 +98,22 @@ public final class SystemdNotifier {
 
     private func send(_ assignments: [String]) {
         guard isEnabled else { return }
-        let message = assignments.joined(separator: "\n")
-        let result = sd_notify(0, message)
-        if result < 0 {
+        let message = Array(assignments.joined(separator: "\n").utf8)
+        do throws(SystemCallError) {
+            guard let address else { throw SystemCallError("NOTIFY_SOCKET", errno: EAFNOSUPPORT) }
+            if socket == nil { socket = try SystemdDatagramSocket() }
+            try socket?.send(message, to: address, "send to NOTIFY_SOCKET")
+            isFailing = false
+        } catch {
             if !isFailing {
                 isFailing = true
-                let reason = SystemCallError.message(for: -result)
-                logger?.warning("cannot notify systemd (\(assignments.first ?? "")): \(reason)")
+                logger?.warning("cannot notify systemd (\(assignments.first ?? "")): \(SystemCallError.message(for: error.errno))")
             }
-        } else {
-            isFailing = false
         }
+    }
+
+    private static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
     }
 
     /// Half the watchdog timeout in nanoseconds; a timeout so large that the
