@@ -7,7 +7,8 @@ struct ReexecCommand: ParsableCommand {
         commandName: "reexec",
         abstract: "Replace the running daemon with the binary at the path it was started from, keeping its children, sockets and firewall rules.",
         discussion: """
-            The daemon first runs the new binary's `reexec-probe`; if that fails, or the exec does, the running \
+            The daemon first runs the new binary's `reexec-probe` (while it goes on serving; 5 s at most); if that \
+            fails, or the exec does, the running \
             daemon carries on (exit 1). A new image that refuses the state stops and restarts the children (exit 1, \
             "clean-start"). Exit 0: re-executed, same PID, every child kept.
             """)

@@ -220,6 +220,46 @@ struct ReexecTests {
         #expect(try setup.rows() == before)
     }
 
+    /// The probe of the new binary runs while the loop goes on: with a probe
+    /// that takes 1.5 s, `status` is answered meanwhile, and the re-exec
+    /// then happens; a probe that never answers is given up after 5 s, the
+    /// old image carrying on and answering throughout.
+    @Test func rxProbeRunsWhileTheLoopAnswers() throws {
+        let setup = try Setup(prefix: "rxp")
+        defer { setup.cleanUp() }
+        let before = try setup.rows()
+        let real = HotplugdBinary.path
+        try setup.installStandIn("""
+            if [ "$1" = reexec-probe ]; then sleep 1.5; fi
+            exec -a "$0" "\(real)" "$@"
+            """)
+        let socket = setup.daemon.directory.path + "/control.sock"
+        let request = try RunningProcess(setup.daemon.host.exec + [real, "reexec", "--socket", socket])
+        Thread.sleep(forTimeInterval: 0.3)
+        let started = Date()
+        let status = try setup.daemon.hotplugd("status")
+        #expect(status.status == 0)
+        #expect(Date().timeIntervalSince(started) < 1.0, "status waited for the probe")
+        #expect(request.waitForExit(timeout: 20))
+        #expect(request.waitForLine(timeout: 1) { $0.contains("re-executed") } != nil, "\(request.output) \(setup.log())")
+        #expect(try setup.rows() == before)
+        #expect(setup.daemon.daemon?.process.isRunning == true)
+
+        try setup.installStandIn("""
+            if [ "$1" = reexec-probe ]; then exec sleep 30; fi
+            exec -a "$0" "\(real)" "$@"
+            """)
+        let hung = try RunningProcess(setup.daemon.host.exec + [real, "reexec", "--socket", socket])
+        Thread.sleep(forTimeInterval: 0.5)
+        let again = Date()
+        #expect(try setup.daemon.hotplugd("status").status == 0)
+        #expect(Date().timeIntervalSince(again) < 1.0, "status waited for the hung probe")
+        #expect(hung.waitForExit(timeout: 15))
+        #expect(hung.errorOutput.joined().contains("within 5 s"), "\(hung.errorOutput)")
+        #expect(try setup.rows() == before)
+        #expect(try setup.serves())
+    }
+
     /// The new image refuses the state (here: it is handed a file that is
     /// not the sealed memfd): it starts clean in the same process, stops the
     /// old children and starts new ones, and says so.

@@ -69,8 +69,9 @@ extension Daemon {
         case .tooLong:
             connection.respond(Self.failure("request longer than \(ControlRequest.maximumLineBytes) bytes"))
         case .line(let line) where isPermittedReexec(line, peer: connection.peerUID):
-            // Carried out between loop turns, answered by the new image.
-            pendingReexec = id
+            // The new binary is asked first, while the loop goes on; the
+            // exec follows between loop turns, answered by the new image.
+            beginReexec(answering: id)
             return
         case .line(let line):
             connection.respond(answer(line, peer: connection.peerUID))

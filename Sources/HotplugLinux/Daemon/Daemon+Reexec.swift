@@ -5,23 +5,65 @@ import HotplugCore
 /// execve) and the new image's (take the state over, reconcile the gap,
 /// answer the requester), or its clean start when it refused the state.
 extension Daemon {
-    /// Called between loop turns, when no setup is in flight. Returns only
-    /// if the exec did not happen; the requester is then told why, and this
-    /// image carries on as before.
+    /// The request's first half, while the loop goes on: what would refuse
+    /// it now, then the new binary's `reexec-probe`, whose answer arrives
+    /// under `Token.reexecProbe`. The pause starts only once it has passed.
+    func beginReexec(answering connectionID: UInt64) {
+        if let refusal = reexecRefusal() {
+            logger.error("re-exec refused: \(refusal); carrying on")
+            respond(connectionID, Self.failure("not re-executed: \(refusal); the running daemon carries on"))
+            return
+        }
+        guard reexecProbe == nil, pendingReexec == nil else {
+            respond(connectionID, Self.failure("not re-executed: another re-exec is under way; the running daemon carries on"))
+            return
+        }
+        guard let path = options.executablePath else { return }
+        switch ReexecProbe.start(path) {
+        case .failure(let problem):
+            logger.error("re-exec refused: \(problem); carrying on")
+            respond(connectionID, Self.failure("not re-executed: \(problem); the running daemon carries on"))
+        case .success(let probe):
+            do {
+                try probe.watch(in: epoll, token: Token.reexecProbe)
+            } catch {
+                probe.unwatch(from: epoll)
+                respond(connectionID, Self.failure("not re-executed: cannot watch the probe (\(error)); the running daemon carries on"))
+                return
+            }
+            reexecProbe = (connectionID, probe)
+        }
+    }
+
+    /// The probe wrote, ended or ran out of time.
+    func reexecProbeReady() {
+        guard let (connectionID, probe) = reexecProbe, let verdict = probe.poll() else { return }
+        probe.unwatch(from: epoll)
+        reexecProbe = nil
+        switch verdict {
+        case .passed:
+            pendingReexec = connectionID
+        case .failed(let problem):
+            logger.error("re-exec refused: \(problem); carrying on")
+            respond(connectionID, Self.failure("not re-executed: \(problem); the running daemon carries on"))
+        }
+    }
+
+    /// Called between loop turns, when no setup is in flight and the new
+    /// binary's probe has passed: from here the loop answers nothing until
+    /// the new image does. Returns only if the exec did not happen; the
+    /// requester is then told why, and this image carries on as before.
     func reexec(answering connectionID: UInt64) {
         let began = MonotonicClock.now()
         guard let connection = connections[connectionID] else { return }
+        // Again: a reload or an edit may have come between the probe and now.
         if let refusal = reexecRefusal() {
             logger.error("re-exec refused: \(refusal); carrying on")
             respond(connectionID, Self.failure("not re-executed: \(refusal); the running daemon carries on"))
             return
         }
         guard let path = options.executablePath else { return }
-        if let problem = ReexecExec.probe(path) {
-            logger.error("re-exec refused: \(problem); carrying on")
-            respond(connectionID, Self.failure("not re-executed: \(problem); the running daemon carries on"))
-            return
-        }
+        let checked = MonotonicClock.now()
         let state = reexecState(began: began)
         let file: ReexecStateFile
         do {
@@ -30,9 +72,11 @@ extension Daemon {
             respond(connectionID, Self.failure("not re-executed: \(error); the running daemon carries on"))
             return
         }
+        let written = MonotonicClock.now()
         let reply = try? connection.withWatchedDescriptor { $0.rawValue }
         let kept = state.descriptors + [file.descriptor.rawValue] + (reply.map { [$0] } ?? [])
         logger.notice("re-executing \(path) with \(state.children.count) child(ren) and \(kept.count) descriptor(s) kept")
+        logger.debug("re-exec, old image: bindings checked in \((checked &- began) / 1000) us, state built and written in \((written &- checked) / 1000) us")
         notifier.reloading(status: "re-executing \(path)")
         var failure = ReexecDescriptors.keepAcrossExec(kept, true)
         if failure == nil {
@@ -97,6 +141,7 @@ extension Daemon {
     /// again: one that exited in the gap is reaped on the first turn), the
     /// same sockets and rules; then what changed meanwhile is enumerated.
     func resume(_ inheritance: ReexecInheritance) {
+        let resumed = MonotonicClock.now()
         let state = inheritance.state
         let metrics = supervisor.metrics
         supervisor = state.supervisor
@@ -123,11 +168,16 @@ extension Daemon {
         for entry in state.firewall { installed[entry.instance] = (entry.ifindex, entry.instance.binding) }
         firewallStage.restore(installed, tableKnown: state.firewallWritten)
         inheritance.closeUntaken()
+        let adopted = MonotonicClock.now()
         configureFirewall()
+        let configured = MonotonicClock.now()
         coldplug()
+        let enumerated = MonotonicClock.now()
         flushFirewall()
         startFirewall()
-        let gap = (MonotonicClock.now() &- state.beganAt.nanoseconds) / 1000
+        let done = MonotonicClock.now()
+        let gap = (done &- state.beganAt.nanoseconds) / 1000
+        logger.debug("re-exec, new image: pause to state read \((inheritance.readAt &- state.beganAt.nanoseconds) / 1000) us, state parsed in \((inheritance.parsedAt &- inheritance.readAt) / 1000) us, then daemon set up in \((resumed &- inheritance.parsedAt) / 1000) us, children and sockets adopted in \((adopted &- resumed) / 1000) us, firewall configured in \((configured &- adopted) / 1000) us, devices enumerated in \((enumerated &- configured) / 1000) us, firewall flushed and watched in \((done &- enumerated) / 1000) us")
         logger.notice("re-executed: took over \(state.children.count) child(ren) in \(gap) us; \(supervisor.summary)")
         if let reply = inheritance.reply {
             inheritance.reply = nil

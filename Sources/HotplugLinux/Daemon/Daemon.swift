@@ -53,6 +53,7 @@ public final class Daemon {
         static let firewall: UInt64 = 6
         static let metrics: UInt64 = 7
         static let firewallRepair: UInt64 = 8
+        static let reexecProbe: UInt64 = 9
         /// Control connections: a bit no child token has, plus the
         /// connection's id. Not its descriptor number: the kernel hands a
         /// closed number out again, and a stale readiness would then reach
@@ -117,6 +118,9 @@ public final class Daemon {
     var reexecs = 0
     /// A `hotplugd reexec` waiting for the end of the loop turn (its connection).
     var pendingReexec: UInt64?
+    /// A `hotplugd reexec` whose new binary is being asked (`reexec-probe`)
+    /// while the loop goes on: its connection and the probe.
+    var reexecProbe: (connection: UInt64, probe: ReexecProbe)?
     /// What this image found at start, if a previous image exec'ed it.
     var takeover: ReexecTakeover?
     let registry: ChildRegistry
@@ -270,6 +274,8 @@ public final class Daemon {
             readFirewallEvents()
         case Token.firewallRepair:
             repairFirewall()
+        case Token.reexecProbe:
+            reexecProbeReady()
         case Token.metrics:
             metricsTimerFired()
         case _ where token & Token.connectionFlag != 0:

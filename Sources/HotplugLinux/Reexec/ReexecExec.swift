@@ -2,9 +2,9 @@ import CHotplugReexec
 import Glibc
 import HotplugCore
 
-/// The two system-level steps of a re-exec: asking the new binary whether
-/// it can take the state over (while the old image still runs and can carry
-/// on), and the execve() itself.
+/// The system-level steps of a re-exec: judging the new binary's answer to
+/// `reexec-probe` (`ReexecProbe` asks, while the old image still runs and
+/// can carry on), and the execve() itself.
 public enum ReexecExec {
     public static let stateVariable = "HOTPLUGD_REEXEC_STATE"
     public static let replyVariable = "HOTPLUGD_REEXEC_REPLY"
@@ -15,40 +15,10 @@ public enum ReexecExec {
     public static var probeLine: String {
         "\(ReexecState.format) \(ReexecState.acceptedVersions.lowerBound) \(ReexecState.acceptedVersions.upperBound)"
     }
-    static let probeTimeout: UInt64 = 5_000_000_000
-
-    /// Runs `path reexec-probe` and checks it reads `ReexecState.version`.
-    /// Nil when it does; else why not, in words for the requester.
-    static func probe(_ path: String) -> String? {
-        var pipeEnds: [Int32] = [-1, -1]
-        guard hotplug_pipe_cloexec(&pipeEnds) == 0, let reader = FileDescriptor(adopting: pipeEnds[0]),
-              let writer = FileDescriptor(adopting: pipeEnds[1]) else { return "cannot make a pipe: \(errnoText())" }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, writer.rawValue, 1)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var pid: pid_t = 0
-        let arguments = [path, "reexec-probe"]
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        var envp: [UnsafeMutablePointer<CChar>?] = [strdup("PATH=" + ExecutableLookup.defaultSearchPath)] + [nil]
-        defer { for pointer in argv + envp { free(pointer) } }
-        let spawned = posix_spawn(&pid, path, &actions, &attributes, &argv, &envp)
-        writer.close()
-        guard spawned == 0 else { return "cannot run \(path): \(errnoText(spawned))" }
-        let output = readBounded(reader, until: MonotonicClock.now() + probeTimeout)
-        let status = waitBounded(pid, until: MonotonicClock.now() + probeTimeout)
-        guard let status else { return "\(path) reexec-probe did not finish within 5 s" }
+    /// What a finished probe's exit status and output say: nil when the
+    /// binary reads `ReexecState.version`, else why not, in words for the
+    /// requester. (`ReexecProbe` runs it while the loop goes on.)
+    static func verdict(path: String, status: Int32, output: String) -> String? {
         guard status == 0 else {
             return "\(path) reexec-probe failed (\(status > 0 ? "exit \(status)" : "killed by signal \(-status)")): it cannot take the state over"
         }
@@ -60,43 +30,6 @@ public enum ReexecExec {
             return "\(path) reads state versions \(low)...\(high), not \(ReexecState.version)"
         }
         return nil
-    }
-
-    private static func readBounded(_ reader: borrowing FileDescriptor, until deadline: UInt64) -> String {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 256)
-        while bytes.count < 4096 {
-            let now = MonotonicClock.now()
-            guard now < deadline else { break }
-            var poller = pollfd(fd: reader.rawValue, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, Int32(clamping: (deadline - now) / 1_000_000 + 1))
-            if ready < 0 && errno == EINTR { continue }
-            guard ready > 0 else { break }
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(reader.rawValue, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
-            bytes += chunk[0..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self).trimmingNewlines
-    }
-
-    /// The exit code, minus the signal number, or nil (then SIGKILLed and reaped).
-    private static func waitBounded(_ pid: pid_t, until deadline: UInt64) -> Int32? {
-        var status: Int32 = 0
-        while true {
-            let result = waitpid(pid, &status, WNOHANG)
-            if result == pid {
-                let signal = status & 0x7f
-                return signal == 0 ? (status >> 8) & 0xff : -signal
-            }
-            if result < 0 && errno != EINTR { return nil }
-            if MonotonicClock.now() >= deadline {
-                kill(pid, SIGKILL)
-                _ = waitpid(pid, &status, 0)
-                return nil
-            }
-            usleep(1000)
-        }
     }
 
     /// execve() with the same arguments and environment, plus where the

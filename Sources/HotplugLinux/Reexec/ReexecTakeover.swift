@@ -20,7 +20,9 @@ public enum ReexecTakeover {
         let reply = replyNumber.flatMap(adoptConnection)
         do throws(ReexecStateError) {
             guard let number = Int32(stateText) else { throw ReexecStateError("\(ReexecExec.stateVariable) is not a descriptor number") }
+            let reading = MonotonicClock.now()
             let state = try ReexecState(parsing: try ReexecStateFile.read(number: number), configuration: configuration)
+            let parsed = MonotonicClock.now()
             let numbers = state.descriptors
             for number in numbers where number == replyNumber || !handed.contains(number) || fcntl(number, F_GETFD) < 0 {
                 throw ReexecStateError("descriptor \(number) the state names was not handed over")
@@ -29,7 +31,7 @@ public enum ReexecTakeover {
             ReexecDescriptors.closeHanded(handed, keeping: Set(numbers))
             // Ours again, and children must not inherit them by accident.
             _ = ReexecDescriptors.keepAcrossExec(numbers, false)
-            return .resumed(ReexecInheritance(state: state, reply: reply))
+            return .resumed(ReexecInheritance(state: state, reply: reply, readAt: reading, parsedAt: parsed))
         } catch {
             ReexecDescriptors.closeHanded(handed, keeping: replyNumber.map { [$0] } ?? [])
             return .refused(reason: error.description, reply: reply)
@@ -59,7 +61,14 @@ public final class ReexecInheritance {
     var reply: ControlConnection?
     private var untaken: Set<Int32>
 
-    init(state: ReexecState, reply: ControlConnection?) {
+    /// When the state was read and parsed (monotonic), for the debug log's
+    /// account of the pause.
+    let readAt: UInt64
+    let parsedAt: UInt64
+
+    init(state: ReexecState, reply: ControlConnection?, readAt: UInt64 = 0, parsedAt: UInt64 = 0) {
+        self.readAt = readAt
+        self.parsedAt = parsedAt
         self.state = state
         self.reply = reply
         untaken = Set(state.descriptors)
