@@ -106,15 +106,8 @@ public struct Metrics: Sendable {
         if let clock { matchLatency.observe(clock().span(since: start)) }
     }
 
-    /// The stage's place in `Stage.allCases`, without building that array.
-    static func index(_ stage: Stage) -> Int {
-        switch stage {
-        case .link: 0
-        case .firewall: 1
-        case .sockets: 2
-        case .children: 3
-        }
-    }
+    /// The stage's counter: its row in `Stage.rows`, which is `Stage.allCases` order.
+    static func index(_ stage: Stage) -> Int { stage.rawValue }
 
     mutating func countRestart(binding: String) {
         restarts[binding, default: 0] &+= 1

@@ -105,7 +105,7 @@ public enum MetricsExposition {
         out.sample("hotplugd_firewall_repairs_total", [], metrics.firewallRepairs)
 
         out.family("hotplugd_stage_failures_total", .counter,
-                   help: "Lifecycle stage setups that failed, by stage: link, firewall, sockets, children.")
+                   help: "Lifecycle stage setups that failed, by stage: \(Stage.allCases.map(\.description).joined(separator: ", ")).")
         for (index, stage) in Stage.allCases.enumerated() {
             out.sample("hotplugd_stage_failures_total", [("stage", stage.description)], metrics.stageFailures[index])
         }

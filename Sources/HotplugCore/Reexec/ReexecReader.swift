@@ -75,7 +75,7 @@ struct ReexecReader {
     }
 
     func stage() throws(ReexecStateError) -> Stage {
-        guard let stage = Stage(rawValue: Int(try int(0...1000))) else { throw ReexecStateError("\(path) is not a stage") }
+        guard let stage = Stage(code: Int(try int(0...1000))) else { throw ReexecStateError("\(path) is not a stage") }
         return stage
     }
 }

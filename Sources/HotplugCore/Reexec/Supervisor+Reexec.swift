@@ -127,11 +127,11 @@ extension InstanceID {
 extension Instance {
     var reexecJSON: JSONValue {
         let teardown: JSONValue = self.teardown.map {
-            .object([("down_to", .int(Int64($0.downTo.rawValue))), ("then", .string($0.then == .forget ? "forget" : "set-up-again"))])
+            .object([("down_to", .int(Int64($0.downTo.code))), ("then", .string($0.then == .forget ? "forget" : "set-up-again"))])
         } ?? .null
         return .object([
             ("id", id.reexecJSON), ("state", state.reexecJSON), ("since", .instant(since)),
-            ("set_up", .array(setUp.map { .int(Int64($0.rawValue)) })), ("teardown", teardown),
+            ("set_up", .array(setUp.map { .int(Int64($0.code)) })), ("teardown", teardown),
             ("workers", .array(workers.map(\.reexecJSON))), ("rolling_restart", .optionalInt(rollingRestart)),
         ])
     }
@@ -201,14 +201,14 @@ extension InstanceState {
         switch self {
         case .settling(let until): .object([("kind", .string("settling")), ("at", .instant(until))])
         case .waitingForLink: .object([("kind", .string("waiting-for-link"))])
-        case .settingUp(let stage): .object([("kind", .string("setting-up")), ("stage", .int(Int64(stage.rawValue)))])
+        case .settingUp(let stage): .object([("kind", .string("setting-up")), ("stage", .int(Int64(stage.code)))])
         case .running(let pid): .object([("kind", .string("running")), ("pid", .int(Int64(pid.rawValue)))])
         case .backoff(let until): .object([("kind", .string("backoff")), ("at", .instant(until))])
         case .stopping(let pid, let killAt, let killed):
             .object([("kind", .string("stopping")), ("pid", .int(Int64(pid.rawValue))), ("at", .instant(killAt)), ("killed", .bool(killed))])
         case .exited: .object([("kind", .string("exited"))])
         case .failed(let stage, let reason):
-            .object([("kind", .string("failed")), ("stage", .int(Int64(stage.rawValue))), ("reason", .string(reason))])
+            .object([("kind", .string("failed")), ("stage", .int(Int64(stage.code))), ("reason", .string(reason))])
         case .configured: .object([("kind", .string("configured"))])
         case .supervising: .object([("kind", .string("supervising"))])
         }

@@ -2,60 +2,41 @@
 /// Setup runs them in this order, each only after the one before it
 /// succeeded; teardown runs the ones that were set up in reverse.
 ///
-/// Adding a stage is one case here (with its place in `plan`), its setup
-/// payload in `StageSetup`, and one executor in the shell.
+/// Every fact about a stage is its row in `Stage.rows` (see `StageRow`):
+/// adding a stage is a case here, its row there, its setup payload in
+/// `StageSetup`, and one executor in the shell.
 public enum Stage: Int, Sendable, Hashable, Comparable, CaseIterable, CustomStringConvertible {
-    /// Rename, MTU, addresses, up: only for the binding that owns the device's `[link]`.
-    case link = 0
-    /// The binding's `[firewall]` rules for the interface, in nftables.
-    case firewall = 10
-    /// `[listen]`: sockets opened once the addresses exist, owned by
-    /// hotplugd while the device is present, handed to every child.
-    case sockets = 20
-    /// The children: one per `instances`, each supervised with restart and backoff.
-    case children = 30
+    // The raw value is the stage's place in `rows`, which is the setup order.
+    case link, firewall, sockets, children
 
     public static func < (lhs: Stage, rhs: Stage) -> Bool { lhs.rawValue < rhs.rawValue }
 
-    /// The name `status` shows.
-    public var description: String {
-        switch self {
-        case .link: "link"
-        case .firewall: "firewall"
-        case .sockets: "sockets"
-        case .children: "children"
-        }
+    /// The stage's row of facts.
+    var row: StageRow { Self.rows[rawValue] }
+
+    /// The name `status`, the metrics' `stage` label and the log show.
+    public var description: String { row.name }
+
+    /// The number the re-exec state writes for the stage (see `StageRow.code`).
+    public var code: Int { row.code }
+
+    public init?(code: Int) {
+        guard let row = Self.rows.first(where: { $0.code == code }) else { return nil }
+        self = row.stage
     }
 
     /// The stages a binding has on a device, in setup order.
     static func plan(for binding: Binding, ownsLink: Bool) -> [Stage] {
-        var stages: [Stage] = []
-        if binding.link != nil && ownsLink { stages.append(.link) }
-        if binding.firewall != nil { stages.append(.firewall) }
-        if binding.listen != nil { stages.append(.sockets) }
-        if binding.exec != nil { stages.append(.children) }
-        return stages
+        rows.filter { $0.isPlanned(binding, ownsLink) }.map(\.stage)
     }
 
     /// The first stage a reload must redo when `old` becomes `new`: the
     /// stages from there up are torn down and set up again, the ones below
     /// are kept as they are. Nil when only text a person reads changed.
     static func firstAffected(from old: Binding, to new: Binding) -> Stage? {
-        if old.link != new.link { return .link }
-        // A changed [firewall] is replaced in place (see
-        // `replacesFirewallInPlace`); one added or removed is a stage more
-        // or less, set up or torn down in order with the child.
-        if (old.firewall == nil) != (new.firewall == nil) { return .firewall }
-        if old.listen != new.listen { return .sockets }
-        // A changed match keeps the link (the device still matches, or the
-        // instance is dropped anyway) but restarts the child, which was
-        // started for what the binding used to mean.
-        if old.exec != new.exec || old.match != new.match { return .children }
-        return nil
+        rows.first { $0.isRedone(old, new) }?.stage
     }
-}
 
-extension Stage {
     /// Whether a reload replaces the binding's firewall rules where they are
     /// set up, without touching the stages after them: the rules change,
     /// the child keeps running (the shell writes the new rules in one
@@ -63,6 +44,101 @@ extension Stage {
     static func replacesFirewallInPlace(from old: Binding, to new: Binding) -> Bool {
         old.firewall != nil && new.firewall != nil && old.firewall != new.firewall && old.link == new.link
     }
+}
+
+/// One stage's facts, in one place: everything the core decides by stage
+/// reads it from here rather than switching on the case.
+struct StageRow: Sendable {
+    var stage: Stage
+    /// What `status`, the metrics' `stage` label and the log call it.
+    var name: String
+    /// The number the re-exec state writes for it: kept when stages are
+    /// added or reordered, so a state from an older image still reads.
+    var code: Int
+    /// The log line's start when its setup fails; the reason follows.
+    var failure: String
+    /// Whether a binding has the stage on a device (`ownsLink`: the binding
+    /// is the one whose `[link]` applies there).
+    var isPlanned: @Sendable (Binding, _ ownsLink: Bool) -> Bool
+    /// Whether a reload from the first binding to the second must redo the
+    /// stage (and so every stage after it).
+    var isRedone: @Sendable (_ old: Binding, _ new: Binding) -> Bool
+    /// What setting it up asks for.
+    var setUp: SetUp
+    /// Whether its setup, by changing the device's link, is the one the
+    /// device's other bindings wait for (see `TrackedDevice.link`).
+    var configuresLink = false
+    /// Whether tearing it down frees ports another instance may wait for
+    /// (`StageFailure.awaitsOwnSockets`).
+    var freesPorts = false
+
+    enum SetUp: Sendable {
+        /// One `.setUp` effect, the shell answers with `.stageSetUp`, and
+        /// its teardown is one `.tearDown` effect, not answered.
+        case effect(@Sendable (SetupContext) -> StageSetup?)
+        /// One child per worker, supervised by the core (`Supervisor+Children`):
+        /// its teardown is stopping them, with signals and time.
+        case workers
+    }
+
+    /// What a stage's setup is built from.
+    struct SetupContext {
+        var binding: Binding
+        var device: TrackedDevice
+    }
+}
+
+extension Stage {
+    /// The lifecycle, one row per stage, in setup order.
+    static let rows: [StageRow] = [
+        StageRow(
+            stage: .link, name: "link", code: 0, failure: "link configuration failed",
+            // Rename, MTU, addresses, up: only for the binding that owns the device's `[link]`.
+            isPlanned: { binding, ownsLink in binding.link != nil && ownsLink },
+            isRedone: { old, new in old.link != new.link },
+            setUp: .effect { context in
+                context.binding.link.map {
+                    .link(LinkRequest(ifindex: context.device.facts.ifindex, currentName: context.device.label, settings: $0))
+                }
+            },
+            configuresLink: true),
+        StageRow(
+            stage: .firewall, name: "firewall", code: 10, failure: "cannot install the firewall rules",
+            isPlanned: { binding, _ in binding.firewall != nil },
+            // A changed [firewall] is replaced in place (see
+            // `replacesFirewallInPlace`); one added or removed is a stage
+            // more or less, set up or torn down in order with the child.
+            isRedone: { old, new in (old.firewall == nil) != (new.firewall == nil) },
+            setUp: .effect { context in
+                context.binding.firewall.map {
+                    .firewall(FirewallRequest(ifindex: context.device.facts.ifindex, binding: context.binding.name, settings: $0))
+                }
+            }),
+        StageRow(
+            stage: .sockets, name: "sockets", code: 20, failure: "cannot open the [listen] sockets",
+            // Opened once the addresses exist, owned by hotplugd while the
+            // device is present, handed to every child.
+            isPlanned: { binding, _ in binding.listen != nil },
+            isRedone: { old, new in old.listen != new.listen },
+            setUp: .effect { context in
+                let (binding, device) = (context.binding, context.device)
+                return binding.listen.map { listen in
+                    .sockets(SocketRequest(listen: listen,
+                                           interface: listen.bindToDevice ? device.interface ?? device.facts.interfaceName : nil,
+                                           ifindex: listen.bindToDevice ? device.facts.ifindex : nil,
+                                           workers: binding.exec?.instances ?? 1))
+                }
+            },
+            freesPorts: true),
+        StageRow(
+            stage: .children, name: "children", code: 30, failure: "cannot start child",
+            isPlanned: { binding, _ in binding.exec != nil },
+            // A changed match keeps the link (the device still matches, or
+            // the instance is dropped anyway) but restarts the child, which
+            // was started for what the binding used to mean.
+            isRedone: { old, new in old.exec != new.exec || old.match != new.match },
+            setUp: .workers),
+    ]
 }
 
 /// What the shell needs to set up one stage; it answers with `.stageSetUp`.
@@ -106,16 +182,19 @@ public struct SocketRequest: Sendable, Equatable {
 public enum StageOutcome: Sendable, Equatable {
     /// The interface's name after the link actions.
     case link(interface: String)
-    /// The rules are in place.
-    case firewall
-    case sockets
+    /// A stage whose setup has nothing to report but that it is done.
+    case done(Stage)
     case children(worker: Int, pid: ProcessID)
+
+    /// The rules are in place.
+    public static let firewall = StageOutcome.done(.firewall)
+    /// The sockets are open.
+    public static let sockets = StageOutcome.done(.sockets)
 
     public var stage: Stage {
         switch self {
         case .link: .link
-        case .firewall: .firewall
-        case .sockets: .sockets
+        case .done(let stage): stage
         case .children: .children
         }
     }
@@ -141,12 +220,5 @@ public struct StageFailure: Error, Sendable, Equatable, CustomStringConvertible 
     public var description: String { reason }
 
     /// The log line: what could not be done, then why.
-    var logMessage: String {
-        switch stage {
-        case .link: "link configuration failed: \(reason)"
-        case .firewall: "cannot install the firewall rules: \(reason)"
-        case .sockets: "cannot open the [listen] sockets: \(reason)"
-        case .children: "cannot start child: \(reason)"
-        }
-    }
+    var logMessage: String { "\(stage.row.failure): \(reason)" }
 }

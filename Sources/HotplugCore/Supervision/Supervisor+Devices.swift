@@ -111,13 +111,8 @@ extension Supervisor {
         }
         if let teardown = instance.teardown {
             if teardown.then == .forget { instances[id]?.teardown?.then = .setUpAgain }
-        } else if case .failed = instance.state {
-            finishTeardown(id, then: .setUpAgain)
-        } else if instance.state == .supervising {
-            // A worker whose first start failed while the others run.
-            for index in instance.workers.indices where instance.workers[index].error != nil {
-                startAgain(id, worker: index)
-            }
+        } else {
+            retryFailures(id)
         }
     }
 

@@ -37,23 +37,12 @@ extension Supervisor {
             return
         }
         setState(id, .settingUp(next))
-        switch next {
-        case .link:
-            guard let link = binding.link else { return }
-            devices[id.device]?.link = .pending
-            let request = LinkRequest(ifindex: device.facts.ifindex, currentName: device.label, settings: link)
-            effects.append(.setUp(id, .link(request)))
-        case .firewall:
-            guard let firewall = binding.firewall else { return }
-            let request = FirewallRequest(ifindex: device.facts.ifindex, binding: binding.name, settings: firewall)
-            effects.append(.setUp(id, .firewall(request)))
-        case .sockets:
-            guard let listen = binding.listen else { return }
-            let request = SocketRequest(listen: listen, interface: listen.bindToDevice ? device.interface ?? device.facts.interfaceName : nil,
-                                        ifindex: listen.bindToDevice ? device.facts.ifindex : nil,
-                                        workers: binding.exec?.instances ?? 1)
-            effects.append(.setUp(id, .sockets(request)))
-        case .children:
+        switch next.row.setUp {
+        case .effect(let request):
+            guard let setup = request(StageRow.SetupContext(binding: binding, device: device)) else { return }
+            if next.row.configuresLink { devices[id.device]?.link = .pending }
+            effects.append(.setUp(id, setup))
+        case .workers:
             let count = binding.exec?.instances ?? 1
             var workers = instance.workers
             if workers.count > count { workers.removeLast(workers.count - count) }
@@ -130,7 +119,7 @@ extension Supervisor {
         setState(id, .failed(failure.stage, failure.reason))
         if failure.awaitsOwnSockets { socketWaiters.insert(id) }
         spawnLatencyEnded(id)
-        if failure.stage == .link { linkFailed(id, failure.reason) }
+        if failure.stage.row.configuresLink { linkFailed(id, failure.reason) }
         if instances[id]?.teardown != nil { continueTeardown(id) }
     }
 
@@ -177,7 +166,7 @@ extension Supervisor {
         instance.rollingRestart = nil
         instances[id] = instance
         // A stage whose setup is still out goes on when the shell answers.
-        if case .settingUp(let stage) = instance.state, stage != .children { return }
+        if case .settingUp(let stage) = instance.state, case .effect = stage.row.setUp { return }
         continueTeardown(id)
     }
 
@@ -187,7 +176,7 @@ extension Supervisor {
         guard var instance = instances[id], let teardown = instance.teardown, !instance.spawnsPending else { return }
         var closedSockets = false
         while let top = instance.setUp.last, top >= teardown.downTo {
-            if top == .children {
+            if case .workers = top.row.setUp {
                 let alive = instance.aliveWorkers
                 if !alive.isEmpty {
                     for index in alive { stopWorker(id, index, respawn: false) }
@@ -205,8 +194,8 @@ extension Supervisor {
                 }
             } else {
                 effects.append(.tearDown(id, top))
-                if top == .link { devices[id.device]?.link = .notStarted }
-                if top == .sockets { closedSockets = true }
+                if top.row.configuresLink { devices[id.device]?.link = .notStarted }
+                if top.row.freesPorts { closedSockets = true }
             }
             instance.setUp.removeLast()
             instances[id] = instance
@@ -225,12 +214,12 @@ extension Supervisor {
         for id in waiters {
             guard case .failed(.sockets, _) = instances[id]?.state, instances[id]?.teardown == nil else { continue }
             log(.info, "sockets of another instance closed; opening the [listen] sockets again", id)
-            setUpNextStage(id)
+            setUpAgain(id)
         }
     }
 
     mutating func finishTeardown(_ id: InstanceID, then: Instance.AfterTeardown) {
-        guard let instance = instances[id] else { return }
+        guard instances[id] != nil else { return }
         let present = devices[id.device].map { !$0.isGone } ?? false
         guard then == .setUpAgain, present, !isShuttingDown else {
             instances.removeValue(forKey: id)
@@ -238,12 +227,20 @@ extension Supervisor {
             forgetIfUnused(id.device)
             return
         }
+        setUpAgain(id)
+    }
+
+    /// Sets up again what is not set up: after a restart's or a reload's
+    /// teardown, and to retry a failed stage. The one place that decides
+    /// how an instance starts over from where it is.
+    mutating func setUpAgain(_ id: InstanceID) {
+        guard let instance = instances[id] else { return }
         switch instance.state {
         case .settling, .waitingForLink:
             // Nothing was set up yet: a reload does not cut the settle
             // window short, and the wait for the link owner goes on.
             break
-        case .failed(.link, _) where devices[id.device]?.linkOwner == id.binding:
+        case .failed(let stage, _) where stage.row.configuresLink && devices[id.device]?.linkOwner == id.binding:
             devices[id.device]?.link = .notStarted
             setUpNextStage(id)
         case .supervising, .configured:
@@ -255,6 +252,21 @@ extension Supervisor {
             setUpNextStage(id)
         default:
             setUpNextStage(id)
+        }
+    }
+
+    /// Tries again what failed, when a device that still matches is added
+    /// or changed (or a reload keeps the binding): a failed stage is set up
+    /// again from there, a worker whose start failed while the others run
+    /// is started again. Nothing is retried by itself (see `stageFailed`).
+    mutating func retryFailures(_ id: InstanceID) {
+        guard let instance = instances[id], instance.teardown == nil else { return }
+        if case .failed = instance.state {
+            finishTeardown(id, then: .setUpAgain)
+        } else if instance.state == .supervising {
+            for index in instance.workers.indices where instance.workers[index].error != nil {
+                startAgain(id, worker: index)
+            }
         }
     }
 

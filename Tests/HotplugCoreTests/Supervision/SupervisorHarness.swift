@@ -1,8 +1,11 @@
 @testable import HotplugCore
 
 /// Drives a `Supervisor` with a fake clock through the daemon's own
-/// `EffectRunner`, and plays the shell's part: links configure as asked,
-/// spawns get increasing pids.
+/// `EffectRunner`, and plays the shell's part as the daemon does: links
+/// configure as asked, spawns get increasing pids, and firewall setups are
+/// answered at the end of the loop turn (`Daemon.flushFirewall` writes a
+/// turn's rules in one transaction), so every event of the same turn comes
+/// between a firewall setup and its answer.
 struct SupervisorHarness {
     var supervisor: Supervisor
     var clock = Instant(nanoseconds: 1_000_000_000)
@@ -21,13 +24,41 @@ struct SupervisorHarness {
     /// When set, only these workers' spawns fail (with `spawnFailure`).
     var spawnFailingWorkers: Set<Int>?
     var takenNames: Set<String> = []
+    /// Firewall setups of this turn, not yet answered.
+    var pendingFirewall: [InstanceID] = []
+    /// The instances whose rules the fake firewall holds: set up adds,
+    /// torn down removes, as the shell's `FirewallStage` keeps them.
+    var firewallRules: Set<InstanceID> = []
+    /// The instances whose `[listen]` sockets the fake shell holds open.
+    var openSockets: Set<InstanceID> = []
 
     init(_ bindings: [Binding]) {
         supervisor = Supervisor(configuration: Configuration(bindings: bindings))
     }
 
+    /// One loop turn with one event.
     @discardableResult
     mutating func send(_ event: Supervisor.Event) -> [Effect] {
+        turn([event])
+    }
+
+    /// One loop turn: the events one after another (the daemon reads
+    /// several device events, exits or requests in one wake-up), then the
+    /// turn's firewall setups answered, and what those answers set up.
+    @discardableResult
+    mutating func turn(_ events: [Supervisor.Event]) -> [Effect] {
+        var produced: [Effect] = []
+        for event in events { produced += run(event) }
+        while !pendingFirewall.isEmpty {
+            let batch = pendingFirewall
+            pendingFirewall = []
+            for id in batch { produced += run(answerFirewall(id)) }
+        }
+        log += produced
+        return produced
+    }
+
+    private mutating func run(_ event: Supervisor.Event) -> [Effect] {
         var produced: [Effect] = []
         var runner = EffectRunner(event)
         let clock = self.clock
@@ -35,12 +66,26 @@ struct SupervisorHarness {
             produced.append(effect)
             runner.answer(perform(effect))
         }
-        log += produced
         return produced
     }
 
-    /// The fake shell: what the daemon's stage executors would answer.
+    private mutating func answerFirewall(_ id: InstanceID) -> Supervisor.Event {
+        if let firewallFailure { return .stageSetUp(id, .failure(StageFailure(.firewall, firewallFailure))) }
+        firewallRules.insert(id)
+        return .stageSetUp(id, .success(.firewall))
+    }
+
+    /// The fake shell: what the daemon's stage executors would answer now;
+    /// nil for what it answers later or not at all.
     mutating func perform(_ effect: Effect) -> Supervisor.Event? {
+        if case .tearDown(let id, let stage) = effect {
+            switch stage {
+            case .firewall: firewallRules.remove(id)
+            case .sockets: openSockets.remove(id)
+            case .link, .children: break
+            }
+            return nil
+        }
         guard case .setUp(let id, let setup) = effect else { return nil }
         switch setup {
         case .link(let request):
@@ -51,14 +96,15 @@ struct SupervisorHarness {
             takenNames.insert(name)
             return .stageSetUp(id, .success(.link(interface: name)))
         case .firewall:
-            if let firewallFailure { return .stageSetUp(id, .failure(StageFailure(.firewall, firewallFailure))) }
-            return .stageSetUp(id, .success(.firewall))
+            pendingFirewall.append(id)
+            return nil
         case .sockets:
             if let socketFailure {
                 var failure = StageFailure(.sockets, socketFailure)
                 failure.awaitsOwnSockets = socketFailureAwaitsOwnSockets
                 return .stageSetUp(id, .failure(failure))
             }
+            openSockets.insert(id)
             return .stageSetUp(id, .success(.sockets))
         case .children(let worker, _):
             if let spawnFailure, spawnFailingWorkers?.contains(worker) ?? true { return .stageSetUp(id, .failure(StageFailure(.children, spawnFailure, worker: worker))) }
