@@ -47,43 +47,6 @@ extension Daemon {
         }
     }
 
-    /// Queues the setup: the devices of one loop turn (a storm, a coldplug)
-    /// get their rules in one transaction, written by `flushFirewall` before
-    /// the loop sleeps again. The stage stays `configuring` until then.
-    func setUpFirewall(_ id: InstanceID, _ request: FirewallRequest) {
-        // A reload may bring the first [firewall]: watch from then on.
-        watchFirewall()
-        pendingFirewall.append((id, request))
-    }
-
-    /// Writes the queued setups and hands the core their results; those
-    /// may queue more (another binding on the same device), written too.
-    func flushFirewall() {
-        while !pendingFirewall.isEmpty {
-            let batch = pendingFirewall
-            pendingFirewall = []
-            if let refusal = claimFirewallTable() {
-                // A reload brought [firewall] while another daemon owns the
-                // table: the devices' stage fails, their children stay down.
-                for (id, _) in batch { apply(.stageSetUp(id, .failure(StageFailure(.firewall, refusal.description)))) }
-                continue
-            }
-            // Timed because it sits between plug and the child's start: the
-            // cost of [firewall] in a device's start-up is this transaction.
-            let start = MonotonicClock.now()
-            let results = firewallStage.setUpAll(batch)
-            let micros = (MonotonicClock.now() - start) / 1000
-            logger.debug("firewall transaction for \(batch.count) instance(s) took \(micros) us")
-            for ((id, _), result) in zip(batch, results) { apply(.stageSetUp(id, result)) }
-        }
-    }
-
-    func tearDownFirewall(_ id: InstanceID) {
-        if let problem = firewallStage.tearDown(id) {
-            logger.error("removing the firewall rules of \(id.binding) failed: \(problem)")
-        }
-    }
-
     /// Claims the table of this network namespace once (see
     /// `FirewallTableLock`); the refusal while another daemon owns it.
     func claimFirewallTable() -> FirewallTableLock.Refusal? {

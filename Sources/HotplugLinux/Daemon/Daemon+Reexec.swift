@@ -107,15 +107,7 @@ extension Daemon {
     }
 
     func reexecState(began: UInt64) -> ReexecState {
-        let childList = children.values.sorted { $0.process.pid < $1.process.pid }.map { child in
-            ReexecState.Child(
-                pid: child.process.processID, instance: child.instance, worker: child.worker, interface: child.interface,
-                startTick: child.process.startTick,
-                pidfd: (try? child.process.withDescriptor(of: .exit) { $0.rawValue }) ?? nil,
-                standardOutput: (try? child.process.withDescriptor(of: .output(.standardOutput)) { $0.rawValue }) ?? nil,
-                standardError: (try? child.process.withDescriptor(of: .output(.standardError)) { $0.rawValue }) ?? nil,
-                stop: child.stop)
-        }
+        let childList = childrenStage.reexecEntries
         let now = WallClock.now()
         return ReexecState(
             supervisor: supervisor, startedAtUnixNanoseconds: startedAt.unixNanoseconds,
@@ -149,18 +141,7 @@ extension Daemon {
         startedAt = WallClock(unixNanoseconds: state.startedAtUnixNanoseconds)
         lastReexecAt = state.lastReexecUnixNanoseconds.map(WallClock.init(unixNanoseconds:))
         reexecs = state.reexecs
-        for inherited in state.children {
-            let process = ChildProcess(pid: inherited.pid.rawValue, pidfd: inheritance.take(inherited.pidfd),
-                                       standardOutput: inheritance.take(inherited.standardOutput),
-                                       standardError: inheritance.take(inherited.standardError), startTick: inherited.startTick)
-            children[process.processID] = SupervisedChild(process: process, instance: inherited.instance, worker: inherited.worker,
-                                                          stop: inherited.stop, interface: inherited.interface)
-            for watched in [ChildProcess.Watched.exit, .output(.standardOutput), .output(.standardError)] {
-                do { try process.watch(watched, in: epoll, token: Token.child(process.processID, watched)) } catch {
-                    logger.error("cannot watch child \(process.pid): \(error)")
-                }
-            }
-        }
+        for inherited in state.children { childrenStage.adopt(inherited) { inheritance.take($0) } }
         for entry in state.sockets where !socketStage.adopt(entry, take: { inheritance.take($0) }) {
             logger.error("sockets of \(entry.instance.binding) were not all handed over")
         }
@@ -173,7 +154,7 @@ extension Daemon {
         let configured = MonotonicClock.now()
         coldplug()
         let enumerated = MonotonicClock.now()
-        flushFirewall()
+        dispatch.finishTurn()
         startFirewall()
         let done = MonotonicClock.now()
         let gap = (done &- state.beganAt.nanoseconds) / 1000

@@ -8,12 +8,12 @@ extension Daemon {
             switch signal {
             case SIGTERM, SIGINT:
                 logger.notice("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"); stopping every child")
-                notifier.stopping(status: "stopping \(children.count) child(ren)")
+                notifier.stopping(status: "stopping \(childrenStage.count) child(ren)")
                 apply(.shutdown)
             case SIGHUP:
                 reload()
             case SIGCHLD:
-                reapAny()
+                childrenStage.reapAll()
             default:
                 break
             }

@@ -61,22 +61,7 @@ public final class Daemon {
         static let connectionFlag: UInt64 = 1 << 40
         static let connectionIDs: UInt64 = connectionFlag - 1
         static func connection(_ id: UInt64) -> UInt64 { connectionFlag | (id & connectionIDs) }
-        // Children: pid << 8 | 0x10 | what (0 exit, 1 stdout, 2 stderr).
-        static func child(_ pid: ProcessID, _ watched: ChildProcess.Watched) -> UInt64 {
-            let what: UInt64 = switch watched {
-            case .exit: 0
-            case .output(.standardOutput): 1
-            case .output(.standardError): 2
-            }
-            return UInt64(UInt32(bitPattern: pid.rawValue)) << 8 | 0x10 | what
-        }
-        static func childWatched(_ token: UInt64) -> ChildProcess.Watched {
-            switch token & 0xf {
-            case 0: .exit
-            case 1: .output(.standardOutput)
-            default: .output(.standardError)
-            }
-        }
+        // Children: `ChildrenStage.token`.
     }
 
     let options: Options
@@ -88,7 +73,16 @@ public final class Daemon {
     let timer: TimerFD
     let linkStage: LinkStage<RouteNetlink>
     let socketStage = SocketStage()
-    let firewallStage: FirewallStage<FirewallKernel>
+    let firewall: FirewallBatching<FirewallKernel>
+    var firewallStage: FirewallStage<FirewallKernel> { firewall.stage }
+    let childrenStage: ChildrenStage
+    /// The core and the stages' executors.
+    let dispatch: StageDispatch
+    var supervisor: Supervisor {
+        get { dispatch.supervisor }
+        _modify { yield &dispatch.supervisor }
+        set { dispatch.supervisor = newValue }
+    }
     /// Open once a binding has `[firewall]`.
     var firewallEvents: NftablesEvents?
     /// This daemon's claim on the table of its network namespace, taken
@@ -98,11 +92,6 @@ public final class Daemon {
     var firewallRepair = FirewallRepair()
     /// Armed while a repair waits (someone keeps changing the table).
     var firewallRepairTimer: TimerFD?
-    /// Firewall setups of this loop turn, written together (`flushFirewall`).
-    var pendingFirewall: [(InstanceID, FirewallRequest)] = []
-    var supervisor: Supervisor
-    var children: [ProcessID: SupervisedChild] = [:]
-    var exitRequested = false
     /// What the deadline timer is set to (nil: disarmed), so that a wake-up
     /// that changes no deadline, most of them, makes no timerfd_settime.
     var armedDeadline: UInt64?
@@ -137,9 +126,12 @@ public final class Daemon {
         self.options = options
         self.takeover = takeover
         self.logger = logger
-        supervisor = Supervisor(configuration: configuration)
+        var supervisor = Supervisor(configuration: configuration)
         supervisor.metrics.clock = Self.metricsClock
-        registry = ChildRegistry(socketPath: options.socketPath, configPath: options.configPath)
+        let dispatch = StageDispatch(supervisor: supervisor, logger: logger, clock: MonotonicClock.now)
+        self.dispatch = dispatch
+        let registry = ChildRegistry(socketPath: options.socketPath, configPath: options.configPath)
+        self.registry = registry
         unmanagedMarks = options.unmanagedRulesFile.map(UnmanagedMarks.init(file:))
         notifier = SystemdNotifier(logger: logger)
         do {
@@ -149,7 +141,12 @@ public final class Daemon {
             epoll = try Epoll()
             timer = try TimerFD()
             linkStage = LinkStage(kernel: try RouteNetlink(), takenNames: { InterfaceNames.present() })
-            firewallStage = FirewallStage(kernel: FirewallKernel())
+            firewall = FirewallBatching(stage: FirewallStage(kernel: FirewallKernel()), logger: logger, clock: MonotonicClock.now)
+            childrenStage = ChildrenStage(epoll: epoll, registry: registry, sockets: socketStage, logger: logger,
+                                          clock: MonotonicClock.now) { [unowned dispatch] id in
+                ChildrenStage.DeviceNames(devpath: dispatch.supervisor.deviceFacts(id.device)?.devpath,
+                                          interface: dispatch.supervisor.interfaceName(id.device))
+            }
             context = try UdevContext()
             monitor = try Self.openMonitor(context, options, configuration)
             if case .resumed(let inheritance) = self.takeover,
@@ -170,6 +167,11 @@ public final class Daemon {
         } catch {
             throw DaemonError(String(describing: error))
         }
+        dispatch.executors = [.link: linkStage, .firewall: firewall, .sockets: socketStage, .children: childrenStage]
+        dispatch.signalling = childrenStage
+        childrenStage.onEvent = { [unowned self] event in apply(event) }
+        firewall.claim = { [unowned self] in claimFirewallTable() }
+        firewall.watch = { [unowned self] in watchFirewall() }
     }
 
     static func openMonitor(_ context: UdevContext, _ options: Options, _ configuration: Configuration) throws(UdevError) -> UdevMonitor {
@@ -219,7 +221,7 @@ public final class Daemon {
                 throw DaemonError("cannot enumerate the devices present (\(error)); not starting, since every device present would be ignored")
             }
             markPresentDevices()
-            flushFirewall()
+            dispatch.finishTurn()
             startFirewall()
             if case .refused(let reason, let reply?) = takeover {
                 adoptReply(reply, JSONValue.object([
@@ -232,7 +234,7 @@ public final class Daemon {
         notifier.ready(status: supervisor.summary)
         exportMetricsIfChanged()
         onReady()
-        while !exitRequested {
+        while !dispatch.exitRequested {
             let ready: [(token: UInt64, events: UInt32)]
             do {
                 ready = try epoll.wait(timeoutMilliseconds: -1)
@@ -240,7 +242,7 @@ public final class Daemon {
                 throw DaemonError(String(describing: error))
             }
             for event in ready { dispatch(event.token) }
-            flushFirewall()
+            dispatch.finishTurn()
             if let id = pendingReexec {
                 pendingReexec = nil
                 reexec(answering: id)
@@ -281,26 +283,13 @@ public final class Daemon {
         case _ where token & Token.connectionFlag != 0:
             serveConnection(token & Token.connectionIDs)
         default:
-            let pid = ProcessID(Int32(bitPattern: UInt32(truncatingIfNeeded: token >> 8)))
-            switch Token.childWatched(token) {
-            case .exit: reap(pid)
-            case .output(let stream): drainOutput(pid, stream)
-            }
+            childrenStage.ready(token)
         }
     }
 
-    /// Feeds one event to the core and carries out what it asks, including
-    /// the events those effects produce in turn. A device event is handled
-    /// at `arrivedAt`, when it was read off the monitor: the metrics'
-    /// latencies start there.
+    /// Feeds one event to the core and carries out what it asks (see `StageDispatch`).
     func apply(_ event: Supervisor.Event, arrivedAt: UInt64? = nil) {
-        var runner = EffectRunner(event, at: arrivedAt.map { Instant(nanoseconds: $0) })
-        while let effect = runner.next(&supervisor, now: { Instant(nanoseconds: MonotonicClock.now()) }) {
-            // A setup's answer is handled when the setup finished (a child's
-            // start is then its own, not after the spawns queued behind it).
-            let answer = perform(effect)
-            runner.answer(answer, at: answer.map { _ in Instant(nanoseconds: MonotonicClock.now()) })
-        }
+        dispatch.apply(event, arrivedAt: arrivedAt)
     }
 
     /// Pinged from the loop itself, so a wedged loop stops the pings and

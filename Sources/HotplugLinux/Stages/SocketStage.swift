@@ -15,7 +15,7 @@ import HotplugCore
 /// so the port stays hotplugd's while every worker is restarting (no local
 /// program can take it in the restart delay), and the connections that
 /// arrive meanwhile wait there for that worker.
-final class SocketStage {
+final class SocketStage: StageExecutor {
     private struct Opened {
         var request: SocketRequest
         /// The sockets every worker gets (shared), or each worker's own (reuseport; nil while closed).
@@ -29,6 +29,11 @@ final class SocketStage {
     }
 
     private var opened: [InstanceID: Opened] = [:]
+
+    func setUp(_ id: InstanceID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure>? {
+        guard case .sockets(let request) = setup else { return .failure(.misrouted(.sockets, setup)) }
+        return setUp(id, request)
+    }
 
     func setUp(_ id: InstanceID, _ request: SocketRequest) -> Result<StageOutcome, StageFailure> {
         do throws(StageFailure) {

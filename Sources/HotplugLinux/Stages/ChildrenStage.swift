@@ -1,0 +1,217 @@
+import Glibc
+import HotplugCore
+import Logging
+
+/// The children stage's executor: spawns each worker's child with its
+/// sockets, keeps the table of running children (their pidfds and output
+/// pipes watched in the loop), reaps them, logs their output within its
+/// rate, and signals them. It owns the child tokens of the loop.
+final class ChildrenStage: StageExecutor {
+    /// What the stage needs to know of a device to tag its log lines.
+    struct DeviceNames {
+        var devpath: String?
+        var interface: String?
+    }
+
+    let epoll: Epoll
+    let registry: ChildRegistry
+    let sockets: SocketStage
+    let logger: Logger
+    let clock: () -> UInt64
+    /// The device's names as the core knows them now.
+    let names: (InstanceID) -> DeviceNames
+    /// Where child exits go (the core, through the daemon).
+    var onEvent: (Supervisor.Event) -> Void = { _ in }
+    private(set) var children: [ProcessID: SupervisedChild] = [:]
+
+    init(epoll: Epoll, registry: ChildRegistry, sockets: SocketStage, logger: Logger,
+         clock: @escaping () -> UInt64, names: @escaping (InstanceID) -> DeviceNames) {
+        self.epoll = epoll
+        self.registry = registry
+        self.sockets = sockets
+        self.logger = logger
+        self.clock = clock
+        self.names = names
+    }
+
+    var count: Int { children.count }
+
+    // Tokens: pid << 8 | 0x10 | what (0 exit, 1 stdout, 2 stderr); the
+    // loop's own tokens are below 0x10 and the connections' have bit 40.
+    static func token(_ pid: ProcessID, _ watched: ChildProcess.Watched) -> UInt64 {
+        let what: UInt64 = switch watched {
+        case .exit: 0
+        case .output(.standardOutput): 1
+        case .output(.standardError): 2
+        }
+        return UInt64(UInt32(bitPattern: pid.rawValue)) << 8 | 0x10 | what
+    }
+
+    /// One of this stage's tokens became ready.
+    func ready(_ token: UInt64) {
+        let pid = ProcessID(Int32(bitPattern: UInt32(truncatingIfNeeded: token >> 8)))
+        switch token & 0xf {
+        case 0: reap(pid)
+        case 1: drainOutput(pid, .standardOutput)
+        default: drainOutput(pid, .standardError)
+        }
+    }
+
+    func setUp(_ id: InstanceID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure>? {
+        guard case .children(let worker, let plan) = setup else { return .failure(.misrouted(.children, setup)) }
+        return spawn(id, worker: worker, plan)
+    }
+
+    /// Stopped by the signals the core sends, never by a teardown.
+    func tearDown(_ id: InstanceID) {}
+
+    /// Starts the child and watches its pidfd and output pipes.
+    func spawn(_ id: InstanceID, worker: Int, _ plan: LaunchPlan) -> Result<StageOutcome, StageFailure> {
+        let request = SpawnRequest(argv: plan.argv, environment: plan.environment,
+                                   workingDirectory: plan.workingDirectory ?? "/", user: plan.user, group: plan.group)
+        let device = names(id)
+        let process: ChildProcess
+        do {
+            let passed = try sockets.sockets(for: id, worker: worker) { problem in
+                logger.log(LogEntry(.warning, problem, binding: id.binding, devpath: device.devpath, interface: device.interface))
+            }
+            process = try Spawner.spawn(request, passing: passed, names: sockets.names(for: id, count: passed.count))
+        } catch let failure as StageFailure {
+            return .failure(StageFailure(.children, failure.reason, worker: worker))
+        } catch {
+            return .failure(StageFailure(.children, String(describing: error), worker: worker))
+        }
+        let child = SupervisedChild(process: process, instance: id, worker: worker, stop: plan.stop,
+                                    interface: device.interface, now: clock())
+        registry.record(pid: process.pid, startTick: process.startTick, binding: id.binding,
+                        devpath: device.devpath ?? "", stop: child.stop, logger: logger)
+        watch(child)
+        return .success(.children(worker: worker, pid: process.processID))
+    }
+
+    /// The child's process group gets `signal`; for a child already reaped,
+    /// what it left of its group. The event says the leftovers are gone.
+    func signal(_ pid: ProcessID, _ signal: Signal) -> Supervisor.Event? {
+        if let child = children[pid] {
+            do { try child.process.signalGroup(signal.number) } catch { logger.warning("cannot signal child \(pid): \(error)") }
+        } else if !ProcessGroup.signalLeftovers(pid, signal.number) {
+            return .leftoversGone(pid: pid)
+        }
+        return nil
+    }
+
+    func reap(_ pid: ProcessID) {
+        guard let child = children[pid], let status = child.process.tryReap() else { return }
+        // Whatever the child wrote last is still in the pipes.
+        drainOutput(pid, .standardOutput)
+        drainOutput(pid, .standardError)
+        try? child.process.unwatch(.exit, in: epoll)
+        for stream in [ChildProcess.Stream.standardOutput, .standardError] {
+            try? child.process.unwatch(.output(stream), in: epoll)
+            child.process.closeStream(stream)
+        }
+        children.removeValue(forKey: pid)
+        registry.forget(pid: pid.rawValue)
+        sockets.workerExited(child.instance, worker: child.worker)
+        // Told first, so that a teardown the exit completes stops them too.
+        if ProcessGroup.hasMembers(pid) { onEvent(.childLeftProcesses(pid: pid)) }
+        onEvent(.childExited(pid: pid, status.childExit))
+    }
+
+    /// Without pidfd (old kernels) SIGCHLD tells us some child changed state.
+    func reapAll() {
+        for pid in Array(children.keys) { reap(pid) }
+    }
+
+    func drainOutput(_ pid: ProcessID, _ stream: ChildProcess.Stream) {
+        guard let child = children[pid], child.process.isOpen(stream) else { return }
+        let now = clock()
+        // A child over its output rate costs a count, not a log line (nor a
+        // String) per line: the loop stays free for everyone else.
+        let lines = child.outputLimit.isExhausted(now: now) ? [] : child.process.readOutputLines(from: stream)
+        if lines.isEmpty && child.outputLimit.isExhausted(now: now) {
+            child.outputLimit.drop(child.process.discardOutputLines(from: stream))
+        }
+        let device = names(child.instance)
+        var metadata: Logger.Metadata = ["binding": .string(child.instance.binding), "child_pid": .string(pid.description)]
+        if let devpath = device.devpath { metadata["devpath"] = .string(devpath) }
+        if let interface = device.interface ?? child.interface { metadata["interface"] = .string(interface) }
+        for line in lines where child.outputLimit.admit(now: now) {
+            logger.info("\(line)", metadata: metadata)
+        }
+        let ended = child.process.hasReachedEndOfStream(stream)
+        if let dropped = child.outputLimit.summary(now: now, final: ended) {
+            logger.warning("\(dropped) line(s) of output dropped: the child writes more than \(OutputRateLimit.linesPerSecond) lines a second", metadata: metadata)
+        }
+        if ended {
+            try? child.process.unwatch(.output(stream), in: epoll)
+            child.process.closeStream(stream)
+        }
+    }
+
+    /// The running children, for the re-exec state.
+    var reexecEntries: [ReexecState.Child] {
+        children.values.sorted { $0.process.pid < $1.process.pid }.map { child in
+            ReexecState.Child(
+                pid: child.process.processID, instance: child.instance, worker: child.worker, interface: child.interface,
+                startTick: child.process.startTick,
+                pidfd: (try? child.process.withDescriptor(of: .exit) { $0.rawValue }) ?? nil,
+                standardOutput: (try? child.process.withDescriptor(of: .output(.standardOutput)) { $0.rawValue }) ?? nil,
+                standardError: (try? child.process.withDescriptor(of: .output(.standardError)) { $0.rawValue }) ?? nil,
+                stop: child.stop)
+        }
+    }
+
+    /// Takes over a child a previous image started (re-exec), watched
+    /// again: one that exited in the gap is reaped on the first turn.
+    func adopt(_ inherited: ReexecState.Child, take: (Int32?) -> FileDescriptor?) {
+        let process = ChildProcess(pid: inherited.pid.rawValue, pidfd: take(inherited.pidfd),
+                                   standardOutput: take(inherited.standardOutput),
+                                   standardError: take(inherited.standardError), startTick: inherited.startTick)
+        watch(SupervisedChild(process: process, instance: inherited.instance, worker: inherited.worker,
+                              stop: inherited.stop, interface: inherited.interface, now: clock()))
+    }
+
+    private func watch(_ child: SupervisedChild) {
+        let process = child.process
+        children[process.processID] = child
+        for watched in [ChildProcess.Watched.exit, .output(.standardOutput), .output(.standardError)] {
+            do { _ = try process.watch(watched, in: epoll, token: Self.token(process.processID, watched)) } catch {
+                logger.error("cannot watch child \(process.pid): \(error)")
+            }
+        }
+    }
+}
+
+/// A running child, how it is to be stopped, and what its output lines
+/// are tagged with.
+final class SupervisedChild {
+    let process: ChildProcess
+    let instance: InstanceID
+    let worker: Int
+    /// The stop sequence it was started with (the core keeps the same for
+    /// the worker): what its crash record says, and what a live upgrade
+    /// hands over with it.
+    let stop: StopSequence
+    let interface: String?
+    /// How many of its output lines reach the log.
+    var outputLimit: OutputRateLimit
+
+    init(process: ChildProcess, instance: InstanceID, worker: Int, stop: StopSequence, interface: String?, now: UInt64) {
+        self.process = process
+        self.instance = instance
+        self.worker = worker
+        self.stop = stop
+        self.interface = interface
+        outputLimit = OutputRateLimit(now: now)
+    }
+}
+
+extension ExitStatus {
+    var childExit: ChildExit {
+        switch self {
+        case .exited(let code): .exited(code)
+        case .signaled(let signal, _): .signaled(signal)
+        }
+    }
+}
