@@ -1,4 +1,3 @@
-import CHotplugReexec
 import Glibc
 import HotplugCore
 
@@ -10,29 +9,9 @@ import HotplugCore
 struct ReexecStateFile: ~Copyable {
     let descriptor: FileDescriptor
 
-    static let sealSeal: Int32 = 0x0001, sealShrink: Int32 = 0x0002, sealGrow: Int32 = 0x0004, sealWrite: Int32 = 0x0008
-    static let addSeals: Int32 = 1033, getSeals: Int32 = 1034
-    static let required = sealShrink | sealGrow | sealWrite
-
     /// Close-on-exec until `ReexecDescriptors.keepAcrossExec` says otherwise.
     init(writing text: String) throws(SystemCallError) {
-        let fd = hotplug_memfd_sealable("hotplugd-reexec-state")
-        let file = try FileDescriptor.adopting(fd, "memfd_create")
-        var bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { Glibc.write(file.rawValue, $0.baseAddress! + written, $0.count - written) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SystemCallError("write the re-exec state", errno: errno)
-            }
-            written += count
-        }
-        bytes = []
-        guard fcntl(file.rawValue, Self.addSeals, Self.required | Self.sealSeal) == 0 else {
-            throw SystemCallError("seal the re-exec state", errno: errno)
-        }
-        descriptor = file
+        descriptor = try SealedMemfd.create("hotplugd-reexec-state", holding: Array(text.utf8), what: "the re-exec state")
     }
 
     /// Reads and closes the state the old image left at descriptor `number`.
@@ -40,8 +19,8 @@ struct ReexecStateFile: ~Copyable {
         guard number >= 3, let file = FileDescriptor(adopting: number), fcntl(number, F_GETFD) >= 0 else {
             throw ReexecStateError("descriptor \(number) is not open")
         }
-        let seals = fcntl(file.rawValue, getSeals)
-        guard seals >= 0, seals & required == required else {
+        let seals = fcntl(file.rawValue, SealedMemfd.getSeals)
+        guard seals >= 0, seals & SealedMemfd.required == SealedMemfd.required else {
             throw ReexecStateError("descriptor \(number) is not a sealed memfd")
         }
         var info = stat()

@@ -1,4 +1,3 @@
-import CHotplugReexec
 import Glibc
 import Synchronization
 
@@ -32,34 +31,9 @@ final class JournalSocket: Sendable {
             } catch where error.errno == EMSGSIZE || error.errno == ENOBUFS {
                 // Too large for one datagram: journald reads it from a sealed
                 // memfd instead, which sd_journal_sendv(3) does too.
-                let file = try SealedEntryFile(entry)
-                try socket.send(file.descriptor, to: address, "send to journald (as a memfd)")
+                let file = try SealedMemfd.create("journal-entry", holding: entry, what: "the journal entry")
+                try socket.send(file, to: address, "send to journald (as a memfd)")
             }
         }
-    }
-}
-
-/// An entry in a sealed memfd, which journald takes in place of a datagram
-/// that would not fit.
-private struct SealedEntryFile: ~Copyable {
-    let descriptor: FileDescriptor
-
-    init(_ bytes: [UInt8]) throws(SystemCallError) {
-        let file = try FileDescriptor.adopting(hotplug_memfd_sealable("journal-entry"), "memfd_create")
-        var written = 0
-        while written < bytes.count {
-            let count = bytes.withUnsafeBytes { Glibc.write(file.rawValue, $0.baseAddress! + written, $0.count - written) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SystemCallError("write the journal entry", errno: errno)
-            }
-            written += count
-        }
-        // journald refuses a memfd that is not sealed against change.
-        let seals = ReexecStateFile.required | ReexecStateFile.sealSeal
-        guard fcntl(file.rawValue, ReexecStateFile.addSeals, seals) == 0 else {
-            throw SystemCallError("seal the journal entry", errno: errno)
-        }
-        descriptor = file
     }
 }
