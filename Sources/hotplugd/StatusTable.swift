@@ -60,6 +60,8 @@ enum StatusTable {
     /// Said only when there is something to say: the table is not in place
     /// (a person must know a device may stand unfiltered), or it was put back.
     static func firewallLine(_ firewall: JSONValue, nowUnix: Int64) -> String? {
+        // `null`: no binding has [firewall], so there is no table to speak of.
+        if case .null = firewall { return nil }
         let table = firewall["table"]?.stringValue ?? "inet hotplugd"
         let repairs = firewall["repairs"]?.intValue ?? 0
         let state = firewall["state"]?.stringValue ?? "?"

@@ -72,6 +72,18 @@ struct StatusCommandTests {
         #expect(unknown.status == 1 && unknown.stderr.contains("no binding named 'nope'"))
     }
 
+    /// With no [firewall] anywhere there is no table, and `status` says
+    /// nothing of one (it said "firewall: DEGRADED" for the JSON's null).
+    @Test func noFirewallBindingMeansNoFirewallLine() throws {
+        let fixture = try DaemonFixture(prefix: "stn")
+        defer { fixture.cleanUp() }
+        try fixture.bindings(["idle.toml": "[match]\nsubsystem = \"net\"\nkernel = \"nomatch*\"\n"])
+        try fixture.start()
+        let table = try fixture.client("status")
+        #expect(table.status == 0)
+        #expect(!table.stdout.contains("firewall"), "\(table.stdout)")
+    }
+
     @Test func unprivilegedUserMayReadButNotReload() throws {
         let fixture = try DaemonFixture(prefix: "stb")
         defer { fixture.cleanUp() }
