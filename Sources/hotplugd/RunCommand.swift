@@ -79,6 +79,8 @@ struct RunCommand: ParsableCommand {
         // Before anything is opened: a refused state's descriptors close here.
         let takeover = ReexecTakeover.fromEnvironment(configuration: configuration)
         do {
+            let kernel: LinuxKernel
+            do { kernel = try LinuxKernel() } catch { throw DaemonError(String(describing: error)) }
             let daemon = try Daemon(
                 options: Daemon.Options(configPath: options.config, source: source, tag: tag, receiveBufferBytes: receiveBuffer,
                                        socketPath: AbsolutePath.anchored(socket.path), socketGroup: socketGroup,
@@ -87,7 +89,7 @@ struct RunCommand: ParsableCommand {
                                        unmanagedRulesFile: unmanagedRulesFile,
                                        executablePath: CommandLine.arguments.first.flatMap(ReexecExec.startedFrom),
                                        arguments: CommandLine.arguments),
-                configuration: configuration, logger: logger, takeover: takeover)
+                configuration: configuration, kernel: kernel, logger: logger, takeover: takeover)
             // After the socket check (which names a daemon on the same
             // socket), before anything is renamed or started.
             let lock = try ConfigLock.acquire(options.config)

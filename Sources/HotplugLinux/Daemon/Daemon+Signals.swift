@@ -57,7 +57,7 @@ extension Daemon {
         do {
             let present = try UdevEnumerator.devices(context, subsystems: subsystems, tag: options.tag,
                                                      initializedOnly: options.source == .udev)
-            return present.map { checkedFacts($0, needs: configuration.everyFactNeed) }
+            return supervision.present(present, needs: configuration.everyFactNeed)
         } catch {
             logger.error("enumerating devices for the reload failed: \(error); matching what was known")
             return nil

@@ -71,17 +71,17 @@ public final class Daemon {
     let epoll: Epoll
     let signals: SignalFD
     let timer: TimerFD
-    let linkStage: LinkStage<RouteNetlink>
-    let socketStage = SocketStage()
-    let firewall: FirewallBatching<FirewallKernel>
-    var firewallStage: FirewallStage<FirewallKernel> { firewall.stage }
-    let childrenStage: ChildrenStage
-    /// The core and the stages' executors.
-    let dispatch: StageDispatch
+    /// The core and the stages' executors, over the kernel `hotplugd run` built.
+    let supervision: DeviceSupervision<LinuxKernel>
+    var dispatch: StageDispatch { supervision.dispatch }
+    var socketStage: SocketStage<LinuxSockets> { supervision.sockets }
+    var firewall: FirewallBatching<FirewallKernel> { supervision.firewall }
+    var firewallStage: FirewallStage<FirewallKernel> { supervision.firewallStage }
+    var childrenStage: ChildrenStage<LinuxKernel> { supervision.children }
     var supervisor: Supervisor {
-        get { dispatch.supervisor }
-        _modify { yield &dispatch.supervisor }
-        set { dispatch.supervisor = newValue }
+        get { supervision.dispatch.supervisor }
+        _modify { yield &supervision.dispatch.supervisor }
+        set { supervision.dispatch.supervisor = newValue }
     }
     /// Open once a binding has `[firewall]`.
     var firewallEvents: NftablesEvents?
@@ -121,15 +121,13 @@ public final class Daemon {
     /// With `markUnmanaged`.
     let unmanagedMarks: UnmanagedMarks?
 
-    public init(options: Options, configuration: Configuration, logger: Logger,
+    /// `kernel`: the machine the stages act on (`LinuxKernel`, built by
+    /// `hotplugd run` before anything else is opened).
+    public init(options: Options, configuration: Configuration, kernel: LinuxKernel, logger: Logger,
                 takeover: consuming ReexecTakeover? = nil) throws(DaemonError) {
         self.options = options
         self.takeover = takeover
         self.logger = logger
-        var supervisor = Supervisor(configuration: configuration)
-        supervisor.metrics.clock = Self.metricsClock
-        let dispatch = StageDispatch(supervisor: supervisor, logger: logger, clock: MonotonicClock.now)
-        self.dispatch = dispatch
         let registry = ChildRegistry(socketPath: options.socketPath, configPath: options.configPath)
         self.registry = registry
         unmanagedMarks = options.unmanagedRulesFile.map(UnmanagedMarks.init(file:))
@@ -140,13 +138,8 @@ public final class Daemon {
             signals = try SignalFD(signals: [SIGTERM, SIGINT, SIGHUP, SIGCHLD])
             epoll = try Epoll()
             timer = try TimerFD()
-            linkStage = LinkStage(kernel: try RouteNetlink(), takenNames: { InterfaceNames.present() })
-            firewall = FirewallBatching(stage: FirewallStage(kernel: FirewallKernel()), logger: logger, clock: MonotonicClock.now)
-            childrenStage = ChildrenStage(epoll: epoll, registry: registry, sockets: socketStage, logger: logger,
-                                          clock: MonotonicClock.now) { [unowned dispatch] id in
-                ChildrenStage.DeviceNames(devpath: dispatch.supervisor.deviceFacts(id.device)?.devpath,
-                                          interface: dispatch.supervisor.interfaceName(id.device))
-            }
+            supervision = DeviceSupervision(configuration: configuration, kernel: kernel, records: registry,
+                                            epoll: epoll, logger: logger)
             context = try UdevContext()
             monitor = try Self.openMonitor(context, options, configuration)
             if case .resumed(let inheritance) = self.takeover,
@@ -167,9 +160,6 @@ public final class Daemon {
         } catch {
             throw DaemonError(String(describing: error))
         }
-        dispatch.executors = [.link: linkStage, .firewall: firewall, .sockets: socketStage, .children: childrenStage]
-        dispatch.signalling = childrenStage
-        childrenStage.onEvent = { [unowned self] event in apply(event) }
         firewall.claim = { [unowned self] in claimFirewallTable() }
         firewall.watch = { [unowned self] in watchFirewall() }
     }

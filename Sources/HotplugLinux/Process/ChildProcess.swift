@@ -28,7 +28,7 @@ public final class ChildProcess {
     public var processID: ProcessID { handle.pid }
     /// When it started, in clock ticks since boot, if the spawn could tell
     /// without asking /proc (see `hotplug_spawn_result.start_tick`).
-    let startTick: UInt64?
+    public let startTick: UInt64?
     private var standardOutput: OutputPipe?
     private var standardError: OutputPipe?
     /// Set once `tryReap()` has collected the child.

@@ -6,7 +6,9 @@ import Logging
 /// sockets, keeps the table of running children (their pidfds and output
 /// pipes watched in the loop), reaps them, logs their output within its
 /// rate, and signals them. It owns the child tokens of the loop.
-final class ChildrenStage: StageExecutor {
+final class ChildrenStage<Kernel: DaemonKernel>: StageExecutor {
+    typealias Child = SupervisedChild<Kernel.Processes.Child>
+
     /// What the stage needs to know of a device to tag its log lines.
     struct DeviceNames {
         var devpath: String?
@@ -14,19 +16,21 @@ final class ChildrenStage: StageExecutor {
     }
 
     let epoll: Epoll
-    let registry: ChildRegistry
-    let sockets: SocketStage
+    let processes: Kernel.Processes
+    let registry: any ChildRecording
+    let sockets: SocketStage<Kernel.Sockets>
     let logger: Logger
     let clock: () -> UInt64
     /// The device's names as the core knows them now.
     let names: (InstanceID) -> DeviceNames
     /// Where child exits go (the core, through the daemon).
     var onEvent: (Supervisor.Event) -> Void = { _ in }
-    private(set) var children: [ProcessID: SupervisedChild] = [:]
+    private(set) var children: [ProcessID: Child] = [:]
 
-    init(epoll: Epoll, registry: ChildRegistry, sockets: SocketStage, logger: Logger,
-         clock: @escaping () -> UInt64, names: @escaping (InstanceID) -> DeviceNames) {
+    init(epoll: Epoll, processes: Kernel.Processes, registry: any ChildRecording, sockets: SocketStage<Kernel.Sockets>,
+         logger: Logger, clock: @escaping () -> UInt64, names: @escaping (InstanceID) -> DeviceNames) {
         self.epoll = epoll
+        self.processes = processes
         self.registry = registry
         self.sockets = sockets
         self.logger = logger
@@ -70,20 +74,20 @@ final class ChildrenStage: StageExecutor {
         let request = SpawnRequest(argv: plan.argv, environment: plan.environment,
                                    workingDirectory: plan.workingDirectory ?? "/", user: plan.user, group: plan.group)
         let device = names(id)
-        let process: ChildProcess
+        let process: Kernel.Processes.Child
         do {
             let passed = try sockets.sockets(for: id, worker: worker) { problem in
                 logger.log(LogEntry(.warning, problem, binding: id.binding, devpath: device.devpath, interface: device.interface))
             }
-            process = try Spawner.spawn(request, passing: passed, names: sockets.names(for: id, count: passed.count))
+            process = try processes.spawn(request, passing: passed, names: sockets.names(for: id, count: passed.count))
         } catch let failure as StageFailure {
             return .failure(StageFailure(.children, failure.reason, worker: worker))
         } catch {
             return .failure(StageFailure(.children, String(describing: error), worker: worker))
         }
-        let child = SupervisedChild(process: process, instance: id, worker: worker, stop: plan.stop,
+        let child = Child(process: process, instance: id, worker: worker, stop: plan.stop,
                                     interface: device.interface, now: clock())
-        registry.record(pid: process.pid, startTick: process.startTick, binding: id.binding,
+        registry.record(pid: process.processID.rawValue, startTick: process.startTick, binding: id.binding,
                         devpath: device.devpath ?? "", stop: child.stop, logger: logger)
         watch(child)
         return .success(.children(worker: worker, pid: process.processID))
@@ -94,7 +98,7 @@ final class ChildrenStage: StageExecutor {
     func signal(_ pid: ProcessID, _ signal: Signal) -> Supervisor.Event? {
         if let child = children[pid] {
             do { try child.process.signalGroup(signal.number) } catch { logger.warning("cannot signal child \(pid): \(error)") }
-        } else if !ProcessGroup.signalLeftovers(pid, signal.number) {
+        } else if !processes.signalLeftovers(pid, signal.number) {
             return .leftoversGone(pid: pid)
         }
         return nil
@@ -114,7 +118,7 @@ final class ChildrenStage: StageExecutor {
         registry.forget(pid: pid.rawValue)
         sockets.workerExited(child.instance, worker: child.worker)
         // Told first, so that a teardown the exit completes stops them too.
-        if ProcessGroup.hasMembers(pid) { onEvent(.childLeftProcesses(pid: pid)) }
+        if processes.groupHasMembers(pid) { onEvent(.childLeftProcesses(pid: pid)) }
         onEvent(.childExited(pid: pid, status.childExit))
     }
 
@@ -151,13 +155,13 @@ final class ChildrenStage: StageExecutor {
 
     /// The running children, for the re-exec state.
     var reexecEntries: [ReexecState.Child] {
-        children.values.sorted { $0.process.pid < $1.process.pid }.map { child in
+        children.values.sorted { $0.process.processID < $1.process.processID }.map { child in
             ReexecState.Child(
                 pid: child.process.processID, instance: child.instance, worker: child.worker, interface: child.interface,
                 startTick: child.process.startTick,
-                pidfd: (try? child.process.withDescriptor(of: .exit) { $0.rawValue }) ?? nil,
-                standardOutput: (try? child.process.withDescriptor(of: .output(.standardOutput)) { $0.rawValue }) ?? nil,
-                standardError: (try? child.process.withDescriptor(of: .output(.standardError)) { $0.rawValue }) ?? nil,
+                pidfd: child.process.descriptorNumber(of: .exit),
+                standardOutput: child.process.descriptorNumber(of: .output(.standardOutput)),
+                standardError: child.process.descriptorNumber(of: .output(.standardError)),
                 stop: child.stop)
         }
     }
@@ -165,19 +169,19 @@ final class ChildrenStage: StageExecutor {
     /// Takes over a child a previous image started (re-exec), watched
     /// again: one that exited in the gap is reaped on the first turn.
     func adopt(_ inherited: ReexecState.Child, take: (Int32?) -> FileDescriptor?) {
-        let process = ChildProcess(pid: inherited.pid.rawValue, pidfd: take(inherited.pidfd),
-                                   standardOutput: take(inherited.standardOutput),
-                                   standardError: take(inherited.standardError), startTick: inherited.startTick)
-        watch(SupervisedChild(process: process, instance: inherited.instance, worker: inherited.worker,
+        let process = processes.adopt(pid: inherited.pid, pidfd: take(inherited.pidfd),
+                                      standardOutput: take(inherited.standardOutput),
+                                      standardError: take(inherited.standardError), startTick: inherited.startTick)
+        watch(Child(process: process, instance: inherited.instance, worker: inherited.worker,
                               stop: inherited.stop, interface: inherited.interface, now: clock()))
     }
 
-    private func watch(_ child: SupervisedChild) {
+    private func watch(_ child: Child) {
         let process = child.process
         children[process.processID] = child
         for watched in [ChildProcess.Watched.exit, .output(.standardOutput), .output(.standardError)] {
             do { _ = try process.watch(watched, in: epoll, token: Self.token(process.processID, watched)) } catch {
-                logger.error("cannot watch child \(process.pid): \(error)")
+                logger.error("cannot watch child \(process.processID): \(error)")
             }
         }
     }
@@ -185,8 +189,8 @@ final class ChildrenStage: StageExecutor {
 
 /// A running child, how it is to be stopped, and what its output lines
 /// are tagged with.
-final class SupervisedChild {
-    let process: ChildProcess
+final class SupervisedChild<Process: SupervisableProcess> {
+    let process: Process
     let instance: InstanceID
     let worker: Int
     /// The stop sequence it was started with (the core keeps the same for
@@ -197,7 +201,7 @@ final class SupervisedChild {
     /// How many of its output lines reach the log.
     var outputLimit: OutputRateLimit
 
-    init(process: ChildProcess, instance: InstanceID, worker: Int, stop: StopSequence, interface: String?, now: UInt64) {
+    init(process: Process, instance: InstanceID, worker: Int, stop: StopSequence, interface: String?, now: UInt64) {
         self.process = process
         self.instance = instance
         self.worker = worker

@@ -19,9 +19,39 @@ final class ListeningSocket {
         var errno: Int32
     }
 
+    /// Opened on the real network stack (`LinuxSockets`).
+    convenience init(_ socket: ListenSocket, ifindex: Int32?, backlog: Int32, reusePort: Bool) throws(OpenFailure) {
+        let descriptor = try LinuxSockets().open(socket, ifindex: ifindex, backlog: backlog, reusePort: reusePort)
+        self.init(adopting: descriptor, socket, backlog: backlog)
+    }
+
+    /// A socket `SocketOpening.open` opened, or a previous image of this
+    /// daemon did (re-exec).
+    init(adopting descriptor: consuming FileDescriptor, _ socket: ListenSocket, backlog: Int32) {
+        self.descriptor = descriptor
+        self.socket = socket
+        self.backlog = backlog
+    }
+
+    /// Whether a stream socket still accepts connections: a child's
+    /// shutdown(2) on it ends its listening for every holder, for good.
+    /// Datagram sockets have no such state and always count as accepting.
+    func accepts<Opener: SocketOpening>(_ opener: Opener) -> Bool {
+        socket.kind == .datagram || opener.accepts(descriptor)
+    }
+
+    /// Listens again on a socket a child shut down: it kept its address and
+    /// port, so every child that holds it serves on it again.
+    func listenAgain<Opener: SocketOpening>(_ opener: Opener) -> Bool {
+        opener.listenAgain(descriptor, backlog: backlog)
+    }
+}
+
+/// `[listen]` sockets on the real network stack, through `CHotplugSocket`.
+struct LinuxSockets: SocketOpening {
     /// Bound to the interface with index `ifindex` (SO_BINDTOIFINDEX) when
     /// given: by index, so a rename in flight cannot make it fail or miss.
-    init(_ socket: ListenSocket, ifindex: Int32?, backlog: Int32, reusePort: Bool) throws(OpenFailure) {
+    func open(_ socket: ListenSocket, ifindex: Int32?, backlog: Int32, reusePort: Bool) throws(ListeningSocket.OpenFailure) -> FileDescriptor {
         var step: Int32 = 0
         let (family, bytes): (Int32, [UInt8]) = switch socket.address.host {
         case .any: (0, [])
@@ -37,31 +67,17 @@ final class ListeningSocket {
         }
         guard let owned = FileDescriptor(adopting: fd) else {
             let code = errno
-            throw OpenFailure(socket: socket, bindingToDevice: Int(step) == HOTPLUG_LISTEN_BIND_DEVICE,
-                              inUse: Int(step) == HOTPLUG_LISTEN_BIND && code == EADDRINUSE, errno: code)
+            throw ListeningSocket.OpenFailure(socket: socket, bindingToDevice: Int(step) == HOTPLUG_LISTEN_BIND_DEVICE,
+                                              inUse: Int(step) == HOTPLUG_LISTEN_BIND && code == EADDRINUSE, errno: code)
         }
-        descriptor = owned
-        self.socket = socket
-        self.backlog = backlog
+        return owned
     }
 
-    /// One a previous image of this daemon opened (re-exec).
-    init(adopting descriptor: consuming FileDescriptor, _ socket: ListenSocket, backlog: Int32) {
-        self.descriptor = descriptor
-        self.socket = socket
-        self.backlog = backlog
+    func accepts(_ descriptor: borrowing FileDescriptor) -> Bool {
+        hotplug_socket_accepts(descriptor.rawValue) != 0
     }
 
-    /// Whether a stream socket still accepts connections: a child's
-    /// shutdown(2) on it ends its listening for every holder, for good.
-    /// Datagram sockets have no such state and always count as accepting.
-    var accepts: Bool {
-        socket.kind == .datagram || hotplug_socket_accepts(descriptor.rawValue) != 0
-    }
-
-    /// Listens again on a socket a child shut down: it kept its address and
-    /// port, so every child that holds it serves on it again.
-    func listenAgain() -> Bool {
+    func listenAgain(_ descriptor: borrowing FileDescriptor, backlog: Int32) -> Bool {
         hotplug_listen_again(descriptor.rawValue, backlog) == 0
     }
 }

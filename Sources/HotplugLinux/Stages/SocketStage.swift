@@ -15,7 +15,7 @@ import HotplugCore
 /// so the port stays hotplugd's while every worker is restarting (no local
 /// program can take it in the restart delay), and the connections that
 /// arrive meanwhile wait there for that worker.
-final class SocketStage: StageExecutor {
+final class SocketStage<Opener: SocketOpening>: StageExecutor {
     private struct Opened {
         var request: SocketRequest
         /// The sockets every worker gets (shared), or each worker's own (reuseport; nil while closed).
@@ -29,6 +29,11 @@ final class SocketStage: StageExecutor {
     }
 
     private var opened: [InstanceID: Opened] = [:]
+    let opener: Opener
+
+    init(opener: Opener) {
+        self.opener = opener
+    }
 
     func setUp(_ id: InstanceID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure>? {
         guard case .sockets(let request) = setup else { return .failure(.misrouted(.sockets, setup)) }
@@ -128,12 +133,12 @@ final class SocketStage: StageExecutor {
 
     private func revived(_ set: [ListeningSocket], _ request: SocketRequest, for id: InstanceID,
                          report: (String) -> Void) throws(StageFailure) -> [ListeningSocket] {
-        guard set.contains(where: { !$0.accepts }) else { return set }
+        guard set.contains(where: { !$0.accepts(opener) }) else { return set }
         var result: [ListeningSocket] = []
         for socket in set {
-            if socket.accepts {
+            if socket.accepts(opener) {
                 result.append(socket)
-            } else if socket.listenAgain() {
+            } else if socket.listenAgain(opener) {
                 report("the [listen] socket \(socket.socket) stopped accepting (a child shut it down); listening on it again")
                 result.append(socket)
             } else {
@@ -155,8 +160,9 @@ final class SocketStage: StageExecutor {
             throw StageFailure(.sockets, "cannot \(Self.verb(socket)): the interface's index is unknown, so it cannot be bound to it")
         }
         do {
-            return try ListeningSocket(socket, ifindex: request.listen.bindToDevice ? request.ifindex : nil,
-                                       backlog: request.listen.backlog, reusePort: request.listen.mode == .reuseport)
+            let descriptor = try opener.open(socket, ifindex: request.listen.bindToDevice ? request.ifindex : nil,
+                                             backlog: request.listen.backlog, reusePort: request.listen.mode == .reuseport)
+            return ListeningSocket(adopting: descriptor, socket, backlog: request.listen.backlog)
         } catch {
             throw failure(error, request, for: id)
         }
