@@ -20,12 +20,8 @@ extension Daemon {
             return
         }
         watchFirewall()
-        var bindings: [String: FirewallSettings] = [:]
-        for binding in supervisor.configuration.bindings {
-            if let firewall = binding.firewall { bindings[binding.name] = firewall }
-        }
         do {
-            try firewallStage.configure(bindings)
+            try supervision.configureFirewall()
         } catch {
             logger.error("cannot write the firewall rules of the reloaded configuration: \(error); the previous rules stay")
         }

@@ -71,6 +71,17 @@ final class DeviceSupervision<Kernel: DaemonKernel> {
         dispatch.finishTurn()
     }
 
+    /// Tells the firewall stage which bindings have `[firewall]`, so their
+    /// chains are in the table before their first device (see
+    /// `FirewallStage.configure`): at start and after a reload.
+    func configureFirewall() throws(NftablesError) {
+        var bindings: [String: FirewallSettings] = [:]
+        for binding in supervisor.configuration.bindings {
+            if let firewall = binding.firewall { bindings[binding.name] = firewall }
+        }
+        try firewallStage.configure(bindings)
+    }
+
     /// The devices present (at start, after lost events), each read for
     /// what the bindings that might match it use, or for `needs`.
     func present<Device: DeviceRecord>(_ devices: [Device], needs: FactNeeds? = nil) -> [DeviceFacts] {
