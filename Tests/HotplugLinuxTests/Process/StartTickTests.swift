@@ -17,9 +17,12 @@ struct StartTickTests {
             }
             try child.signalGroup(SIGKILL)
         }
-        // A spawn takes well under a tick (10 ms), so most fall inside one.
-        // None where vfork() is a plain fork() (ThreadSanitizer makes it one):
-        // the child's reading stays in its own memory, and /proc is asked.
-        #expect(known == 0 || known >= 30)
+        // A spawn takes well under a tick (10 ms), so on a quiet machine most
+        // fall inside one; on a loaded one the child can be preempted between
+        // the two readings, and /proc is asked instead. A quarter is proof
+        // enough that the boot clock's path is taken (this asserts a path,
+        // not a speed). None where vfork() is a plain fork() (ThreadSanitizer
+        // makes it one): the child's reading stays in its own memory.
+        #expect(known == 0 || known >= 10)
     }
 }
