@@ -1,93 +1,22 @@
 import Glibc
 import HotplugCore
 
-/// The control socket, served from the loop: non-blocking, one request per
-/// connection, a bounded number of connections.
+/// The control socket's requests, answered from the loop (the connections
+/// are `ControlConnections`').
 extension Daemon {
-    static let maximumConnections = 64
-    /// What one uid other than root may hold open at once: a flood from a
-    /// few users of the socket's group fills a bounded share, never the
-    /// whole table.
-    static let maximumConnectionsPerPeer = 8
-
     func acceptConnections() {
         guard let control else { return }
-        for connection in control.acceptAll() {
-            guard makeRoom(for: connection.peer) else {
-                connection.close()
-                continue
-            }
-            // Wraps after 2^40 connections; by then the id's last owner is long gone.
-            lastConnectionID = (lastConnectionID + 1) & Token.connectionIDs
-            let id = lastConnectionID
-            do {
-                try epoll.add(connection, token: Token.connection(id), events: .readable)
-                connections[id] = connection
-            } catch {
-                logger.warning("cannot watch a control connection: \(error)")
-                connection.close()
-            }
-        }
-    }
-
-    /// Room for a new connection from `peer`, made by closing the oldest
-    /// connection (most likely a client that never sends) of the same peer
-    /// when it holds its share, else the oldest of a peer other than root
-    /// when the table is full: root's requests are never pushed out by
-    /// others. False (refuse the newcomer) when only root's are left.
-    func makeRoom(for peer: uid_t?) -> Bool {
-        let isRoot = peer == 0
-        if !isRoot {
-            let own = connections.filter { $0.value.peer == peer }
-            if own.count >= Self.maximumConnectionsPerPeer, let oldest = own.keys.min() {
-                dropConnection(oldest)
-                return true
-            }
-        }
-        guard connections.count >= Self.maximumConnections else { return true }
-        if let oldest = connections.filter({ $0.value.peer != 0 }).keys.min() {
-            dropConnection(oldest)
-            return true
-        }
-        guard isRoot, let oldest = connections.keys.min() else { return false }
-        dropConnection(oldest)
-        return true
+        connections.acceptAll(from: control)
     }
 
     func serveConnection(_ id: UInt64) {
-        guard let connection = connections[id] else { return }
-        if connection.hasPendingOutput {
-            if connection.flush() { dropConnection(id) }
-            return
-        }
-        switch connection.readRequest() {
-        case .needMore:
-            return
-        case .closed:
-            dropConnection(id)
-            return
-        case .tooLong:
-            connection.respond(Self.failure("request longer than \(ControlRequest.maximumLineBytes) bytes"))
-        case .line(let line) where isPermittedReexec(line, peer: connection.peerUID):
+        connections.serve(id) { line, peer in
+            guard isPermittedReexec(line, peer: peer) else { return answer(line, peer: peer) }
             // The new binary is asked first, while the loop goes on; the
             // exec follows between loop turns, answered by the new image.
             beginReexec(answering: id)
-            return
-        case .line(let line):
-            connection.respond(answer(line, peer: connection.peerUID))
+            return nil
         }
-        if connection.flush() {
-            dropConnection(id)
-        } else {
-            // The client reads slowly: wait until its socket takes more.
-            try? epoll.modify(connection, token: Token.connection(id), events: .writable)
-        }
-    }
-
-    func dropConnection(_ id: UInt64) {
-        guard let connection = connections.removeValue(forKey: id) else { return }
-        try? epoll.remove(connection)
-        connection.close()
     }
 
     func isPermittedReexec(_ line: String, peer: uid_t?) -> Bool {

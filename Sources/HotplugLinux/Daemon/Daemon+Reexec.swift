@@ -120,13 +120,7 @@ extension Daemon {
     }
 
     func respond(_ connectionID: UInt64, _ text: String) {
-        guard let connection = connections[connectionID] else { return }
-        connection.respond(text)
-        if connection.flush() {
-            dropConnection(connectionID)
-        } else {
-            try? epoll.modify(connection, token: Token.connection(connectionID), events: .writable)
-        }
+        connections.respond(connectionID, text)
     }
 
     /// The new image's start from the state: the same children (watched
@@ -183,11 +177,7 @@ extension Daemon {
     /// The requester's connection, carried across the exec: answered, and
     /// flushed by the loop if the client reads slowly.
     func adoptReply(_ connection: ControlConnection, _ text: String) {
-        lastConnectionID = (lastConnectionID + 1) & Token.connectionIDs
-        let id = lastConnectionID
-        connections[id] = connection
-        do { try epoll.add(connection, token: Token.connection(id), events: .readable) } catch {}
-        respond(id, text)
+        connections.adopt(connection, answer: text)
     }
 }
 

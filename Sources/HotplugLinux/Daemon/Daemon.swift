@@ -51,17 +51,10 @@ public final class Daemon {
         static let control: UInt64 = 4
         static let watchdog: UInt64 = 5
         static let firewall: UInt64 = 6
-        static let metrics: UInt64 = 7
         static let firewallRepair: UInt64 = 8
         static let reexecProbe: UInt64 = 9
-        /// Control connections: a bit no child token has, plus the
-        /// connection's id. Not its descriptor number: the kernel hands a
-        /// closed number out again, and a stale readiness would then reach
-        /// whichever connection got it.
-        static let connectionFlag: UInt64 = 1 << 40
-        static let connectionIDs: UInt64 = connectionFlag - 1
-        static func connection(_ id: UInt64) -> UInt64 { connectionFlag | (id & connectionIDs) }
-        // Children: `ChildrenStage.token`.
+        // Metrics: `MetricsFile.token`; control connections:
+        // `ControlConnections.token`; children: `ChildrenStage.token`.
     }
 
     let options: Options
@@ -98,9 +91,7 @@ public final class Daemon {
     /// Events were lost: enumerate once the monitor's queue is empty.
     var reconcilePending = false
     var control: ControlServer?
-    /// Open control connections by id; a lower id is an older connection.
-    var connections: [UInt64: ControlConnection] = [:]
-    var lastConnectionID: UInt64 = 0
+    let connections: ControlConnections
     /// When the daemon started: its first image's start, kept across re-execs.
     var startedAt = WallClock.now()
     var lastReexecAt: WallClock?
@@ -117,7 +108,7 @@ public final class Daemon {
     /// Armed only when systemd asked for WATCHDOG=1 pings.
     var watchdogTimer: TimerFD?
     /// With `--metrics-textfile`.
-    let metricsExport: MetricsExport?
+    let metricsFile: MetricsFile<MetricsTextfile>?
     /// With `markUnmanaged`.
     let unmanagedMarks: UnmanagedMarks?
 
@@ -138,6 +129,7 @@ public final class Daemon {
             signals = try SignalFD(signals: [SIGTERM, SIGINT, SIGHUP, SIGCHLD])
             epoll = try Epoll()
             timer = try TimerFD()
+            connections = ControlConnections(epoll: epoll, logger: logger)
             supervision = DeviceSupervision(configuration: configuration, kernel: kernel, records: registry,
                                             epoll: epoll, logger: logger)
             context = try UdevContext()
@@ -156,7 +148,13 @@ public final class Daemon {
                     control = try ControlServer(path: path, group: options.socketGroup)
                 }
             }
-            metricsExport = try options.metricsTextfile.map { path throws(DaemonError) in try MetricsExport(path: path) }
+            metricsFile = try options.metricsTextfile.map { path throws(DaemonError) in
+                do {
+                    return try MetricsFile(textfile: try MetricsTextfile(path: path), logger: logger)
+                } catch {
+                    throw DaemonError("--metrics-textfile: \(error)")
+                }
+            }
         } catch {
             throw DaemonError(String(describing: error))
         }
@@ -176,7 +174,7 @@ public final class Daemon {
             try epoll.add(signals, token: Token.signals, events: .readable)
             try epoll.add(timer, token: Token.timer, events: .readable)
             if let control { try epoll.add(control, token: Token.control, events: .readable) }
-            try watchMetricsTimer()
+            try metricsFile?.watch(in: epoll)
             if let interval = notifier.watchdogInterval {
                 let watchdog = try TimerFD()
                 try epoll.add(watchdog, token: Token.watchdog, events: .readable)
@@ -268,10 +266,10 @@ public final class Daemon {
             repairFirewall()
         case Token.reexecProbe:
             reexecProbeReady()
-        case Token.metrics:
-            metricsTimerFired()
-        case _ where token & Token.connectionFlag != 0:
-            serveConnection(token & Token.connectionIDs)
+        case MetricsFile<MetricsTextfile>.token:
+            metricsFile?.timerFired()
+        case _ where ControlConnections.connectionID(token) != nil:
+            serveConnection(token & ControlConnections.tokenIDs)
         default:
             childrenStage.ready(token)
         }
