@@ -88,7 +88,7 @@ extension Daemon {
                                           sinceUnix: Int64(startedAt.seconds),
                                           lastReexec: lastReexecAt.map { ($0.iso8601, Int64($0.seconds)) }, reexecs: reexecs,
 
-                                          firewall: configurationUsesFirewall || firewallStage.hasTouchedTable ? firewallRepair : nil,
+                                          firewall: firewallKeeper.configurationUsesFirewall || firewallStage.hasTouchedTable ? firewallKeeper.repair : nil,
                                           unrecordedChildren: registry.unrecorded.count, recordError: registry.lastFailure),
             configuration: supervisor.configuration, instances: supervisor.status(), onlyBinding: onlyBinding,
             wallTime: { instant in

@@ -116,7 +116,7 @@ extension Daemon {
             firewall: firewallStage.installed.sorted { $0.key < $1.key }.map { ReexecState.FirewallEntry(instance: $0.key, ifindex: $0.value.ifindex) },
             firewallWritten: firewallStage.written != nil,
             controlDescriptor: control.flatMap { try? $0.withWatchedDescriptor { $0.rawValue } },
-            firewallLockDescriptor: firewallLock?.descriptorNumber)
+            firewallLockDescriptor: firewallKeeper.lock?.descriptorNumber)
     }
 
     func respond(_ connectionID: UInt64, _ text: String) {
@@ -144,12 +144,12 @@ extension Daemon {
         firewallStage.restore(installed, tableKnown: state.firewallWritten)
         inheritance.closeUntaken()
         let adopted = MonotonicClock.now()
-        configureFirewall()
+        firewallKeeper.configure()
         let configured = MonotonicClock.now()
         coldplug()
         let enumerated = MonotonicClock.now()
         dispatch.finishTurn()
-        startFirewall()
+        firewallKeeper.start()
         let done = MonotonicClock.now()
         let gap = (done &- state.beganAt.nanoseconds) / 1000
         logger.debug("re-exec, new image: pause to state read \((inheritance.readAt &- state.beganAt.nanoseconds) / 1000) us, state parsed in \((inheritance.parsedAt &- inheritance.readAt) / 1000) us, then daemon set up in \((resumed &- inheritance.parsedAt) / 1000) us, children and sockets adopted in \((adopted &- resumed) / 1000) us, firewall configured in \((configured &- adopted) / 1000) us, devices enumerated in \((enumerated &- configured) / 1000) us, firewall flushed and watched in \((done &- enumerated) / 1000) us")

@@ -43,8 +43,8 @@ extension Daemon {
             if marksChange { unmanagedMarks?.update(configuration, logger: logger) }
             apply(.reload(configuration, present: enumerateForReload(configuration)))
             if marksChange { markPresentDevices() }
-            configureFirewall()
-            repairFirewallOnReload()
+            firewallKeeper.configure()
+            firewallKeeper.repairOnReload()
             return nil
         }
     }

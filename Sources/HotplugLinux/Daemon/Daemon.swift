@@ -50,10 +50,8 @@ public final class Daemon {
         static let timer: UInt64 = 3
         static let control: UInt64 = 4
         static let watchdog: UInt64 = 5
-        static let firewall: UInt64 = 6
-        static let firewallRepair: UInt64 = 8
         static let reexecProbe: UInt64 = 9
-        // Metrics: `MetricsFile.token`; control connections:
+        // The firewall: `FirewallKeeper`'s; metrics: `MetricsFile.token`; control connections:
         // `ControlConnections.token`; children: `ChildrenStage.token`.
     }
 
@@ -76,15 +74,8 @@ public final class Daemon {
         _modify { yield &supervision.dispatch.supervisor }
         set { supervision.dispatch.supervisor = newValue }
     }
-    /// Open once a binding has `[firewall]`.
-    var firewallEvents: NftablesEvents?
-    /// This daemon's claim on the table of its network namespace, taken
-    /// before the first write to it.
-    var firewallLock: FirewallTableLock?
-    /// Whether the table is in place, and when the next repair is due.
-    var firewallRepair = FirewallRepair()
-    /// Armed while a repair waits (someone keeps changing the table).
-    var firewallRepairTimer: TimerFD?
+    /// The table's claim, watch and repair.
+    let firewallKeeper: FirewallKeeper<LinuxKernel>
     /// What the deadline timer is set to (nil: disarmed), so that a wake-up
     /// that changes no deadline, most of them, makes no timerfd_settime.
     var armedDeadline: UInt64?
@@ -134,13 +125,15 @@ public final class Daemon {
                                             epoll: epoll, logger: logger)
             context = try UdevContext()
             monitor = try Self.openMonitor(context, options, configuration)
+            var adoptedLock: FirewallTableLock?
             if case .resumed(let inheritance) = self.takeover,
                let descriptor = inheritance.take(inheritance.state.firewallLockDescriptor) {
-                firewallLock = FirewallTableLock.adopting(descriptor)
-                if firewallLock == nil {
+                adoptedLock = FirewallTableLock.adopting(descriptor)
+                if adoptedLock == nil {
                     logger.warning("the firewall table's lock was handed over but is not held; claiming it again")
                 }
             }
+            firewallKeeper = FirewallKeeper(supervision: supervision, epoll: epoll, logger: logger, adoptedLock: adoptedLock)
             if let path = options.socketPath {
                 if case .resumed(let inheritance) = self.takeover, let descriptor = inheritance.take(inheritance.state.controlDescriptor) {
                     control = try ControlServer(adopting: descriptor, path: path)
@@ -158,8 +151,8 @@ public final class Daemon {
         } catch {
             throw DaemonError(String(describing: error))
         }
-        firewall.claim = { [unowned self] in claimFirewallTable() }
-        firewall.watch = { [unowned self] in watchFirewall() }
+        firewall.claim = { [unowned firewallKeeper] in firewallKeeper.claimTable() }
+        firewall.watch = { [unowned firewallKeeper] in firewallKeeper.watch() }
     }
 
     static func openMonitor(_ context: UdevContext, _ options: Options, _ configuration: Configuration) throws(UdevError) -> UdevMonitor {
@@ -186,7 +179,7 @@ public final class Daemon {
         }
         // Before anything is stopped, renamed or started: a second daemon
         // in this network namespace would take the first one's rules away.
-        if configurationUsesFirewall, let refusal = claimFirewallTable() { throw DaemonError(refusal.description) }
+        if firewallKeeper.configurationUsesFirewall, let refusal = firewallKeeper.claimTable() { throw DaemonError(refusal.description) }
         logger.info("starting: \(options.source.rawValue) source, \(supervisor.configuration.bindings.count) binding(s) from \(options.configPath)")
         registry.prepare(logger: logger)
         let takeover = self.takeover
@@ -202,7 +195,7 @@ public final class Daemon {
             // The monitor is already listening, so a device that appears during
             // the scan is seen by one or both; the core binds it once either way.
             writeUnmanagedRules()
-            configureFirewall()
+            firewallKeeper.configure()
             do {
                 try enumeratePresent()
             } catch {
@@ -210,7 +203,7 @@ public final class Daemon {
             }
             markPresentDevices()
             dispatch.finishTurn()
-            startFirewall()
+            firewallKeeper.start()
             if case .refused(let reason, let reply?) = takeover {
                 adoptReply(reply, JSONValue.object([
                     ("ok", .bool(false)), ("outcome", .string("clean-start")),
@@ -242,7 +235,7 @@ public final class Daemon {
             if notifier.isEnabled { notifier.status(supervisor.summary) }
         }
         finishMetricsExport()
-        stopFirewall()
+        firewallKeeper.stop()
         removeUnmanagedRules()
         registry.close()
         logger.info("all children stopped; exiting")
@@ -260,10 +253,10 @@ public final class Daemon {
             acceptConnections()
         case Token.watchdog:
             pingWatchdog()
-        case Token.firewall:
-            readFirewallEvents()
-        case Token.firewallRepair:
-            repairFirewall()
+        case FirewallKeeper<LinuxKernel>.eventsToken:
+            firewallKeeper.readEvents()
+        case FirewallKeeper<LinuxKernel>.repairToken:
+            firewallKeeper.repairNow()
         case Token.reexecProbe:
             reexecProbeReady()
         case MetricsFile<MetricsTextfile>.token:
