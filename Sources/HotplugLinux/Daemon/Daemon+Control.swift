@@ -75,7 +75,7 @@ extension Daemon {
     /// `/sys/class/net/X` and other symlinked paths name a device by a path
     /// the core does not keep: resolve them to the device's syspath.
     func canonicalDevice(_ selector: String) -> String {
-        guard selector.hasPrefix("/"), let device = try? DeviceLookup.find(selector, in: context) else { return selector }
+        guard selector.hasPrefix("/"), let device = try? DeviceLookup.find(selector, in: udev.context) else { return selector }
         return device.syspath
     }
 

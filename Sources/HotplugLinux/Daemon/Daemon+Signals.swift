@@ -55,8 +55,7 @@ extension Daemon {
         var subsystems = configuration.monitoredSubsystems
         if let old = supervisor.configuration.monitoredSubsystems { subsystems?.formUnion(old) } else { subsystems = nil }
         do {
-            let present = try UdevEnumerator.devices(context, subsystems: subsystems, tag: options.tag,
-                                                     initializedOnly: options.source == .udev)
+            let present = try udev.enumerate(subsystems: subsystems)
             return supervision.present(present, needs: configuration.everyFactNeed)
         } catch {
             logger.error("enumerating devices for the reload failed: \(error); matching what was known")
@@ -71,9 +70,7 @@ extension Daemon {
     /// subsystems rather than none.
     private func reopenMonitor(_ configuration: Configuration) {
         do {
-            let fresh = try Self.openMonitor(context, options, configuration)
-            try epoll.replace(monitor, with: fresh, token: Token.monitor, events: .readable)
-            monitor = fresh
+            try udev.reopen(subsystems: configuration.monitoredSubsystems, in: epoll)
         } catch {
             logger.error("cannot watch the new subsystems (the old ones are still watched): \(error)")
         }

@@ -45,20 +45,19 @@ public final class Daemon {
     }
 
     enum Token {
-        static let monitor: UInt64 = 1
         static let signals: UInt64 = 2
         static let timer: UInt64 = 3
         static let control: UInt64 = 4
         static let watchdog: UInt64 = 5
         static let reexecProbe: UInt64 = 9
-        // The firewall: `FirewallKeeper`'s; metrics: `MetricsFile.token`; control connections:
+        // Udev: `UdevSource.token`; the firewall: `FirewallKeeper`'s; metrics: `MetricsFile.token`; control connections:
         // `ControlConnections.token`; children: `ChildrenStage.token`.
     }
 
     let options: Options
     let logger: Logger
-    let context: UdevContext
-    var monitor: UdevMonitor
+    /// The udev monitor and enumeration.
+    let udev: UdevSource
     let epoll: Epoll
     let signals: SignalFD
     let timer: TimerFD
@@ -79,8 +78,6 @@ public final class Daemon {
     /// What the deadline timer is set to (nil: disarmed), so that a wake-up
     /// that changes no deadline, most of them, makes no timerfd_settime.
     var armedDeadline: UInt64?
-    /// Events were lost: enumerate once the monitor's queue is empty.
-    var reconcilePending = false
     var control: ControlServer?
     let connections: ControlConnections
     /// When the daemon started: its first image's start, kept across re-execs.
@@ -123,8 +120,8 @@ public final class Daemon {
             connections = ControlConnections(epoll: epoll, logger: logger)
             supervision = DeviceSupervision(configuration: configuration, kernel: kernel, records: registry,
                                             epoll: epoll, logger: logger)
-            context = try UdevContext()
-            monitor = try Self.openMonitor(context, options, configuration)
+            udev = try UdevSource(source: options.source, tag: options.tag, receiveBufferBytes: options.receiveBufferBytes,
+                                  subsystems: configuration.monitoredSubsystems)
             var adoptedLock: FirewallTableLock?
             if case .resumed(let inheritance) = self.takeover,
                let descriptor = inheritance.take(inheritance.state.firewallLockDescriptor) {
@@ -155,15 +152,10 @@ public final class Daemon {
         firewall.watch = { [unowned firewallKeeper] in firewallKeeper.watch() }
     }
 
-    static func openMonitor(_ context: UdevContext, _ options: Options, _ configuration: Configuration) throws(UdevError) -> UdevMonitor {
-        try UdevMonitor(context: context, source: options.source, subsystems: configuration.monitoredSubsystems,
-                        tag: options.tag, receiveBufferBytes: options.receiveBufferBytes)
-    }
-
     /// Runs until SIGTERM or SIGINT has stopped every child.
     public func run(onReady: () -> Void = {}) throws(DaemonError) {
         do {
-            try epoll.add(monitor, token: Token.monitor, events: .readable)
+            try udev.watch(in: epoll)
             try epoll.add(signals, token: Token.signals, events: .readable)
             try epoll.add(timer, token: Token.timer, events: .readable)
             if let control { try epoll.add(control, token: Token.control, events: .readable) }
@@ -243,7 +235,7 @@ public final class Daemon {
 
     func dispatch(_ token: UInt64) {
         switch token {
-        case Token.monitor: readMonitor()
+        case UdevSource.token: readMonitor()
         case Token.signals: readSignals()
         case Token.timer:
             _ = try? timer.acknowledge()
