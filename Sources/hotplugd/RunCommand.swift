@@ -89,7 +89,8 @@ struct RunCommand: ParsableCommand {
                                        unmanagedRulesFile: unmanagedRulesFile,
                                        executablePath: CommandLine.arguments.first.flatMap(ReexecExec.startedFrom),
                                        arguments: CommandLine.arguments),
-                configuration: configuration, kernel: kernel, logger: logger, takeover: takeover)
+                configuration: configuration, kernel: kernel,
+                notifier: SystemdNotifier(logger: logger), logger: logger, takeover: takeover)
             // After the socket check (which names a daemon on the same
             // socket), before anything is renamed or started.
             let lock = try ConfigLock.acquire(options.config)

@@ -92,7 +92,7 @@ public final class Daemon {
     /// What this image found at start, if a previous image exec'ed it.
     var takeover: ReexecTakeover?
     let registry: ChildRegistry
-    let notifier: SystemdNotifier
+    let notifier: any ServiceNotifying
     /// Armed only when systemd asked for WATCHDOG=1 pings.
     var watchdogTimer: TimerFD?
     /// With `--metrics-textfile`.
@@ -101,8 +101,10 @@ public final class Daemon {
     let unmanagedMarks: UnmanagedMarks?
 
     /// `kernel`: the machine the stages act on (`LinuxKernel`, built by
-    /// `hotplugd run` before anything else is opened).
-    public init(options: Options, configuration: Configuration, kernel: LinuxKernel, logger: Logger,
+    /// `hotplugd run` before anything else is opened); `notifier`: the
+    /// service manager's (`SystemdNotifier`).
+    public init(options: Options, configuration: Configuration, kernel: LinuxKernel, notifier: any ServiceNotifying,
+                logger: Logger,
                 takeover: consuming ReexecTakeover? = nil) throws(DaemonError) {
         self.options = options
         self.takeover = takeover
@@ -110,7 +112,7 @@ public final class Daemon {
         let registry = ChildRegistry(socketPath: options.socketPath, configPath: options.configPath)
         self.registry = registry
         unmanagedMarks = options.unmanagedRulesFile.map(UnmanagedMarks.init(file:))
-        notifier = SystemdNotifier(logger: logger)
+        self.notifier = notifier
         do {
             // Signals first: from here on SIGTERM waits for the loop instead
             // of killing the daemon with its children still running.

@@ -1,6 +1,21 @@
 import Glibc
 import Logging
 
+/// What the daemon tells its service manager: the seam for sd_notify, which
+/// `hotplugd run` fills with `SystemdNotifier` and injects into the `Daemon`.
+public protocol ServiceNotifying: AnyObject {
+    /// How often to ping the watchdog, in nanoseconds; nil when nobody watches.
+    var watchdogInterval: UInt64? { get }
+    /// Whether anyone listens: the loop builds no status line otherwise.
+    var isEnabled: Bool { get }
+    func ready(status: String)
+    func status(_ text: String)
+    func reloading(status: String?)
+    func readyAfterReload(status: String)
+    func stopping(status: String?)
+    func watchdogPing()
+}
+
 /// Tells systemd what hotplugd is doing, over `$NOTIFY_SOCKET` (sd_notify(3)):
 /// readiness for `Type=notify`, a one-line status for `systemctl status`,
 /// reloads, shutdown and watchdog pings.
@@ -14,7 +29,7 @@ import Logging
 /// see `NOTIFY_SOCKET` anyway: their environment is built from scratch.
 /// The protocol is one datagram per message, sent by hotplugd itself (see
 /// `SystemdDatagramSocket`); `vsock:` addresses are not supported.
-public final class SystemdNotifier {
+public final class SystemdNotifier: ServiceNotifying {
     /// How often to call `watchdogPing()`, in nanoseconds: half of the unit's
     /// `WatchdogSec=`, as sd_watchdog_enabled(3) advises, so one late loop turn
     /// does not get hotplugd killed. Nil when systemd is not watching this
