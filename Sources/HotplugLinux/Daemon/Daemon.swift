@@ -50,8 +50,14 @@ public final class Daemon {
         static let control: UInt64 = 4
         static let watchdog: UInt64 = 5
         static let reexecProbe: UInt64 = 9
-        // Udev: `UdevSource.token`; the firewall: `FirewallKeeper`'s; metrics: `MetricsFile.token`; control connections:
-        // `ControlConnections.token`; children: `ChildrenStage.token`.
+        /// Every fixed token of the loop, the components' with the Daemon's
+        /// own: each below 0x10, where the children's begin
+        /// (`ChildrenStage.token`), and without the control connections'
+        /// bit (`ControlConnections.token`).
+        static var fixed: [UInt64] {
+            [UdevSource.token, signals, timer, control, watchdog, FirewallKeeper<LinuxKernel>.eventsToken,
+             MetricsFile<MetricsTextfile>.token, FirewallKeeper<LinuxKernel>.repairToken, reexecProbe]
+        }
     }
 
     let options: Options
