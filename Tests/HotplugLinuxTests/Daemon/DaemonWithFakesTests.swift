@@ -153,4 +153,22 @@ struct DaemonWithFakesTests {
         exited(child, .signaled(SIGKILL, coreDumped: false))
         #expect(rows.isEmpty)
     }
+
+    @Test func aDeviceNoBindingCanWantIsNotReadAndStartsNothing() {
+        turn(FakeDevice.net("add", name: "veth9", ifindex: 9))
+        #expect(rows.isEmpty)
+        #expect(kernel.link.calls.isEmpty)
+        #expect(kernel.processes.spawned.isEmpty)
+    }
+
+    @Test func aLateMoveNamingTheOldNameIsCheckedAgainstTheKernelAndRenamesNothingBack() throws {
+        turn(FakeDevice.net("add", name: "usb0", ifindex: 7))
+        let child = try #require(kernel.processes.spawned.first)
+        let calls = kernel.link.calls
+        // udev's event for the kernel's first name, delivered after our rename.
+        turn(FakeDevice.net("move", name: "usb0", ifindex: 7))
+        #expect(kernel.link.calls == calls, "no rename back to usb0")
+        #expect(rows.map(\.interface) == ["glk0"])
+        #expect(child.isRunning && kernel.processes.spawned.count == 1)
+    }
 }
