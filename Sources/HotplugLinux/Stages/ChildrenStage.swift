@@ -19,13 +19,13 @@ final class ChildrenStage: StageExecutor {
     let logger: Logger
     let clock: () -> UInt64
     /// The device's names as the core knows them now.
-    let names: (InstanceID) -> DeviceNames
+    let names: (AttachmentID) -> DeviceNames
     /// Where child exits go (the core, through the daemon).
     var onEvent: (Supervisor.Event) -> Void = { _ in }
     private(set) var children: [ProcessID: SupervisedChild] = [:]
 
     init(epoll: Epoll, registry: ChildRegistry, sockets: SocketStage, logger: Logger,
-         clock: @escaping () -> UInt64, names: @escaping (InstanceID) -> DeviceNames) {
+         clock: @escaping () -> UInt64, names: @escaping (AttachmentID) -> DeviceNames) {
         self.epoll = epoll
         self.registry = registry
         self.sockets = sockets
@@ -57,16 +57,16 @@ final class ChildrenStage: StageExecutor {
         }
     }
 
-    func setUp(_ id: InstanceID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure>? {
+    func setUp(_ id: AttachmentID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure>? {
         guard case .children(let worker, let plan) = setup else { return .failure(.misrouted(.children, setup)) }
         return spawn(id, worker: worker, plan)
     }
 
     /// Stopped by the signals the core sends, never by a teardown.
-    func tearDown(_ id: InstanceID) {}
+    func tearDown(_ id: AttachmentID) {}
 
     /// Starts the child and watches its pidfd and output pipes.
-    func spawn(_ id: InstanceID, worker: Int, _ plan: LaunchPlan) -> Result<StageOutcome, StageFailure> {
+    func spawn(_ id: AttachmentID, worker: Int, _ plan: LaunchPlan) -> Result<StageOutcome, StageFailure> {
         let request = SpawnRequest(argv: plan.argv, environment: plan.environment,
                                    workingDirectory: plan.workingDirectory ?? "/", user: plan.user, group: plan.group)
         let device = names(id)
@@ -81,7 +81,7 @@ final class ChildrenStage: StageExecutor {
         } catch {
             return .failure(StageFailure(.children, String(describing: error), worker: worker))
         }
-        let child = SupervisedChild(process: process, instance: id, worker: worker, stop: plan.stop,
+        let child = SupervisedChild(process: process, attachment: id, worker: worker, stop: plan.stop,
                                     interface: device.interface, now: clock())
         registry.record(pid: process.pid, startTick: process.startTick, binding: id.binding,
                         devpath: device.devpath ?? "", stop: child.stop, logger: logger)
@@ -112,7 +112,7 @@ final class ChildrenStage: StageExecutor {
         }
         children.removeValue(forKey: pid)
         registry.forget(pid: pid.rawValue)
-        sockets.workerExited(child.instance, worker: child.worker)
+        sockets.workerExited(child.attachment, worker: child.worker)
         // Told first, so that a teardown the exit completes stops them too.
         if ProcessGroup.hasMembers(pid) { onEvent(.childLeftProcesses(pid: pid)) }
         onEvent(.childExited(pid: pid, status.childExit))
@@ -132,8 +132,8 @@ final class ChildrenStage: StageExecutor {
         if lines.isEmpty && child.outputLimit.isExhausted(now: now) {
             child.outputLimit.drop(child.process.discardOutputLines(from: stream))
         }
-        let device = names(child.instance)
-        var metadata: Logger.Metadata = ["binding": .string(child.instance.binding), "child_pid": .string(pid.description)]
+        let device = names(child.attachment)
+        var metadata: Logger.Metadata = ["binding": .string(child.attachment.binding), "child_pid": .string(pid.description)]
         if let devpath = device.devpath { metadata["devpath"] = .string(devpath) }
         if let interface = device.interface ?? child.interface { metadata["interface"] = .string(interface) }
         for line in lines where child.outputLimit.admit(now: now) {
@@ -153,7 +153,7 @@ final class ChildrenStage: StageExecutor {
     var reexecEntries: [ReexecState.Child] {
         children.values.sorted { $0.process.pid < $1.process.pid }.map { child in
             ReexecState.Child(
-                pid: child.process.processID, instance: child.instance, worker: child.worker, interface: child.interface,
+                pid: child.process.processID, attachment: child.attachment, worker: child.worker, interface: child.interface,
                 startTick: child.process.startTick,
                 pidfd: (try? child.process.withDescriptor(of: .exit) { $0.rawValue }) ?? nil,
                 standardOutput: (try? child.process.withDescriptor(of: .output(.standardOutput)) { $0.rawValue }) ?? nil,
@@ -168,7 +168,7 @@ final class ChildrenStage: StageExecutor {
         let process = ChildProcess(pid: inherited.pid.rawValue, pidfd: take(inherited.pidfd),
                                    standardOutput: take(inherited.standardOutput),
                                    standardError: take(inherited.standardError), startTick: inherited.startTick)
-        watch(SupervisedChild(process: process, instance: inherited.instance, worker: inherited.worker,
+        watch(SupervisedChild(process: process, attachment: inherited.attachment, worker: inherited.worker,
                               stop: inherited.stop, interface: inherited.interface, now: clock()))
     }
 
@@ -187,7 +187,7 @@ final class ChildrenStage: StageExecutor {
 /// are tagged with.
 final class SupervisedChild {
     let process: ChildProcess
-    let instance: InstanceID
+    let attachment: AttachmentID
     let worker: Int
     /// The stop sequence it was started with (the core keeps the same for
     /// the worker): what its crash record says, and what a live upgrade
@@ -197,9 +197,9 @@ final class SupervisedChild {
     /// How many of its output lines reach the log.
     var outputLimit: OutputRateLimit
 
-    init(process: ChildProcess, instance: InstanceID, worker: Int, stop: StopSequence, interface: String?, now: UInt64) {
+    init(process: ChildProcess, attachment: AttachmentID, worker: Int, stop: StopSequence, interface: String?, now: UInt64) {
         self.process = process
-        self.instance = instance
+        self.attachment = attachment
         self.worker = worker
         self.stop = stop
         self.interface = interface
