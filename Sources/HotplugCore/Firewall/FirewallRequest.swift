@@ -1,5 +1,5 @@
 /// What the firewall stage asks the shell to install for one binding on
-/// one interface. Keyed by the instance: the teardown names only that.
+/// one interface. Keyed by the attachment: the teardown names only that.
 public struct FirewallRequest: Sendable, Equatable {
     /// The interface the rules match; nil only for a device the kernel
     /// reported without one, which the shell refuses (fail closed).

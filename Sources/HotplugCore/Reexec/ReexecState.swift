@@ -37,7 +37,7 @@ public struct ReexecState: Sendable {
 
     public struct Child: Sendable, Equatable {
         public var pid: ProcessID
-        public var instance: InstanceID
+        public var attachment: AttachmentID
         public var worker: Int
         public var interface: String?
         public var startTick: UInt64?
@@ -47,11 +47,11 @@ public struct ReexecState: Sendable {
         /// How it is stopped: the sequence it was started with.
         public var stop: StopSequence
 
-        public init(pid: ProcessID, instance: InstanceID, worker: Int, interface: String?, startTick: UInt64?,
+        public init(pid: ProcessID, attachment: AttachmentID, worker: Int, interface: String?, startTick: UInt64?,
                     pidfd: Int32?, standardOutput: Int32?, standardError: Int32?, stop: StopSequence) {
             self.stop = stop
             self.pid = pid
-            self.instance = instance
+            self.attachment = attachment
             self.worker = worker
             self.interface = interface
             self.startTick = startTick
@@ -61,19 +61,19 @@ public struct ReexecState: Sendable {
         }
     }
 
-    /// One instance's `[listen]` sockets, each by descriptor, in the order of
+    /// One attachment's `[listen]` sockets, each by descriptor, in the order of
     /// the binding's `[listen]` entries.
     public struct Sockets: Sendable, Equatable {
-        public var instance: InstanceID
+        public var attachment: AttachmentID
         public var request: SocketRequest
         public var shared: [Int32]
         public var perWorker: [[Int32]?]
         /// reuseport: the set held for the next worker while every worker restarts.
         public var kept: [Int32]?
 
-        public init(instance: InstanceID, request: SocketRequest, shared: [Int32], perWorker: [[Int32]?], kept: [Int32]? = nil) {
+        public init(attachment: AttachmentID, request: SocketRequest, shared: [Int32], perWorker: [[Int32]?], kept: [Int32]? = nil) {
             self.kept = kept
-            self.instance = instance
+            self.attachment = attachment
             self.request = request
             self.shared = shared
             self.perWorker = perWorker
@@ -81,11 +81,11 @@ public struct ReexecState: Sendable {
     }
 
     public struct FirewallEntry: Sendable, Equatable {
-        public var instance: InstanceID
+        public var attachment: AttachmentID
         public var ifindex: Int32
 
-        public init(instance: InstanceID, ifindex: Int32) {
-            self.instance = instance
+        public init(attachment: AttachmentID, ifindex: Int32) {
+            self.attachment = attachment
             self.ifindex = ifindex
         }
     }
@@ -123,7 +123,7 @@ public struct ReexecState: Sendable {
             ("supervisor", supervisor.reexecJSON),
             ("children", .array(children.map(\.reexecJSON))),
             ("sockets", .array(sockets.map(\.reexecJSON))),
-            ("firewall", .array(firewall.map { .object([("instance", $0.instance.reexecJSON), ("ifindex", .int(Int64($0.ifindex)))]) })),
+            ("firewall", .array(firewall.map { .object([("instance", $0.attachment.reexecJSON), ("ifindex", .int(Int64($0.ifindex)))]) })),
             ("firewall_written", .bool(firewallWritten)),
             ("control", .optionalInt(controlDescriptor)),
             ("firewall_lock", .optionalInt(firewallLockDescriptor)),
@@ -152,7 +152,7 @@ public struct ReexecState: Sendable {
         for item in try reader.field("sockets").array(upTo: Supervisor.maximumDevices * 16) { sockets.append(try Sockets(reexec: item, listen: { configuration.binding(named: $0.binding)?.listen })) }
         firewall = []
         for item in try reader.field("firewall").array(upTo: Supervisor.maximumDevices * 16) {
-            firewall.append(FirewallEntry(instance: try InstanceID(reexec: try item.field("instance")),
+            firewall.append(FirewallEntry(attachment: try AttachmentID(reexec: try item.field("instance")),
                                           ifindex: Int32(try item.field("ifindex").int(1...Int64(Int32.max)))))
         }
         firewallWritten = try reader.field("firewall_written").bool()
@@ -163,21 +163,21 @@ public struct ReexecState: Sendable {
 
     /// What the parts say of each other: the children are exactly those the
     /// supervisor runs, each descriptor is handed over once, sockets and
-    /// rules belong to instances that have those stages set up.
+    /// rules belong to attachments that have those stages set up.
     private func check() throws(ReexecStateError) {
         let expected = supervisor.reexecChildren.map { "\($0.id)/\($0.worker)/\($0.pid)" }.sorted()
-        let handed = children.map { "\($0.instance)/\($0.worker)/\($0.pid)" }.sorted()
+        let handed = children.map { "\($0.attachment)/\($0.worker)/\($0.pid)" }.sorted()
         guard expected == handed else { throw ReexecStateError("the children handed over are not those the supervisor runs") }
         let all = descriptors
         guard Set(all).count == all.count else { throw ReexecStateError("a descriptor is handed over twice") }
         for entry in sockets {
-            guard supervisor.instances[entry.instance]?.setUp.contains(.sockets) == true else {
-                throw ReexecStateError("sockets for \(entry.instance), which has no sockets stage set up")
+            guard supervisor.attachments[entry.attachment]?.setUp.contains(.sockets) == true else {
+                throw ReexecStateError("sockets for \(entry.attachment), which has no sockets stage set up")
             }
         }
         for entry in firewall {
-            guard supervisor.instances[entry.instance]?.setUp.contains(.firewall) == true else {
-                throw ReexecStateError("firewall rules for \(entry.instance), which has no firewall stage set up")
+            guard supervisor.attachments[entry.attachment]?.setUp.contains(.firewall) == true else {
+                throw ReexecStateError("firewall rules for \(entry.attachment), which has no firewall stage set up")
             }
         }
     }
@@ -186,7 +186,7 @@ public struct ReexecState: Sendable {
 extension ReexecState.Child {
     var reexecJSON: JSONValue {
         .object([
-            ("pid", .int(Int64(pid.rawValue))), ("instance", instance.reexecJSON), ("worker", .int(Int64(worker))),
+            ("pid", .int(Int64(pid.rawValue))), ("instance", attachment.reexecJSON), ("worker", .int(Int64(worker))),
             ("interface", .optional(interface)), ("start_tick", .optionalInt(startTick.map { Int64(clamping: $0) })),
             ("pidfd", .optionalInt(pidfd)), ("stdout", .optionalInt(standardOutput)), ("stderr", .optionalInt(standardError)),
             ("stop", stop.reexecJSON),
@@ -194,7 +194,7 @@ extension ReexecState.Child {
     }
 
     init(reexec reader: ReexecReader) throws(ReexecStateError) {
-        self.init(pid: try reader.field("pid").pid(), instance: try InstanceID(reexec: try reader.field("instance")),
+        self.init(pid: try reader.field("pid").pid(), attachment: try AttachmentID(reexec: try reader.field("instance")),
                   worker: try reader.field("worker").count(upTo: 4096), interface: try reader.optional("interface")?.string(),
                   startTick: try reader.optional("start_tick").map { item throws(ReexecStateError) in UInt64(try item.int(0...Int64.max)) },
                   pidfd: try reader.optional("pidfd")?.descriptor(), standardOutput: try reader.optional("stdout")?.descriptor(),
@@ -205,7 +205,7 @@ extension ReexecState.Child {
 extension ReexecState.Sockets {
     var reexecJSON: JSONValue {
         .object([
-            ("instance", instance.reexecJSON), ("interface", .optional(request.interface)),
+            ("instance", attachment.reexecJSON), ("interface", .optional(request.interface)),
             ("ifindex", .optionalInt(request.ifindex)), ("workers", .int(Int64(request.workers))),
             ("shared", .array(shared.map { .int(Int64($0)) })),
             ("per_worker", .array(perWorker.map { set in set.map { .array($0.map { .int(Int64($0)) }) } ?? .null })),
@@ -215,9 +215,9 @@ extension ReexecState.Sockets {
 
     /// The `[listen]` settings are the binding's: a reload that changes
     /// them sets the sockets up again, so the ones open always match it.
-    init(reexec reader: ReexecReader, listen: (InstanceID) -> ListenSettings?) throws(ReexecStateError) {
-        let instance = try InstanceID(reexec: try reader.field("instance"))
-        guard let settings = listen(instance) else { throw ReexecStateError("\(reader.path): the binding has no [listen]") }
+    init(reexec reader: ReexecReader, listen: (AttachmentID) -> ListenSettings?) throws(ReexecStateError) {
+        let attachment = try AttachmentID(reexec: try reader.field("instance"))
+        guard let settings = listen(attachment) else { throw ReexecStateError("\(reader.path): the binding has no [listen]") }
         func descriptors(_ item: ReexecReader) throws(ReexecStateError) -> [Int32] {
             var result: [Int32] = []
             for entry in try item.array(upTo: 1024) { result.append(try entry.descriptor()) }
@@ -232,7 +232,7 @@ extension ReexecState.Sockets {
         }
         let kept = try reader.optional("kept").map { item throws(ReexecStateError) in try descriptors(item) }
         guard mode == .reuseport || (perWorker.isEmpty && kept == nil) else { throw ReexecStateError("\(reader.path): per-worker sockets in shared mode") }
-        self.init(instance: instance,
+        self.init(attachment: attachment,
                   request: SocketRequest(listen: settings, interface: try reader.optional("interface")?.string(),
                                          ifindex: try reader.optional("ifindex").map { item throws(ReexecStateError) in Int32(try item.int(1...Int64(Int32.max))) },
                                          workers: try reader.field("workers").count(upTo: 4096)),

@@ -1,5 +1,5 @@
 /// The supervisor's whole state in the re-exec document, and back: the same
-/// devices, instances, workers, restart counts, backoff deadlines and stage
+/// devices, attachments, workers, restart counts, backoff deadlines and stage
 /// outcomes. Instants are CLOCK_MONOTONIC, which an exec does not reset, so
 /// every deadline keeps its meaning in the new image.
 ///
@@ -13,7 +13,7 @@ extension Supervisor {
             ("now", .instant(now)),
             ("next_device", .int(Int64(clamping: nextDeviceNumber))),
             ("devices", .array(devices.values.sorted { $0.id < $1.id }.map(\.reexecJSON))),
-            ("instances", .array(instances.values.sorted { $0.id < $1.id }.map(\.reexecJSON))),
+            ("instances", .array(attachments.values.sorted { $0.id < $1.id }.map(\.reexecJSON))),
         ])
     }
 
@@ -21,9 +21,9 @@ extension Supervisor {
     /// answered, or a shutdown under way, cannot be carried over.
     public var reexecRefusal: String? {
         if isShuttingDown { return "the daemon is shutting down" }
-        for instance in instances.values {
-            if case .settingUp = instance.state { return "a stage setup is in flight" }
-            if instance.workers.contains(where: { if case .settingUp = $0.state { true } else { false } }) {
+        for attachment in attachments.values {
+            if case .settingUp = attachment.state { return "a stage setup is in flight" }
+            if attachment.workers.contains(where: { if case .settingUp = $0.state { true } else { false } }) {
                 return "a child is being started"
             }
         }
@@ -31,7 +31,7 @@ extension Supervisor {
     }
 
     /// The state read back against the configuration the new image loaded:
-    /// an instance of a binding it does not have, or with stages its binding
+    /// an attachment of a binding it does not have, or with stages its binding
     /// does not plan, is refused, since the new image could not tear it down
     /// as it was set up.
     init(reexec reader: ReexecReader, configuration: Configuration) throws(ReexecStateError) {
@@ -51,31 +51,31 @@ extension Supervisor {
             }
         }
         for item in try reader.field("instances").array(upTo: Self.maximumDevices * 16) {
-            let instance = try Instance(reexec: item)
-            guard instances[instance.id] == nil else { throw ReexecStateError("\(item.path): instance repeated") }
-            guard let device = devices[instance.id.device] else { throw ReexecStateError("\(item.path): no such device") }
-            guard let binding = configuration.binding(named: instance.id.binding) else {
-                throw ReexecStateError("\(item.path): the configuration has no binding '\(instance.id.binding)'")
+            let attachment = try Attachment(reexec: item)
+            guard attachments[attachment.id] == nil else { throw ReexecStateError("\(item.path): attachment repeated") }
+            guard let device = devices[attachment.id.device] else { throw ReexecStateError("\(item.path): no such device") }
+            guard let binding = configuration.binding(named: attachment.id.binding) else {
+                throw ReexecStateError("\(item.path): the configuration has no binding '\(attachment.id.binding)'")
             }
             let plan = Stage.plan(for: binding, ownsLink: device.linkOwner == binding.name)
-            guard instance.setUp.allSatisfy(plan.contains) else {
+            guard attachment.setUp.allSatisfy(plan.contains) else {
                 throw ReexecStateError("\(item.path): stages set up that binding '\(binding.name)' does not have")
             }
-            guard instance.workers.isEmpty || instance.workers.count == binding.exec?.instances else {
-                throw ReexecStateError("\(item.path): \(instance.workers.count) workers where '\(binding.name)' has \(binding.exec?.instances ?? 0)")
+            guard attachment.workers.isEmpty || attachment.workers.count == binding.exec?.instances else {
+                throw ReexecStateError("\(item.path): \(attachment.workers.count) workers where '\(binding.name)' has \(binding.exec?.instances ?? 0)")
             }
-            instances[instance.id] = instance
+            attachments[attachment.id] = attachment
         }
         guard reexecRefusal == nil else { throw ReexecStateError("the state has a setup in flight") }
     }
 
     /// Every child the state says runs, with its worker: the shell must hand
     /// over exactly these.
-    public var reexecChildren: [(id: InstanceID, worker: Int, pid: ProcessID)] {
-        var result: [(InstanceID, Int, ProcessID)] = []
-        for instance in instances.values.sorted(by: { $0.id < $1.id }) {
-            for (index, worker) in instance.workers.enumerated() where !worker.stoppingLeftovers {
-                if let pid = worker.state.pid { result.append((instance.id, index, pid)) }
+    public var reexecChildren: [(id: AttachmentID, worker: Int, pid: ProcessID)] {
+        var result: [(AttachmentID, Int, ProcessID)] = []
+        for attachment in attachments.values.sorted(by: { $0.id < $1.id }) {
+            for (index, worker) in attachment.workers.enumerated() where !worker.stoppingLeftovers {
+                if let pid = worker.state.pid { result.append((attachment.id, index, pid)) }
             }
         }
         return result
@@ -116,7 +116,7 @@ extension TrackedDevice {
     }
 }
 
-extension InstanceID {
+extension AttachmentID {
     var reexecJSON: JSONValue { .object([("binding", .string(binding)), ("device", .int(Int64(clamping: device.value)))]) }
 
     init(reexec reader: ReexecReader) throws(ReexecStateError) {
@@ -124,7 +124,7 @@ extension InstanceID {
     }
 }
 
-extension Instance {
+extension Attachment {
     var reexecJSON: JSONValue {
         let teardown: JSONValue = self.teardown.map {
             .object([("down_to", .int(Int64($0.downTo.code))), ("then", .string($0.then == .forget ? "forget" : "set-up-again"))])
@@ -137,7 +137,7 @@ extension Instance {
     }
 
     init(reexec reader: ReexecReader) throws(ReexecStateError) {
-        self.init(id: try InstanceID(reexec: try reader.field("id")), state: try InstanceState(reexec: try reader.field("state")),
+        self.init(id: try AttachmentID(reexec: try reader.field("id")), state: try AttachmentPhase(reexec: try reader.field("state")),
                   since: try reader.field("since").instant())
         for item in try reader.field("set_up").array(upTo: Stage.allCases.count) {
             let stage = try item.stage()
@@ -175,7 +175,7 @@ extension Worker {
     }
 
     init(reexec reader: ReexecReader) throws(ReexecStateError) {
-        self.init(state: try InstanceState(reexec: try reader.field("state")), since: try reader.field("since").instant())
+        self.init(state: try AttachmentPhase(reexec: try reader.field("state")), since: try reader.field("since").instant())
         restarts = try reader.field("restarts").count(upTo: Int(Int32.max))
         consecutiveFailures = try reader.field("consecutive_failures").count(upTo: Int(Int32.max))
         if let exit = try reader.optional("last_exit") {
@@ -196,7 +196,7 @@ extension Worker {
     }
 }
 
-extension InstanceState {
+extension AttachmentPhase {
     var reexecJSON: JSONValue {
         switch self {
         case .settling(let until): .object([("kind", .string("settling")), ("at", .instant(until))])

@@ -68,7 +68,7 @@ struct StageRow: Sendable {
     /// Whether its setup, by changing the device's link, is the one the
     /// device's other bindings wait for (see `TrackedDevice.link`).
     var configuresLink = false
-    /// Whether tearing it down frees ports another instance may wait for
+    /// Whether tearing it down frees ports another attachment may wait for
     /// (`StageFailure.awaitsOwnSockets`).
     var freesPorts = false
 
@@ -134,7 +134,7 @@ extension Stage {
             stage: .children, name: "children", code: 30, failure: "cannot start child",
             isPlanned: { binding, _ in binding.exec != nil },
             // A changed match keeps the link (the device still matches, or
-            // the instance is dropped anyway) but restarts the child, which
+            // the attachment is dropped anyway) but restarts the child, which
             // was started for what the binding used to mean.
             isRedone: { old, new in old.exec != new.exec || old.match != new.match },
             setUp: .workers),
@@ -207,8 +207,8 @@ public struct StageFailure: Error, Sendable, Equatable, CustomStringConvertible 
     /// The worker whose child could not start, for the children stage.
     public var worker: Int?
     /// The sockets stage failed on a port hotplugd itself still holds for
-    /// another instance (a quick replug while the old children stop): it is
-    /// set up again as soon as sockets of another instance close.
+    /// another attachment (a quick replug while the old children stop): it is
+    /// set up again as soon as sockets of another attachment close.
     public var awaitsOwnSockets = false
 
     public init(_ stage: Stage, _ reason: String, worker: Int? = nil) {

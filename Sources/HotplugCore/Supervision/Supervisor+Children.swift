@@ -5,9 +5,9 @@ extension Supervisor {
     /// Sends the spawn of one worker's child, unless the link owner is
     /// still configuring the link (a backoff that falls due meanwhile waits
     /// for it like everyone else).
-    mutating func spawn(_ id: InstanceID, worker index: Int) {
+    mutating func spawn(_ id: AttachmentID, worker index: Int) {
         guard let device = devices[id.device], let binding = configuration.binding(named: id.binding),
-              let exec = binding.exec, instances[id]?.workers.indices.contains(index) == true else { return }
+              let exec = binding.exec, attachments[id]?.workers.indices.contains(index) == true else { return }
         if waitsForLinkOwner(id, device) {
             setWorkerState(id, index, .waitingForLink)
             return
@@ -16,32 +16,32 @@ extension Supervisor {
         let values = PlaceholderValues(device: device.facts, bindingName: binding.name, interface: device.interface,
                                        instance: index)
         let plan = LaunchPlan(exec: exec, values: values)
-        instances[id]?.workers[index].stop = plan.stop
+        attachments[id]?.workers[index].stop = plan.stop
         effects.append(.setUp(id, .children(worker: index, plan)))
     }
 
-    mutating func childStarted(_ id: InstanceID, worker index: Int, pid: ProcessID) {
-        guard let instance = instances[id], instance.workers.indices.contains(index),
-              instance.workers[index].state == .settingUp(.children) else {
-            log(.warning, "child \(pid) started for an instance that no longer exists; stopping it", id, pid: pid)
+    mutating func childStarted(_ id: AttachmentID, worker index: Int, pid: ProcessID) {
+        guard let attachment = attachments[id], attachment.workers.indices.contains(index),
+              attachment.workers[index].state == .settingUp(.children) else {
+            log(.warning, "child \(pid) started for an attachment that no longer exists; stopping it", id, pid: pid)
             effects.append(.signal(id, pid: pid, .kill))
             return
         }
         childStartedForMetrics(id, worker: index)
-        instances[id]?.workers[index].startedAt = now
+        attachments[id]?.workers[index].startedAt = now
         setWorkerState(id, index, .running(pid: pid))
         log(.info, "started child \(pid)", id, pid: pid)
-        if !instance.setUp.contains(.children) { instances[id]?.setUp.append(.children) }
-        if instances[id]?.state != .supervising { setState(id, .supervising) }
+        if !attachment.setUp.contains(.children) { attachments[id]?.setUp.append(.children) }
+        if attachments[id]?.state != .supervising { setState(id, .supervising) }
         workerSettled(id, index)
     }
 
-    mutating func spawnFailed(_ id: InstanceID, worker index: Int, _ reason: String) {
-        guard let instance = instances[id], instance.workers.indices.contains(index),
-              instance.workers[index].state == .settingUp(.children) else { return }
-        if instance.workers[index].isRespawn, let exec = configuration.binding(named: id.binding)?.exec, exec.restart != .no {
-            let failures = instance.workers[index].consecutiveFailures + 1
-            instances[id]?.workers[index].consecutiveFailures = failures
+    mutating func spawnFailed(_ id: AttachmentID, worker index: Int, _ reason: String) {
+        guard let attachment = attachments[id], attachment.workers.indices.contains(index),
+              attachment.workers[index].state == .settingUp(.children) else { return }
+        if attachment.workers[index].isRespawn, let exec = configuration.binding(named: id.binding)?.exec, exec.restart != .no {
+            let failures = attachment.workers[index].consecutiveFailures + 1
+            attachments[id]?.workers[index].consecutiveFailures = failures
             let delay = Self.backoffDelay(exec, failures: failures)
             log(.error, StageFailure(.children, reason).logMessage + "; trying again in \(delay)", id)
             setWorkerState(id, index, .backoff(until: now + delay))
@@ -51,8 +51,8 @@ extension Supervisor {
         log(.error, StageFailure(.children, reason).logMessage, id)
         setWorkerState(id, index, .failed(.children, reason))
         // The stage fails when no worker could start; one that did carries it.
-        if instances[id]?.state == .settingUp(.children), instances[id]?.spawnsPending == false,
-           instances[id]?.setUp.contains(.children) == false {
+        if attachments[id]?.state == .settingUp(.children), attachments[id]?.spawnsPending == false,
+           attachments[id]?.setUp.contains(.children) == false {
             setState(id, .failed(.children, reason))
         }
         workerSettled(id, index)
@@ -60,30 +60,30 @@ extension Supervisor {
 
     /// A worker's spawn was answered: a teardown that waited for it goes
     /// on, and a rolling restart moves to the next worker.
-    mutating func workerSettled(_ id: InstanceID, _ index: Int) {
+    mutating func workerSettled(_ id: AttachmentID, _ index: Int) {
         spawnLatencyEnded(id)
-        guard let instance = instances[id] else { return }
-        if instance.teardown != nil {
+        guard let attachment = attachments[id] else { return }
+        if attachment.teardown != nil {
             continueTeardown(id)
-        } else if instance.rollingRestart == index {
+        } else if attachment.rollingRestart == index {
             restartWorker(id, index + 1)
         }
     }
 
     mutating func childExited(pid: ProcessID, _ exit: ChildExit) {
-        guard let id = instances.id(withPID: pid),
-              let instance = instances[id], let index = instance.worker(runningPID: pid) else { return }
-        var worker = instance.workers[index]
+        guard let id = attachments.id(withPID: pid),
+              let attachment = attachments[id], let index = attachment.worker(runningPID: pid) else { return }
+        var worker = attachment.workers[index]
         countExit(id, worker, exit)
         worker.lastExit = exit
         if case .stopping = worker.state { worker.lastExitWasRequested = true } else { worker.lastExitWasRequested = false }
         worker.lastPID = pid
-        instances[id]?.workers[index] = worker
+        attachments[id]?.workers[index] = worker
         if case .stopping = worker.state {
             log(.info, "child \(pid) stopped (\(exit))", id, pid: pid)
             setWorkerState(id, index, .exited)
-            if worker.respawnAfterStop, instance.teardown == nil {
-                instances[id]?.workers[index].respawnAfterStop = false
+            if worker.respawnAfterStop, attachment.teardown == nil {
+                attachments[id]?.workers[index].respawnAfterStop = false
                 startAgain(id, worker: index)
             } else {
                 continueTeardown(id)
@@ -97,21 +97,21 @@ extension Supervisor {
         guard again else {
             log(exit.isSuccess ? .info : .warning, "child \(pid) ended (\(exit)); restart = \(exec.restart.rawValue)", id, pid: pid)
             setWorkerState(id, index, .exited)
-            if instance.rollingRestart == index { restartWorker(id, index + 1) }
+            if attachment.rollingRestart == index { restartWorker(id, index + 1) }
             return
         }
         worker.consecutiveFailures += 1
-        instances[id]?.workers[index].consecutiveFailures = worker.consecutiveFailures
+        attachments[id]?.workers[index].consecutiveFailures = worker.consecutiveFailures
         let delay = Self.backoffDelay(exec, failures: worker.consecutiveFailures)
         log(.warning, "child \(pid) ended (\(exit)); restarting in \(delay)", id, pid: pid)
         setWorkerState(id, index, .backoff(until: now + delay))
-        if instance.rollingRestart == index { restartWorker(id, index + 1) }
+        if attachment.rollingRestart == index { restartWorker(id, index + 1) }
     }
 
     mutating func childLeftProcesses(pid: ProcessID) {
-        guard let id = instances.id(withPID: pid),
-              let index = instances[id]?.worker(runningPID: pid) else { return }
-        instances[id]?.workers[index].leftoverGroup = pid
+        guard let id = attachments.id(withPID: pid),
+              let index = attachments[id]?.worker(runningPID: pid) else { return }
+        attachments[id]?.workers[index].leftoverGroup = pid
         log(.notice, "child \(pid) is ending but leaves processes in its group; they are stopped with the device", id, pid: pid)
     }
 
@@ -119,11 +119,11 @@ extension Supervisor {
     /// at the deadline, and then the stop counts as done. No exit is
     /// reported for them, so the shell is asked every `leftoverProbe`
     /// whether any remain (`.leftoversGone` ends the stop early).
-    mutating func stopLeftovers(_ id: InstanceID, _ index: Int, group: ProcessID) {
-        guard let stop = instances[id]?.workers[index].stop else { return }
-        instances[id]?.workers[index].stoppingLeftovers = true
-        instances[id]?.workers[index].leftoverGroup = nil
-        instances[id]?.workers[index].probeAt = now + Self.leftoverProbe
+    mutating func stopLeftovers(_ id: AttachmentID, _ index: Int, group: ProcessID) {
+        guard let stop = attachments[id]?.workers[index].stop else { return }
+        attachments[id]?.workers[index].stoppingLeftovers = true
+        attachments[id]?.workers[index].leftoverGroup = nil
+        attachments[id]?.workers[index].probeAt = now + Self.leftoverProbe
         setWorkerState(id, index, .stopping(pid: group, killAt: now + stop.timeout, killed: false))
         effects.append(.signal(id, pid: group, stop.signal))
     }
@@ -131,10 +131,10 @@ extension Supervisor {
     static let leftoverProbe = TimeSpan.milliseconds(100)
 
     mutating func leftoversGone(pid: ProcessID) {
-        guard let id = instances.id(withPID: pid),
-              let index = instances[id]?.workers.firstIndex(where: { $0.stoppingLeftovers && $0.state.pid == pid }) else { return }
-        instances[id]?.workers[index].stoppingLeftovers = false
-        instances[id]?.workers[index].probeAt = nil
+        guard let id = attachments.id(withPID: pid),
+              let index = attachments[id]?.workers.firstIndex(where: { $0.stoppingLeftovers && $0.state.pid == pid }) else { return }
+        attachments[id]?.workers[index].stoppingLeftovers = false
+        attachments[id]?.workers[index].probeAt = nil
         setWorkerState(id, index, .exited)
         continueTeardown(id)
     }
@@ -153,9 +153,9 @@ extension Supervisor {
     /// The stop signal the child was started with to the worker's process
     /// group (not the binding's of now: a reload may have changed or removed
     /// it); SIGKILL follows at the deadline. `childExited` goes on from there.
-    mutating func stopWorker(_ id: InstanceID, _ index: Int, respawn: Bool) {
-        guard let worker = instances[id]?.workers[index] else { return }
-        instances[id]?.workers[index].respawnAfterStop = respawn
+    mutating func stopWorker(_ id: AttachmentID, _ index: Int, respawn: Bool) {
+        guard let worker = attachments[id]?.workers[index] else { return }
+        attachments[id]?.workers[index].respawnAfterStop = respawn
         guard case .running(let pid) = worker.state else { return }
         setWorkerState(id, index, .stopping(pid: pid, killAt: now + worker.stop.timeout, killed: false))
         effects.append(.signal(id, pid: pid, worker.stop.signal))
@@ -164,17 +164,17 @@ extension Supervisor {
     /// Restarts the workers one at a time from `index`: each is stopped and
     /// started again, and the next one waits until it runs, so a service on
     /// shared sockets never stops answering.
-    mutating func restartWorker(_ id: InstanceID, _ index: Int) {
-        guard let instance = instances[id], index < instance.workers.count else {
-            instances[id]?.rollingRestart = nil
+    mutating func restartWorker(_ id: AttachmentID, _ index: Int) {
+        guard let attachment = attachments[id], index < attachment.workers.count else {
+            attachments[id]?.rollingRestart = nil
             return
         }
-        instances[id]?.rollingRestart = index
-        switch instance.workers[index].state {
+        attachments[id]?.rollingRestart = index
+        switch attachment.workers[index].state {
         case .running:
             stopWorker(id, index, respawn: true)
         case .stopping:
-            instances[id]?.workers[index].respawnAfterStop = true
+            attachments[id]?.workers[index].respawnAfterStop = true
         case .settingUp, .waitingForLink:
             break // answered soon; `workerSettled` moves on
         default:
@@ -184,38 +184,38 @@ extension Supervisor {
 
     /// A restart hotplugd decided on (not a backoff's): counted, and the
     /// backoff starts again from `restart-delay`.
-    mutating func startAgain(_ id: InstanceID, worker index: Int) {
-        instances[id]?.workers[index].restarts += 1
+    mutating func startAgain(_ id: AttachmentID, worker index: Int) {
+        attachments[id]?.workers[index].restarts += 1
         metrics.countRestart(binding: id.binding)
-        instances[id]?.workers[index].consecutiveFailures = 0
+        attachments[id]?.workers[index].consecutiveFailures = 0
         spawn(id, worker: index)
     }
 
     mutating func fireDueDeadlines() {
-        let due = instances.due(at: now)
+        let due = attachments.due(at: now)
         for id in due {
-            guard let instance = instances[id] else { continue }
-            if case .settling = instance.state {
+            guard let attachment = attachments[id] else { continue }
+            if case .settling = attachment.state {
                 setUpNextStage(id)
                 continue
             }
-            for index in instance.workers.indices {
-                let worker = instance.workers[index]
+            for index in attachment.workers.indices {
+                let worker = attachment.workers[index]
                 guard let deadline = worker.deadline, deadline <= now else { continue }
                 switch worker.state {
                 case .backoff:
-                    instances[id]?.workers[index].restarts += 1
+                    attachments[id]?.workers[index].restarts += 1
                     metrics.countRestart(binding: id.binding)
-                    instances[id]?.workers[index].isRespawn = true
+                    attachments[id]?.workers[index].isRespawn = true
                     spawn(id, worker: index)
                 case .stopping(let pid, let killAt, false) where worker.stoppingLeftovers && killAt > now:
                     // Not yet time to kill: ask whether anything is left.
-                    instances[id]?.workers[index].probeAt = now + Self.leftoverProbe
+                    attachments[id]?.workers[index].probeAt = now + Self.leftoverProbe
                     effects.append(.signal(id, pid: pid, .continue))
                 case .stopping(let pid, _, false) where worker.stoppingLeftovers:
                     effects.append(.signal(id, pid: pid, .kill))
-                    instances[id]?.workers[index].stoppingLeftovers = false
-                    instances[id]?.workers[index].probeAt = nil
+                    attachments[id]?.workers[index].stoppingLeftovers = false
+                    attachments[id]?.workers[index].probeAt = nil
                     setWorkerState(id, index, .exited)
                     continueTeardown(id)
                 case .stopping(let pid, let killAt, false):
@@ -229,8 +229,8 @@ extension Supervisor {
         }
     }
 
-    mutating func setWorkerState(_ id: InstanceID, _ index: Int, _ state: InstanceState) {
-        guard instances[id]?.workers.indices.contains(index) == true else { return }
-        instances[id]?.workers[index].enter(state, at: now)
+    mutating func setWorkerState(_ id: AttachmentID, _ index: Int, _ state: WorkerState) {
+        guard attachments[id]?.workers.indices.contains(index) == true else { return }
+        attachments[id]?.workers[index].enter(state, at: now)
     }
 }

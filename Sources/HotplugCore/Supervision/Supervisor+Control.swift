@@ -32,35 +32,35 @@ extension Supervisor {
                 devices[id]?.linkOwner = owner
                 if devices[id]?.link != .pending { devices[id]?.link = .notStarted }
             }
-            for instanceID in instanceIDs(of: id) {
-                let stillMatches = names.contains(instanceID.binding)
+            for attachmentID in attachmentIDs(of: id) {
+                let stillMatches = names.contains(attachmentID.binding)
                 if !stillMatches {
-                    tearDown(instanceID, then: .forget)
+                    tearDown(attachmentID, then: .forget)
                 } else {
-                    var stage = affected[instanceID.binding]
-                    if firewallReplaced.contains(instanceID.binding) {
+                    var stage = affected[attachmentID.binding]
+                    if firewallReplaced.contains(attachmentID.binding) {
                         // Rules in place are replaced there; a firewall stage
                         // that failed or is still to come is (re)done in order.
-                        if instances[instanceID]?.setUp.contains(.firewall) == true {
-                            replaceFirewall(instanceID)
+                        if attachments[attachmentID]?.setUp.contains(.firewall) == true {
+                            replaceFirewall(attachmentID)
                         } else {
                             stage = min(stage ?? .firewall, .firewall)
                         }
                     }
-                    if let stage { tearDown(instanceID, downTo: stage, then: .setUpAgain) }
+                    if let stage { tearDown(attachmentID, downTo: stage, then: .setUpAgain) }
                 }
             }
-            for binding in matching { keepRunning(InstanceID(binding: binding.name, device: id)) }
+            for binding in matching { keepRunning(AttachmentID(binding: binding.name, device: id)) }
             forgetIfUnused(id)
         }
         if let present { reconcile(present) }
     }
 
-    /// The instances `restart BINDING [DEVICE]` acts on; the device is a
+    /// The attachments `restart BINDING [DEVICE]` acts on; the device is a
     /// syspath, devpath or interface name. For `hotplugd restart` to say
     /// what it restarted, and to refuse when that is nothing.
-    public func restartTargets(binding: String, device selector: String?) -> [InstanceID] {
-        instances.keys.filter { id in
+    public func restartTargets(binding: String, device selector: String?) -> [AttachmentID] {
+        attachments.keys.filter { id in
             guard id.binding == binding else { return false }
             guard let selector else { return true }
             guard let device = devices[id.device], !device.isGone else { return false }
@@ -70,20 +70,20 @@ extension Supervisor {
 
     /// How many instances (workers, `instances = N` per device) a restart of
     /// `targets` restarts: what `hotplugd restart` says, not the devices.
-    public func workerCount(_ targets: [InstanceID]) -> Int {
-        targets.reduce(0) { $0 + (instances[$1]?.workers.count ?? 0) }
+    public func workerCount(_ targets: [AttachmentID]) -> Int {
+        targets.reduce(0) { $0 + (attachments[$1]?.workers.count ?? 0) }
     }
 
     mutating func restart(binding: String, device selector: String?) {
         let targets = restartTargets(binding: binding, device: selector)
         if targets.isEmpty {
-            log(.warning, "restart: binding '\(binding)' has no instance\(selector.map { " on '\($0)'" } ?? "")")
+            log(.warning, "restart: binding '\(binding)' has no attachment\(selector.map { " on '\($0)'" } ?? "")")
         }
         for id in targets {
             log(.notice, "restarting on request", id)
             // The stages below the children (link, firewall, sockets) stay:
             // a restart is for the program, and a failed stage is retried.
-            if instances[id]?.state == .supervising, instances[id]?.teardown == nil {
+            if attachments[id]?.state == .supervising, attachments[id]?.teardown == nil {
                 restartWorker(id, 0)
             } else {
                 tearDown(id, downTo: .children, then: .setUpAgain)
@@ -95,7 +95,7 @@ extension Supervisor {
     mutating func shutdown() {
         guard !isShuttingDown else { return }
         isShuttingDown = true
-        log(.notice, "stopping \(instances.values.reduce(0) { $0 + $1.aliveWorkers.count }) child(ren)")
-        for id in instances.keys.sorted() { tearDown(id, then: .forget) }
+        log(.notice, "stopping \(attachments.values.reduce(0) { $0 + $1.aliveWorkers.count }) child(ren)")
+        for id in attachments.keys.sorted() { tearDown(id, then: .forget) }
     }
 }

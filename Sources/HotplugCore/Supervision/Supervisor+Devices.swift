@@ -66,7 +66,7 @@ extension Supervisor {
         device.linkOwner = matching.first { $0.link != nil }?.name
         devices[id] = device
         identities.insert(facts.identity, for: id)
-        for binding in matching { begin(InstanceID(binding: binding.name, device: id), settle: binding.settle) }
+        for binding in matching { begin(AttachmentID(binding: binding.name, device: id), settle: binding.settle) }
     }
 
     mutating func deviceChanged(_ event: DeviceFacts) {
@@ -91,26 +91,26 @@ extension Supervisor {
         let matching = matchingBindings(facts)
         metrics.matched()
         let names = Set(matching.map(\.name))
-        for instanceID in instanceIDs(of: id) where !names.contains(instanceID.binding) {
-            log(.info, "no longer matches after the change; unbinding", instanceID)
-            tearDown(instanceID, then: .forget)
+        for attachmentID in attachmentIDs(of: id) where !names.contains(attachmentID.binding) {
+            log(.info, "no longer matches after the change; unbinding", attachmentID)
+            tearDown(attachmentID, then: .forget)
         }
         if devices[id]?.linkOwner == nil { devices[id]?.linkOwner = matching.first { $0.link != nil }?.name }
-        for binding in matching { keepRunning(InstanceID(binding: binding.name, device: id)) }
+        for binding in matching { keepRunning(AttachmentID(binding: binding.name, device: id)) }
         forgetIfUnused(id)
     }
 
-    /// The binding matches the device: start its instance if there is none;
+    /// The binding matches the device: start its attachment if there is none;
     /// if it is being torn down to be dropped (an earlier change unbound
     /// it), set it up again once that is done instead; if a stage or a
     /// worker failed, try it again.
-    mutating func keepRunning(_ id: InstanceID) {
-        guard let instance = instances[id] else {
+    mutating func keepRunning(_ id: AttachmentID) {
+        guard let attachment = attachments[id] else {
             begin(id, settle: .zero)
             return
         }
-        if let teardown = instance.teardown {
-            if teardown.then == .forget { instances[id]?.teardown?.then = .setUpAgain }
+        if let teardown = attachment.teardown {
+            if teardown.then == .forget { attachments[id]?.teardown?.then = .setUpAgain }
         } else {
             retryFailures(id)
         }
@@ -161,7 +161,7 @@ extension Supervisor {
     mutating func removeDevice(_ id: DeviceID) {
         identities.remove(id)
         devices[id]?.isGone = true
-        for instanceID in instanceIDs(of: id) { tearDown(instanceID, then: .forget) }
+        for attachmentID in attachmentIDs(of: id) { tearDown(attachmentID, then: .forget) }
         forgetIfUnused(id)
     }
 
@@ -189,14 +189,14 @@ extension Supervisor {
         matchTable.matching(facts) { configuration.bindings[$0.index] }
     }
 
-    func instanceIDs(of device: DeviceID) -> [InstanceID] {
-        instances.ids(of: device)
+    func attachmentIDs(of device: DeviceID) -> [AttachmentID] {
+        attachments.ids(of: device)
     }
 
     /// A device stays tracked while it is present with a binding, or while
     /// one of its children is still stopping.
     mutating func forgetIfUnused(_ id: DeviceID) {
-        guard let device = devices[id], instanceIDs(of: id).isEmpty else { return }
+        guard let device = devices[id], attachmentIDs(of: id).isEmpty else { return }
         if device.isGone || matchingBindings(device.facts).isEmpty {
             devices.removeValue(forKey: id)
             identities.remove(id)

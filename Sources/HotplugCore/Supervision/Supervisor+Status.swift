@@ -1,4 +1,5 @@
-/// What `hotplugd status` shows about one instance.
+/// One row of `hotplugd status`: one instance (worker) of an attachment, or
+/// the attachment itself when its binding has no `[exec]`.
 public struct InstanceStatus: Sendable, Equatable {
     public var binding: String
     public var device: DeviceID
@@ -11,7 +12,7 @@ public struct InstanceStatus: Sendable, Equatable {
     /// binding without `[exec]`.
     public var instance: Int?
     public var state: String
-    /// The lifecycle stage the instance is in or failed at; nil while settling.
+    /// The lifecycle stage the attachment is in or failed at; nil while settling.
     public var stage: Stage?
     public var pid: ProcessID?
     public var since: Instant
@@ -25,23 +26,23 @@ public struct InstanceStatus: Sendable, Equatable {
 }
 
 extension Supervisor {
-    /// Every instance, by binding then device, one row per worker.
+    /// Every attachment, by binding then device, one row per worker.
     public func status() -> [InstanceStatus] {
         var rows: [InstanceStatus] = []
-        for instance in instances.values.sorted(by: { $0.id < $1.id }) {
-            guard let device = devices[instance.id.device] else { continue }
-            let count = configuration.binding(named: instance.id.binding)?.exec?.instances ?? max(instance.workers.count, 1)
-            let hasWorkers = configuration.binding(named: instance.id.binding)?.exec != nil || !instance.workers.isEmpty
-            for index in 0..<(hasWorkers ? max(count, instance.workers.count) : 1) {
-                let worker = index < instance.workers.count ? instance.workers[index] : nil
-                let state = instance.rowState(index)
+        for attachment in attachments.values.sorted(by: { $0.id < $1.id }) {
+            guard let device = devices[attachment.id.device] else { continue }
+            let count = configuration.binding(named: attachment.id.binding)?.exec?.instances ?? max(attachment.workers.count, 1)
+            let hasWorkers = configuration.binding(named: attachment.id.binding)?.exec != nil || !attachment.workers.isEmpty
+            for index in 0..<(hasWorkers ? max(count, attachment.workers.count) : 1) {
+                let worker = index < attachment.workers.count ? attachment.workers[index] : nil
+                let state = attachment.rowState(index)
                 let fromWorker = worker != nil && state == worker?.state
                 rows.append(InstanceStatus(
-                    binding: instance.id.binding, device: device.id, syspath: device.facts.syspath,
+                    binding: attachment.id.binding, device: device.id, syspath: device.facts.syspath,
                     devpath: device.facts.devpath, subsystem: device.facts.subsystem, sysname: device.facts.sysname,
                     interface: device.interface, instance: hasWorkers ? index : nil, state: state.name,
-                    stage: instance.stage(state), pid: state.pid,
-                    since: fromWorker ? worker?.since ?? instance.since : instance.since,
+                    stage: attachment.stage(state), pid: state.pid,
+                    since: fromWorker ? worker?.since ?? attachment.since : attachment.since,
                     restarts: worker?.restarts ?? 0, lastExit: worker?.lastExit,
                     lastExitWasRequested: worker?.lastExitWasRequested ?? false,
                     nextTry: Self.nextTry(state), error: Self.reason(state)))
@@ -50,12 +51,12 @@ extension Supervisor {
         return rows
     }
 
-    static func nextTry(_ state: InstanceState) -> Instant? {
+    static func nextTry(_ state: AttachmentPhase) -> Instant? {
         if case .backoff(let until) = state { return until }
         return nil
     }
 
-    static func reason(_ state: InstanceState) -> String? {
+    static func reason(_ state: AttachmentPhase) -> String? {
         if case .failed(_, let reason) = state { return reason }
         return nil
     }
@@ -66,16 +67,16 @@ extension Supervisor {
         matchTable.factNeeds(subsystem: subsystem, sysname: sysname)
     }
 
-    /// The device an instance runs for, for the shell's log lines.
+    /// The device an attachment runs for, for the shell's log lines.
     public func deviceFacts(_ id: DeviceID) -> DeviceFacts? { devices[id]?.facts }
     public func interfaceName(_ id: DeviceID) -> String? { devices[id]?.interface }
 
     /// "3 devices, 2 running, 1 failed": for sd_notify STATUS= and logs.
-    /// Counted straight from the instances: the daemon asks after every
+    /// Counted straight from the attachments: the daemon asks after every
     /// wake-up, so it must not build the whole status.
     public var summary: String {
-        let devices = instances.deviceCount
-        let states = instances.rowStateCounts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
+        let devices = attachments.deviceCount
+        let states = attachments.rowStateCounts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
         return "\(devices) device\(devices == 1 ? "" : "s")" + (states.isEmpty ? "" : ", " + states.joined(separator: ", "))
     }
 }

@@ -10,10 +10,10 @@ public struct Supervisor: Sendable {
     var devices: [DeviceID: TrackedDevice] = [:]
     /// The live devices by identity (devpath and ifindex, as bytes).
     var identities = TrackedIdentities()
-    var instances = InstanceTable()
-    /// Instances whose sockets stage failed on a port another instance of
-    /// ours still holds: set up again when an instance's sockets close.
-    var socketWaiters: Set<InstanceID> = []
+    var attachments = AttachmentTable()
+    /// Attachments whose sockets stage failed on a port another attachment of
+    /// ours still holds: set up again when an attachment's sockets close.
+    var socketWaiters: Set<AttachmentID> = []
     var nextDeviceNumber: UInt64 = 1
     public internal(set) var isShuttingDown = false
     var effects: [Effect] = []
@@ -42,7 +42,7 @@ public struct Supervisor: Sendable {
         /// tracked but absent is removed, what is present but unknown is added.
         case present([DeviceFacts])
         /// The shell's answer to `.setUp`.
-        case stageSetUp(InstanceID, Result<StageOutcome, StageFailure>)
+        case stageSetUp(AttachmentID, Result<StageOutcome, StageFailure>)
         case childExited(pid: ProcessID, ChildExit)
         /// The child is gone but processes it started are still in its
         /// process group (a daemon it left in the background).
@@ -82,16 +82,16 @@ public struct Supervisor: Sendable {
         }
         fireDueDeadlines()
         metrics.ended()
-        if isShuttingDown && instances.isEmpty && !effects.contains(.exit) { effects.append(.exit) }
+        if isShuttingDown && attachments.isEmpty && !effects.contains(.exit) { effects.append(.exit) }
         return effects
     }
 
     /// The earliest moment a `.tick` has something to do; nil when idle.
     public var nextDeadline: Instant? {
-        instances.nextDeadline
+        attachments.nextDeadline
     }
 
-    mutating func log(_ level: LogEntry.Level, _ message: String, _ id: InstanceID? = nil, device: DeviceID? = nil, pid: ProcessID? = nil) {
+    mutating func log(_ level: LogEntry.Level, _ message: String, _ id: AttachmentID? = nil, device: DeviceID? = nil, pid: ProcessID? = nil) {
         let tracked = (id?.device ?? device).flatMap { devices[$0] }
         effects.append(.log(LogEntry(level, message, binding: id?.binding, devpath: tracked?.facts.devpath,
                                      interface: tracked?.interface, pid: pid)))

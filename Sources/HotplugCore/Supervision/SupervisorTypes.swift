@@ -24,8 +24,8 @@ public struct DeviceID: Sendable, Hashable, Comparable, CustomStringConvertible 
     public var description: String { "device#\(value)" }
 }
 
-/// One binding's instance on one device.
-public struct InstanceID: Sendable, Hashable, Comparable, CustomStringConvertible {
+/// An attachment: one binding on one device.
+public struct AttachmentID: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var binding: String
     public var device: DeviceID
 
@@ -34,17 +34,17 @@ public struct InstanceID: Sendable, Hashable, Comparable, CustomStringConvertibl
         self.device = device
     }
 
-    public static func < (lhs: InstanceID, rhs: InstanceID) -> Bool {
+    public static func < (lhs: AttachmentID, rhs: AttachmentID) -> Bool {
         (lhs.binding, lhs.device) < (rhs.binding, rhs.device)
     }
 
     public var description: String { "\(binding)@\(device)" }
 }
 
-/// Where one instance is in its lifecycle. `name` is the state `status`
+/// Where one attachment is in its lifecycle. `name` is the state `status`
 /// shows (settling, configuring, running, backoff, stopping, exited,
 /// failed, configured); `stage` says which stage it concerns.
-public enum InstanceState: Sendable, Equatable {
+public enum AttachmentPhase: Sendable, Equatable {
     case settling(until: Instant)
     /// Another binding owns the device's `[link]` and has not finished with
     /// it: this one starts once the interface has its final name.
@@ -86,6 +86,10 @@ public enum InstanceState: Sendable, Equatable {
     }
 }
 
+/// A worker's state: for now the same cases as the attachment's phase
+/// (the split into two types follows).
+public typealias WorkerState = AttachmentPhase
+
 /// How a child ended, as the shell saw it.
 public enum ChildExit: Sendable, Equatable, CustomStringConvertible {
     case exited(Int32)
@@ -117,14 +121,14 @@ public struct LinkRequest: Sendable, Equatable {
 /// Orders from the core to the shell, carried out in order.
 public enum Effect: Sendable, Equatable {
     /// Set up one stage; the shell answers with `.stageSetUp`.
-    case setUp(InstanceID, StageSetup)
+    case setUp(AttachmentID, StageSetup)
     /// Undo what the stage's setup did; not answered (a failure is the
     /// shell's to log: the stage is gone from the core's view either way).
     /// The children stage is never torn down this way: stopping a child
     /// takes signals and time, which the core runs itself.
-    case tearDown(InstanceID, Stage)
+    case tearDown(AttachmentID, Stage)
     /// Send a signal to the child's process group.
-    case signal(InstanceID, pid: ProcessID, Signal)
+    case signal(AttachmentID, pid: ProcessID, Signal)
     case log(LogEntry)
     /// Every child is gone after a shutdown: the daemon may exit.
     case exit

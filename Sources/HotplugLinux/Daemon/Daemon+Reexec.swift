@@ -113,7 +113,7 @@ extension Daemon {
             supervisor: supervisor, startedAtUnixNanoseconds: startedAt.unixNanoseconds,
             lastReexecUnixNanoseconds: now.unixNanoseconds, reexecs: reexecs + 1, beganAt: Instant(nanoseconds: began),
             children: childList, sockets: socketStage.reexecEntries,
-            firewall: firewallStage.installed.sorted { $0.key < $1.key }.map { ReexecState.FirewallEntry(instance: $0.key, ifindex: $0.value.ifindex) },
+            firewall: firewallStage.installed.sorted { $0.key < $1.key }.map { ReexecState.FirewallEntry(attachment: $0.key, ifindex: $0.value.ifindex) },
             firewallWritten: firewallStage.written != nil,
             controlDescriptor: control.flatMap { try? $0.withWatchedDescriptor { $0.rawValue } },
             firewallLockDescriptor: firewallKeeper.lock?.descriptorNumber)
@@ -137,10 +137,10 @@ extension Daemon {
         reexecs = state.reexecs
         for inherited in state.children { childrenStage.adopt(inherited) { inheritance.take($0) } }
         for entry in state.sockets where !socketStage.adopt(entry, take: { inheritance.take($0) }) {
-            logger.error("sockets of \(entry.instance.binding) were not all handed over")
+            logger.error("sockets of \(entry.attachment.binding) were not all handed over")
         }
-        var installed: [InstanceID: (ifindex: Int32, binding: String)] = [:]
-        for entry in state.firewall { installed[entry.instance] = (entry.ifindex, entry.instance.binding) }
+        var installed: [AttachmentID: (ifindex: Int32, binding: String)] = [:]
+        for entry in state.firewall { installed[entry.attachment] = (entry.ifindex, entry.attachment.binding) }
         firewallStage.restore(installed, tableKnown: state.firewallWritten)
         inheritance.closeUntaken()
         let adopted = MonotonicClock.now()

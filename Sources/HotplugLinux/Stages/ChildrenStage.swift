@@ -22,13 +22,13 @@ final class ChildrenStage<Kernel: DaemonKernel>: StageExecutor {
     let logger: Logger
     let clock: () -> UInt64
     /// The device's names as the core knows them now.
-    let names: (InstanceID) -> DeviceNames
+    let names: (AttachmentID) -> DeviceNames
     /// Where child exits go (the core, through the daemon).
     var onEvent: (Supervisor.Event) -> Void = { _ in }
     private(set) var children: [ProcessID: Child] = [:]
 
     init(epoll: Epoll, processes: Kernel.Processes, registry: any ChildRecording, sockets: SocketStage<Kernel.Sockets>,
-         logger: Logger, clock: @escaping () -> UInt64, names: @escaping (InstanceID) -> DeviceNames) {
+         logger: Logger, clock: @escaping () -> UInt64, names: @escaping (AttachmentID) -> DeviceNames) {
         self.epoll = epoll
         self.processes = processes
         self.registry = registry
@@ -61,16 +61,16 @@ final class ChildrenStage<Kernel: DaemonKernel>: StageExecutor {
         }
     }
 
-    func setUp(_ id: InstanceID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure>? {
+    func setUp(_ id: AttachmentID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure>? {
         guard case .children(let worker, let plan) = setup else { return .failure(.misrouted(.children, setup)) }
         return spawn(id, worker: worker, plan)
     }
 
     /// Stopped by the signals the core sends, never by a teardown.
-    func tearDown(_ id: InstanceID) {}
+    func tearDown(_ id: AttachmentID) {}
 
     /// Starts the child and watches its pidfd and output pipes.
-    func spawn(_ id: InstanceID, worker: Int, _ plan: LaunchPlan) -> Result<StageOutcome, StageFailure> {
+    func spawn(_ id: AttachmentID, worker: Int, _ plan: LaunchPlan) -> Result<StageOutcome, StageFailure> {
         let request = SpawnRequest(argv: plan.argv, environment: plan.environment,
                                    workingDirectory: plan.workingDirectory ?? "/", user: plan.user, group: plan.group)
         let device = names(id)
@@ -85,7 +85,7 @@ final class ChildrenStage<Kernel: DaemonKernel>: StageExecutor {
         } catch {
             return .failure(StageFailure(.children, String(describing: error), worker: worker))
         }
-        let child = Child(process: process, instance: id, worker: worker, stop: plan.stop,
+        let child = Child(process: process, attachment: id, worker: worker, stop: plan.stop,
                                     interface: device.interface, now: clock())
         registry.record(pid: process.processID.rawValue, startTick: process.startTick, binding: id.binding,
                         devpath: device.devpath ?? "", stop: child.stop, logger: logger)
@@ -116,7 +116,7 @@ final class ChildrenStage<Kernel: DaemonKernel>: StageExecutor {
         }
         children.removeValue(forKey: pid)
         registry.forget(pid: pid.rawValue)
-        sockets.workerExited(child.instance, worker: child.worker)
+        sockets.workerExited(child.attachment, worker: child.worker)
         // Told first, so that a teardown the exit completes stops them too.
         if processes.groupHasMembers(pid) { onEvent(.childLeftProcesses(pid: pid)) }
         onEvent(.childExited(pid: pid, status.childExit))
@@ -136,8 +136,8 @@ final class ChildrenStage<Kernel: DaemonKernel>: StageExecutor {
         if lines.isEmpty && child.outputLimit.isExhausted(now: now) {
             child.outputLimit.drop(child.process.discardOutputLines(from: stream))
         }
-        let device = names(child.instance)
-        var metadata: Logger.Metadata = ["binding": .string(child.instance.binding), "child_pid": .string(pid.description)]
+        let device = names(child.attachment)
+        var metadata: Logger.Metadata = ["binding": .string(child.attachment.binding), "child_pid": .string(pid.description)]
         if let devpath = device.devpath { metadata["devpath"] = .string(devpath) }
         if let interface = device.interface ?? child.interface { metadata["interface"] = .string(interface) }
         for line in lines where child.outputLimit.admit(now: now) {
@@ -157,7 +157,7 @@ final class ChildrenStage<Kernel: DaemonKernel>: StageExecutor {
     var reexecEntries: [ReexecState.Child] {
         children.values.sorted { $0.process.processID < $1.process.processID }.map { child in
             ReexecState.Child(
-                pid: child.process.processID, instance: child.instance, worker: child.worker, interface: child.interface,
+                pid: child.process.processID, attachment: child.attachment, worker: child.worker, interface: child.interface,
                 startTick: child.process.startTick,
                 pidfd: child.process.descriptorNumber(of: .exit),
                 standardOutput: child.process.descriptorNumber(of: .output(.standardOutput)),
@@ -172,7 +172,7 @@ final class ChildrenStage<Kernel: DaemonKernel>: StageExecutor {
         let process = processes.adopt(pid: inherited.pid, pidfd: take(inherited.pidfd),
                                       standardOutput: take(inherited.standardOutput),
                                       standardError: take(inherited.standardError), startTick: inherited.startTick)
-        watch(Child(process: process, instance: inherited.instance, worker: inherited.worker,
+        watch(Child(process: process, attachment: inherited.attachment, worker: inherited.worker,
                               stop: inherited.stop, interface: inherited.interface, now: clock()))
     }
 
@@ -191,7 +191,7 @@ final class ChildrenStage<Kernel: DaemonKernel>: StageExecutor {
 /// are tagged with.
 final class SupervisedChild<Process: SupervisableProcess> {
     let process: Process
-    let instance: InstanceID
+    let attachment: AttachmentID
     let worker: Int
     /// The stop sequence it was started with (the core keeps the same for
     /// the worker): what its crash record says, and what a live upgrade
@@ -201,9 +201,9 @@ final class SupervisedChild<Process: SupervisableProcess> {
     /// How many of its output lines reach the log.
     var outputLimit: OutputRateLimit
 
-    init(process: Process, instance: InstanceID, worker: Int, stop: StopSequence, interface: String?, now: UInt64) {
+    init(process: Process, attachment: AttachmentID, worker: Int, stop: StopSequence, interface: String?, now: UInt64) {
         self.process = process
-        self.instance = instance
+        self.attachment = attachment
         self.worker = worker
         self.stop = stop
         self.interface = interface

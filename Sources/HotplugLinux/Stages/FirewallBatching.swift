@@ -15,7 +15,7 @@ final class FirewallBatching<Kernel: FirewallOperations>: StageExecutor {
     var watch: () -> Void = {}
     let clock: () -> UInt64
     let logger: Logger
-    private var pending: [(InstanceID, FirewallRequest)] = []
+    private var pending: [(AttachmentID, FirewallRequest)] = []
 
     init(stage: FirewallStage<Kernel>, logger: Logger, clock: @escaping () -> UInt64) {
         self.stage = stage
@@ -23,14 +23,14 @@ final class FirewallBatching<Kernel: FirewallOperations>: StageExecutor {
         self.clock = clock
     }
 
-    func setUp(_ id: InstanceID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure>? {
+    func setUp(_ id: AttachmentID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure>? {
         guard case .firewall(let request) = setup else { return .failure(.misrouted(.firewall, setup)) }
         watch()
         pending.append((id, request))
         return nil
     }
 
-    func tearDown(_ id: InstanceID) {
+    func tearDown(_ id: AttachmentID) {
         if let problem = stage.tearDown(id) {
             logger.error("removing the firewall rules of \(id.binding) failed: \(problem)")
         }
@@ -40,7 +40,7 @@ final class FirewallBatching<Kernel: FirewallOperations>: StageExecutor {
 
     /// Writes the queued setups and hands over their results; those may
     /// queue more (another binding on the same device), for the next call.
-    func finishTurn(answer: (InstanceID, Result<StageOutcome, StageFailure>) -> Void) {
+    func finishTurn(answer: (AttachmentID, Result<StageOutcome, StageFailure>) -> Void) {
         let batch = pending
         pending = []
         guard !batch.isEmpty else { return }
@@ -54,7 +54,7 @@ final class FirewallBatching<Kernel: FirewallOperations>: StageExecutor {
         // cost of [firewall] in a device's start-up is this transaction.
         let start = clock()
         let results = stage.setUpAll(batch)
-        logger.debug("firewall transaction for \(batch.count) instance(s) took \((clock() - start) / 1000) us")
+        logger.debug("firewall transaction for \(batch.count) attachment(s) took \((clock() - start) / 1000) us")
         for ((id, _), result) in zip(batch, results) { answer(id, result) }
     }
 }

@@ -1,6 +1,6 @@
 import HotplugCore
 
-/// The firewall stage's executor: keeps what each instance installed and
+/// The firewall stage's executor: keeps what each attachment installed and
 /// what the table holds, and turns every change into one nftables
 /// transaction of what differs (`FirewallRuleset.changeBatch`). The table
 /// as a whole is rebuilt, in one transaction too, at start and after
@@ -15,9 +15,9 @@ public final class FirewallStage<Kernel: FirewallOperations> {
         var ifindex: Int32
         var binding: String
     }
-    /// What each instance installed, so a teardown (which names only the
-    /// instance) and a repair know what to write.
-    private(set) var installed: [InstanceID: Entry] = [:]
+    /// What each attachment installed, so a teardown (which names only the
+    /// attachment) and a repair know what to write.
+    private(set) var installed: [AttachmentID: Entry] = [:]
     /// The `[firewall]` of every binding hotplugd knows: the configured
     /// ones, and one a reload removed while its devices still have it.
     private var settings: [String: FirewallSettings] = [:]
@@ -71,16 +71,16 @@ public final class FirewallStage<Kernel: FirewallOperations> {
         try dropTableIfUnused()
     }
 
-    public func setUp(_ id: InstanceID, _ request: FirewallRequest) -> Result<StageOutcome, StageFailure> {
+    public func setUp(_ id: AttachmentID, _ request: FirewallRequest) -> Result<StageOutcome, StageFailure> {
         setUpAll([(id, request)])[0]
     }
 
-    /// Sets up several instances' rules in one transaction (a storm, the
+    /// Sets up several attachments' rules in one transaction (a storm, the
     /// devices present at start): each transaction goes through nft and
     /// the kernel once, whatever it holds. If the joint transaction fails,
     /// each is set up on its own, so one bad device cannot fail the
     /// others; the results are in `requests`' order.
-    public func setUpAll(_ requests: [(InstanceID, FirewallRequest)]) -> [Result<StageOutcome, StageFailure>] {
+    public func setUpAll(_ requests: [(AttachmentID, FirewallRequest)]) -> [Result<StageOutcome, StageFailure>] {
         // Fail closed: without an ifindex there is nothing to match, and
         // the child must not start unprotected.
         let valid = requests.filter { ($0.1.ifindex ?? 0) > 0 }
@@ -107,10 +107,10 @@ public final class FirewallStage<Kernel: FirewallOperations> {
         }
     }
 
-    /// Removes the instance's rules; the others on the same device stay.
+    /// Removes the attachment's rules; the others on the same device stay.
     /// Returns what went wrong, for the log, when neither the removal nor
     /// a rebuild went through.
-    public func tearDown(_ id: InstanceID) -> String? {
+    public func tearDown(_ id: AttachmentID) -> String? {
         guard installed.removeValue(forKey: id) != nil else { return nil }
         do throws(NftablesError) {
             try writeChange()
@@ -152,7 +152,7 @@ public final class FirewallStage<Kernel: FirewallOperations> {
     /// the rules are in the kernel already, so nothing is written unless
     /// that image did not know the table (`written` false: rebuilt by the
     /// next write).
-    public func restore(_ entries: [InstanceID: (ifindex: Int32, binding: String)], tableKnown: Bool) {
+    public func restore(_ entries: [AttachmentID: (ifindex: Int32, binding: String)], tableKnown: Bool) {
         installed = entries.mapValues { Entry(ifindex: $0.ifindex, binding: $0.binding) }
         written = tableKnown ? desired() : nil
         hasTouchedTable = hasTouchedTable || !entries.isEmpty || tableKnown

@@ -81,11 +81,11 @@ public struct LinkStage<Kernel: LinkOperations> {
     /// Nothing is undone: on remove the kernel drops the interface with the
     /// device, and a device that stops matching keeps its name and
     /// addresses, as it would after a udev rule renamed it.
-    public func tearDown(_ id: InstanceID) {}
+    public func tearDown(_ id: AttachmentID) {}
 }
 
 extension LinkStage: StageExecutor {
-    func setUp(_ id: InstanceID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure>? {
+    func setUp(_ id: AttachmentID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure>? {
         guard case .link(let request) = setup else { return .failure(.misrouted(.link, setup)) }
         return setUp(request)
     }

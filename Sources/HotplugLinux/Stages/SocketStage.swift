@@ -28,19 +28,19 @@ final class SocketStage<Opener: SocketOpening>: StageExecutor {
         var all: [ListeningSocket] { shared + perWorker.flatMap { $0 ?? [] } + (kept ?? []) }
     }
 
-    private var opened: [InstanceID: Opened] = [:]
+    private var opened: [AttachmentID: Opened] = [:]
     let opener: Opener
 
     init(opener: Opener) {
         self.opener = opener
     }
 
-    func setUp(_ id: InstanceID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure>? {
+    func setUp(_ id: AttachmentID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure>? {
         guard case .sockets(let request) = setup else { return .failure(.misrouted(.sockets, setup)) }
         return setUp(id, request)
     }
 
-    func setUp(_ id: InstanceID, _ request: SocketRequest) -> Result<StageOutcome, StageFailure> {
+    func setUp(_ id: AttachmentID, _ request: SocketRequest) -> Result<StageOutcome, StageFailure> {
         do throws(StageFailure) {
             var entry = Opened(request: request, shared: [], perWorker: [])
             switch request.listen.mode {
@@ -57,7 +57,7 @@ final class SocketStage<Opener: SocketOpening>: StageExecutor {
         }
     }
 
-    func tearDown(_ id: InstanceID) {
+    func tearDown(_ id: AttachmentID) {
         opened.removeValue(forKey: id)
     }
 
@@ -67,7 +67,7 @@ final class SocketStage<Opener: SocketOpening>: StageExecutor {
     /// accepts, for every holder) listens again, or is opened anew, and
     /// `report` says so: otherwise every restart would be handed the same
     /// dead socket.
-    func sockets(for id: InstanceID, worker index: Int, report: (String) -> Void) throws(StageFailure) -> [ListeningSocket] {
+    func sockets(for id: AttachmentID, worker index: Int, report: (String) -> Void) throws(StageFailure) -> [ListeningSocket] {
         guard var entry = opened[id] else { return [] }
         if entry.request.listen.mode == .shared {
             entry.shared = try revived(entry.shared, entry.request, for: id, report: report)
@@ -92,7 +92,7 @@ final class SocketStage<Opener: SocketOpening>: StageExecutor {
     /// A worker's child is gone: its reuseport sockets close so that no
     /// connection waits in a queue nobody accepts from, unless no other
     /// worker's are open: then they are kept, and the port with them.
-    func workerExited(_ id: InstanceID, worker index: Int) {
+    func workerExited(_ id: AttachmentID, worker index: Int) {
         guard var entry = opened[id], entry.request.listen.mode == .reuseport, index < entry.perWorker.count,
               let set = entry.perWorker[index] else { return }
         entry.perWorker[index] = nil
@@ -101,7 +101,7 @@ final class SocketStage<Opener: SocketOpening>: StageExecutor {
     }
 
     /// The LISTEN_FDNAMES value for `count` sockets of this binding.
-    func names(for id: InstanceID, count: Int) -> String {
+    func names(for id: AttachmentID, count: Int) -> String {
         let name = opened[id]?.request.listen.name ?? id.binding
         return Array(repeating: name, count: count).joined(separator: ":")
     }
@@ -109,14 +109,14 @@ final class SocketStage<Opener: SocketOpening>: StageExecutor {
     /// What is open, by descriptor number, for the re-exec state.
     var reexecEntries: [ReexecState.Sockets] {
         opened.sorted { $0.key < $1.key }.map { id, entry in
-            ReexecState.Sockets(instance: id, request: entry.request, shared: entry.shared.map { $0.descriptor.rawValue },
+            ReexecState.Sockets(attachment: id, request: entry.request, shared: entry.shared.map { $0.descriptor.rawValue },
                                 perWorker: entry.perWorker.map { $0?.map { $0.descriptor.rawValue } },
                                 kept: entry.kept?.map { $0.descriptor.rawValue })
         }
     }
 
     /// Takes over the sockets a previous image opened; false when one of
-    /// them was not handed over (the instance's sockets are then those taken).
+    /// them was not handed over (the attachment's sockets are then those taken).
     func adopt(_ entry: ReexecState.Sockets, take: (Int32) -> FileDescriptor?) -> Bool {
         var complete = true
         func sockets(_ numbers: [Int32]) -> [ListeningSocket] {
@@ -126,12 +126,12 @@ final class SocketStage<Opener: SocketOpening>: StageExecutor {
             }
             return result
         }
-        opened[entry.instance] = Opened(request: entry.request, shared: sockets(entry.shared),
+        opened[entry.attachment] = Opened(request: entry.request, shared: sockets(entry.shared),
                                         perWorker: entry.perWorker.map { $0.map(sockets) }, kept: entry.kept.map(sockets))
         return complete
     }
 
-    private func revived(_ set: [ListeningSocket], _ request: SocketRequest, for id: InstanceID,
+    private func revived(_ set: [ListeningSocket], _ request: SocketRequest, for id: AttachmentID,
                          report: (String) -> Void) throws(StageFailure) -> [ListeningSocket] {
         guard set.contains(where: { !$0.accepts(opener) }) else { return set }
         var result: [ListeningSocket] = []
@@ -149,13 +149,13 @@ final class SocketStage<Opener: SocketOpening>: StageExecutor {
         return result
     }
 
-    private func open(_ request: SocketRequest, for id: InstanceID) throws(StageFailure) -> [ListeningSocket] {
+    private func open(_ request: SocketRequest, for id: AttachmentID) throws(StageFailure) -> [ListeningSocket] {
         var sockets: [ListeningSocket] = []
         for socket in request.listen.sockets { sockets.append(try open(socket, request, for: id)) }
         return sockets
     }
 
-    private func open(_ socket: ListenSocket, _ request: SocketRequest, for id: InstanceID) throws(StageFailure) -> ListeningSocket {
+    private func open(_ socket: ListenSocket, _ request: SocketRequest, for id: AttachmentID) throws(StageFailure) -> ListeningSocket {
         if request.listen.bindToDevice, request.ifindex == nil {
             throw StageFailure(.sockets, "cannot \(Self.verb(socket)): the interface's index is unknown, so it cannot be bound to it")
         }
@@ -169,10 +169,10 @@ final class SocketStage<Opener: SocketOpening>: StageExecutor {
     }
 
     /// The failure in words; a port in use says who holds it. When that is
-    /// hotplugd itself (another device's instance whose sockets close once
+    /// hotplugd itself (another device's attachment whose sockets close once
     /// its children have stopped, as in a quick replug), the core retries
     /// the stage when they close.
-    private func failure(_ error: ListeningSocket.OpenFailure, _ request: SocketRequest, for id: InstanceID) -> StageFailure {
+    private func failure(_ error: ListeningSocket.OpenFailure, _ request: SocketRequest, for id: AttachmentID) -> StageFailure {
         let what = "cannot \(Self.verb(error.socket))"
         if error.bindingToDevice {
             let name = request.interface.map { Printable.escaped($0) } ?? "?"

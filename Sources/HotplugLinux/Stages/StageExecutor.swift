@@ -8,20 +8,20 @@ protocol StageExecutor {
     /// Sets the stage up for `id`: the answer now, or nil when the executor
     /// answers later, from `finishTurn` (the firewall writes one loop
     /// turn's setups in one transaction).
-    func setUp(_ id: InstanceID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure>?
+    func setUp(_ id: AttachmentID, _ setup: StageSetup) -> Result<StageOutcome, StageFailure>?
     /// Undoes what `setUp` did for `id`; a failure is the executor's to log.
-    func tearDown(_ id: InstanceID)
+    func tearDown(_ id: AttachmentID)
     /// Whether answers are held back for `finishTurn`.
     var hasPendingAnswers: Bool { get }
     /// At the end of a loop turn: hands over the answers held back, in the
     /// order of their setups. `answer` may cause more setups; the loop
     /// calls again while `hasPendingAnswers`.
-    func finishTurn(answer: (InstanceID, Result<StageOutcome, StageFailure>) -> Void)
+    func finishTurn(answer: (AttachmentID, Result<StageOutcome, StageFailure>) -> Void)
 }
 
 extension StageExecutor {
     var hasPendingAnswers: Bool { false }
-    func finishTurn(answer: (InstanceID, Result<StageOutcome, StageFailure>) -> Void) {}
+    func finishTurn(answer: (AttachmentID, Result<StageOutcome, StageFailure>) -> Void) {}
 }
 
 extension StageFailure {

@@ -147,7 +147,7 @@ struct SupervisorMetricsTests {
 
     /// The gauges list every state `status` can show.
     @Test func everyStateNameIsAGaugeState() {
-        let states: [InstanceState] = [
+        let states: [AttachmentPhase] = [
             .settling(until: Instant(nanoseconds: 0)), .waitingForLink, .settingUp(.link), .running(pid: 1),
             .backoff(until: Instant(nanoseconds: 0)), .stopping(pid: 1, killAt: Instant(nanoseconds: 0), killed: false),
             .exited, .failed(.link, "x"), .configured, .supervising,

@@ -30,16 +30,16 @@ struct ReexecStateTests {
         var next: Int32 = 10
         func descriptor() -> Int32 { next += 1; return next }
         let children = ids.map { child in
-            ReexecState.Child(pid: child.pid, instance: child.id, worker: child.worker, interface: "v0", startTick: 42,
+            ReexecState.Child(pid: child.pid, attachment: child.id, worker: child.worker, interface: "v0", startTick: 42,
                               pidfd: descriptor(), standardOutput: descriptor(), standardError: descriptor(),
                               stop: StopSequence(signal: .interrupt, timeout: .seconds(5)))
         }
-        let instance = ids[0].id
+        let attachment = ids[0].id
         let request = SocketRequest(listen: binding().listen!, interface: "v0", ifindex: 7, workers: 2)
         return ReexecState(supervisor: h.supervisor, startedAtUnixNanoseconds: 1_700_000_000_000_000_000,
                            lastReexecUnixNanoseconds: 1_700_000_100_000_000_000, reexecs: 2,
                            beganAt: Instant(nanoseconds: 5_000_000_000), children: children,
-                           sockets: [ReexecState.Sockets(instance: instance, request: request, shared: [descriptor()], perWorker: [])],
+                           sockets: [ReexecState.Sockets(attachment: attachment, request: request, shared: [descriptor()], perWorker: [])],
                            firewall: [], firewallWritten: true, controlDescriptor: descriptor(), firewallLockDescriptor: descriptor())
     }
 

@@ -25,12 +25,12 @@ struct SupervisorHarness {
     var spawnFailingWorkers: Set<Int>?
     var takenNames: Set<String> = []
     /// Firewall setups of this turn, not yet answered.
-    var pendingFirewall: [InstanceID] = []
-    /// The instances whose rules the fake firewall holds: set up adds,
+    var pendingFirewall: [AttachmentID] = []
+    /// The attachments whose rules the fake firewall holds: set up adds,
     /// torn down removes, as the shell's `FirewallStage` keeps them.
-    var firewallRules: Set<InstanceID> = []
-    /// The instances whose `[listen]` sockets the fake shell holds open.
-    var openSockets: Set<InstanceID> = []
+    var firewallRules: Set<AttachmentID> = []
+    /// The attachments whose `[listen]` sockets the fake shell holds open.
+    var openSockets: Set<AttachmentID> = []
 
     init(_ bindings: [Binding]) {
         supervisor = Supervisor(configuration: Configuration(bindings: bindings))
@@ -69,7 +69,7 @@ struct SupervisorHarness {
         return produced
     }
 
-    private mutating func answerFirewall(_ id: InstanceID) -> Supervisor.Event {
+    private mutating func answerFirewall(_ id: AttachmentID) -> Supervisor.Event {
         if let firewallFailure { return .stageSetUp(id, .failure(StageFailure(.firewall, firewallFailure))) }
         firewallRules.insert(id)
         return .stageSetUp(id, .success(.firewall))

@@ -119,7 +119,7 @@ struct WorkerKeepsTests {
         let stoppedAt = h.clock
         h.send(.childExited(pid: pids[0], .signaled(15)))
         #expect(h.state("pair") == "failed")
-        let workers = h.supervisor.instances.values.first?.workers ?? []
+        let workers = h.supervisor.attachments.values.first?.workers ?? []
         #expect(workers.count == 2)
         for worker in workers {
             #expect(worker.state == .exited && worker.since == stoppedAt, "\(worker.state) since \(worker.since)")

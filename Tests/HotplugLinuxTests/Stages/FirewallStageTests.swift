@@ -29,9 +29,9 @@ struct FirewallStageTests {
     static func request(_ binding: String, ifindex: Int32? = 7) -> FirewallRequest {
         FirewallRequest(ifindex: ifindex, binding: binding, settings: settings)
     }
-    static let a7 = InstanceID(binding: "a", device: DeviceID(1))
-    static let b7 = InstanceID(binding: "b", device: DeviceID(1))
-    static let a9 = InstanceID(binding: "a", device: DeviceID(2))
+    static let a7 = AttachmentID(binding: "a", device: DeviceID(1))
+    static let b7 = AttachmentID(binding: "b", device: DeviceID(1))
+    static let a9 = AttachmentID(binding: "a", device: DeviceID(2))
 
     /// A reload that removes the last [firewall] leaves no empty skeleton
     /// table once the last device's rules are gone (issue 21, item 16).
@@ -96,7 +96,7 @@ struct FirewallStageTests {
     }
 
     /// A reload that changes a binding rewrites its chains once for all its
-    /// devices; the instances' own replacements that follow send nothing.
+    /// devices; the attachments' own replacements that follow send nothing.
     @Test func aChangedBindingIsRewrittenOnce() throws {
         let kernel = FakeNftables()
         let stage = FirewallStage(kernel: kernel)
@@ -119,7 +119,7 @@ struct FirewallStageTests {
         kernel.failures = 2  // the change, then the rebuild tried instead
         #expect(throws: NftablesError.self) { try stage.configure(["a": refused]) }
         kernel.failures = 0
-        _ = try stage.setUp(InstanceID(binding: "a", device: DeviceID(3)), FirewallRequest(ifindex: 11, binding: "a", settings: changed)).get()
+        _ = try stage.setUp(AttachmentID(binding: "a", device: DeviceID(3)), FirewallRequest(ifindex: 11, binding: "a", settings: changed)).get()
         #expect(kernel.batches.last?.contains("udp dport 53") == true && kernel.batches.last?.contains("udp dport 54") == false,
                 "the next write (a rebuild: the table was unknown after the failure) has the previous settings")
     }

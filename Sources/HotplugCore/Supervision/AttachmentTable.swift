@@ -1,16 +1,16 @@
-/// The supervisor's instances, with the indexes its per-event work needs:
+/// The supervisor's attachments, with the indexes its per-event work needs:
 /// by device, by child pid, by deadline, and the state counts of the
-/// summary. Each is brought up to date on every change of an instance, so
+/// summary. Each is brought up to date on every change of an attachment, so
 /// no event has to scan them all: with a scan per event, a storm of N
 /// devices cost O(N²) (measured: 10% of the daemon's CPU at 400 devices).
-struct InstanceTable: Sendable {
-    private var storage: [InstanceID: Instance] = [:]
-    private var byDevice: [DeviceID: Set<InstanceID>] = [:]
-    private var byPID: [ProcessID: Set<InstanceID>] = [:]
+struct AttachmentTable: Sendable {
+    private var storage: [AttachmentID: Attachment] = [:]
+    private var byDevice: [DeviceID: Set<AttachmentID>] = [:]
+    private var byPID: [ProcessID: Set<AttachmentID>] = [:]
     private var deadlines = DeadlineQueue()
     private var stateCounts: [String: Int] = [:]
 
-    subscript(id: InstanceID) -> Instance? {
+    subscript(id: AttachmentID) -> Attachment? {
         get { storage[id] }
         _modify {
             // A copy shares the workers' storage: nothing is allocated here.
@@ -21,41 +21,41 @@ struct InstanceTable: Sendable {
     }
 
     @discardableResult
-    mutating func removeValue(forKey id: InstanceID) -> Instance? {
+    mutating func removeValue(forKey id: AttachmentID) -> Attachment? {
         guard let removed = storage.removeValue(forKey: id) else { return nil }
         reindex(id, from: removed, to: nil)
         return removed
     }
 
-    var values: Dictionary<InstanceID, Instance>.Values { storage.values }
-    var keys: Dictionary<InstanceID, Instance>.Keys { storage.keys }
+    var values: Dictionary<AttachmentID, Attachment>.Values { storage.values }
+    var keys: Dictionary<AttachmentID, Attachment>.Keys { storage.keys }
     var isEmpty: Bool { storage.isEmpty }
 
-    /// The device's instances, in `InstanceID` order.
-    func ids(of device: DeviceID) -> [InstanceID] {
+    /// The device's attachments, in `AttachmentID` order.
+    func ids(of device: DeviceID) -> [AttachmentID] {
         byDevice[device].map { $0.sorted() } ?? []
     }
 
-    /// The instance with a worker whose child, or leftover group, has this pid.
-    func id(withPID pid: ProcessID) -> InstanceID? {
+    /// The attachment with a worker whose child, or leftover group, has this pid.
+    func id(withPID pid: ProcessID) -> AttachmentID? {
         byPID[pid]?.min()
     }
 
     var nextDeadline: Instant? { deadlines.earliest }
 
-    /// The instances with a deadline at or before `now`, in `InstanceID` order.
-    func due(at now: Instant) -> [InstanceID] {
+    /// The attachments with a deadline at or before `now`, in `AttachmentID` order.
+    func due(at now: Instant) -> [AttachmentID] {
         deadlines.due(at: now).sorted()
     }
 
-    /// Devices with an instance (every instance's device is tracked), and
-    /// instances by the state their status rows show.
+    /// Devices with an attachment (every attachment's device is tracked), and
+    /// attachments by the state their status rows show.
     var deviceCount: Int { byDevice.count }
     var rowStateCounts: [String: Int] { stateCounts }
 
-    /// Compares what the indexes know of the instance before and after a
+    /// Compares what the indexes know of the attachment before and after a
     /// change, without building anything unless it differs.
-    private mutating func reindex(_ id: InstanceID, from before: Instance?, to after: Instance?) {
+    private mutating func reindex(_ id: AttachmentID, from before: Attachment?, to after: Attachment?) {
         if before == nil, after != nil { byDevice[id.device, default: []].insert(id) }
         if before != nil, after == nil {
             byDevice[id.device]?.remove(id)
@@ -79,8 +79,8 @@ struct InstanceTable: Sendable {
         }
     }
 
-    /// Whether the instance's status rows (see `summary`) show the same states.
-    private static func sameRowStates(_ before: Instance?, _ after: Instance?) -> Bool {
+    /// Whether the attachment's status rows (see `summary`) show the same states.
+    private static func sameRowStates(_ before: Attachment?, _ after: Attachment?) -> Bool {
         guard let before, let after else { return before == nil && after == nil }
         switch (before.state == .supervising, after.state == .supervising) {
         case (false, false): return before.state.name == after.state.name
@@ -91,12 +91,12 @@ struct InstanceTable: Sendable {
         }
     }
 
-    private mutating func countRowStates(_ instance: Instance?, _ delta: Int) {
-        guard let instance else { return }
-        if instance.state == .supervising {
-            for worker in instance.workers { count(worker.state.name, delta) }
+    private mutating func countRowStates(_ attachment: Attachment?, _ delta: Int) {
+        guard let attachment else { return }
+        if attachment.state == .supervising {
+            for worker in attachment.workers { count(worker.state.name, delta) }
         } else {
-            count(instance.state.name, delta)
+            count(attachment.state.name, delta)
         }
     }
 
@@ -106,23 +106,23 @@ struct InstanceTable: Sendable {
     }
 }
 
-/// Instances ordered by deadline, for the earliest and the due ones
+/// Attachments ordered by deadline, for the earliest and the due ones
 /// without a scan. A sorted array: inserting moves memory, but even
 /// thousands of deadlines are a few kilobytes.
 struct DeadlineQueue: Sendable {
     private struct Entry: Sendable {
         var at: Instant
-        var id: InstanceID
+        var id: AttachmentID
     }
     private var entries: [Entry] = []
 
     var earliest: Instant? { entries.first?.at }
 
-    func due(at now: Instant) -> [InstanceID] {
+    func due(at now: Instant) -> [AttachmentID] {
         entries.prefix { $0.at <= now }.map(\.id)
     }
 
-    mutating func set(_ id: InstanceID, before: Instant?, after: Instant?) {
+    mutating func set(_ id: AttachmentID, before: Instant?, after: Instant?) {
         if let before, let index = position(of: id, at: before) { entries.remove(at: index) }
         if let after { entries.insert(Entry(at: after, id: id), at: insertionPoint(after)) }
     }
@@ -137,7 +137,7 @@ struct DeadlineQueue: Sendable {
         return low
     }
 
-    private func position(of id: InstanceID, at: Instant) -> Int? {
+    private func position(of id: AttachmentID, at: Instant) -> Int? {
         var index = insertionPoint(at)
         while index < entries.count, entries[index].at == at {
             if entries[index].id == id { return index }

@@ -1,10 +1,10 @@
 /// One binding's lifecycle on one device: the stages set up so far, and
 /// once the children stage is reached, one worker per `instances`.
-struct Instance: Sendable {
-    var id: InstanceID
+struct Attachment: Sendable {
+    var id: AttachmentID
     /// Where the lifecycle is; `.supervising` once the children stage is
     /// set up, and then each worker has a state of its own.
-    var state: InstanceState
+    var state: AttachmentPhase
     var since: Instant
     /// The stages set up, in setup order; teardown pops from the end. The
     /// children stage is in it while any worker's child is alive.
@@ -26,7 +26,7 @@ struct Instance: Sendable {
     }
 
     enum AfterTeardown: Sendable, Equatable {
-        /// Drop the instance (remove, unbind, shutdown).
+        /// Drop the attachment (remove, unbind, shutdown).
         case forget
         /// Set the torn-down stages up again (restart, reload).
         case setUpAgain
@@ -43,7 +43,7 @@ struct Instance: Sendable {
 
     /// The state each `status` row shows: the worker's own while the
     /// children stage is being set up or runs, else the lifecycle's.
-    func rowState(_ index: Int) -> InstanceState {
+    func rowState(_ index: Int) -> AttachmentPhase {
         switch state {
         case .supervising, .settingUp(.children), .failed(.children, _):
             return index < workers.count ? workers[index].state : state
@@ -53,7 +53,7 @@ struct Instance: Sendable {
     }
 
     /// The stage being set up, torn down, run, or failed at.
-    func stage(_ state: InstanceState) -> Stage? {
+    func stage(_ state: AttachmentPhase) -> Stage? {
         switch state {
         case .settling: nil
         case .waitingForLink: .link
@@ -68,15 +68,15 @@ struct Instance: Sendable {
 
     func worker(runningPID pid: ProcessID) -> Int? { workers.firstIndex { $0.state.pid == pid } }
 
-    mutating func enter(_ newState: InstanceState, at now: Instant) {
+    mutating func enter(_ newState: AttachmentPhase, at now: Instant) {
         if state.name != newState.name { since = now }
         state = newState
     }
 }
 
-/// One child slot of an instance: `{instance}` = its index.
+/// One child slot of an attachment: `{instance}` = its index.
 struct Worker: Sendable {
-    var state: InstanceState
+    var state: WorkerState
     var since: Instant
     var restarts = 0
     var consecutiveFailures = 0
@@ -108,7 +108,7 @@ struct Worker: Sendable {
 
     /// Every state change goes through here, so `since` is always when the
     /// state `status` shows began.
-    mutating func enter(_ newState: InstanceState, at now: Instant) {
+    mutating func enter(_ newState: WorkerState, at now: Instant) {
         if state.name != newState.name { since = now }
         switch newState {
         case .settingUp, .waitingForLink: break

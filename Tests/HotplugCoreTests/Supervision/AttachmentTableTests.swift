@@ -1,9 +1,9 @@
 import Testing
 @testable import HotplugCore
 
-/// The instance table's indexes answer exactly what a scan of every
-/// instance would, after any sequence of changes.
-struct InstanceTableTests {
+/// The attachment table's indexes answer exactly what a scan of every
+/// attachment would, after any sequence of changes.
+struct AttachmentTableTests {
     /// A small deterministic generator, so a failure can be replayed.
     struct Steps: RandomNumberGenerator {
         var state: UInt64
@@ -13,7 +13,7 @@ struct InstanceTableTests {
         }
     }
 
-    static func randomState(_ random: inout Steps) -> InstanceState {
+    static func randomState(_ random: inout Steps) -> AttachmentPhase {
         let at = Instant(nanoseconds: UInt64.random(in: 1...50, using: &random))
         let pid = ProcessID(Int32.random(in: 100...130, using: &random))
         switch Int.random(in: 0..<7, using: &random) {
@@ -29,19 +29,19 @@ struct InstanceTableTests {
 
     @Test func indexesAgreeWithAScanAfterRandomChanges() {
         var random = Steps(state: 42)
-        var table = InstanceTable()
-        let ids = (0..<12).map { InstanceID(binding: "b\($0 % 3)", device: DeviceID(UInt64($0 % 5))) }
+        var table = AttachmentTable()
+        let ids = (0..<12).map { AttachmentID(binding: "b\($0 % 3)", device: DeviceID(UInt64($0 % 5))) }
         for _ in 0..<4000 {
             let id = ids.randomElement(using: &random)!
             switch Int.random(in: 0..<10, using: &random) {
             case 0:
                 table.removeValue(forKey: id)
             case 1...3:
-                var instance = Instance(id: id, state: Self.randomState(&random), since: Instant(nanoseconds: 0))
-                instance.workers = (0..<Int.random(in: 0...3, using: &random)).map { _ in
+                var attachment = Attachment(id: id, state: Self.randomState(&random), since: Instant(nanoseconds: 0))
+                attachment.workers = (0..<Int.random(in: 0...3, using: &random)).map { _ in
                     Worker(state: Self.randomState(&random), since: Instant(nanoseconds: 0))
                 }
-                table[id] = instance
+                table[id] = attachment
             default:
                 guard let count = table[id]?.workers.count, count > 0 else { continue }
                 let index = Int.random(in: 0..<count, using: &random)
@@ -54,7 +54,7 @@ struct InstanceTableTests {
         }
     }
 
-    func check(_ table: InstanceTable) {
+    func check(_ table: AttachmentTable) {
         let all = Array(table.values)
         #expect(table.nextDeadline == all.compactMap(\.deadline).min())
         let now = Instant(nanoseconds: 25)
@@ -67,8 +67,8 @@ struct InstanceTableTests {
             #expect(table.id(withPID: pid) == owners.min())
         }
         var counts: [String: Int] = [:]
-        for instance in all {
-            for name in instance.state == .supervising ? instance.workers.map(\.state.name) : [instance.state.name] {
+        for attachment in all {
+            for name in attachment.state == .supervising ? attachment.workers.map(\.state.name) : [attachment.state.name] {
                 counts[name, default: 0] += 1
             }
         }
