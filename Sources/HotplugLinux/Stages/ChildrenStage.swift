@@ -158,7 +158,8 @@ final class ChildrenStage: StageExecutor {
                 pidfd: (try? child.process.withDescriptor(of: .exit) { $0.rawValue }) ?? nil,
                 standardOutput: (try? child.process.withDescriptor(of: .output(.standardOutput)) { $0.rawValue }) ?? nil,
                 standardError: (try? child.process.withDescriptor(of: .output(.standardError)) { $0.rawValue }) ?? nil,
-                stop: child.stop)
+                stop: child.stop, partialOutput: child.process.partialLine(.standardOutput),
+                partialError: child.process.partialLine(.standardError))
         }
     }
 
@@ -167,7 +168,8 @@ final class ChildrenStage: StageExecutor {
     func adopt(_ inherited: ReexecState.Child, take: (Int32?) -> FileDescriptor?) {
         let process = ChildProcess(pid: inherited.pid.rawValue, pidfd: take(inherited.pidfd),
                                    standardOutput: take(inherited.standardOutput),
-                                   standardError: take(inherited.standardError), startTick: inherited.startTick)
+                                   standardError: take(inherited.standardError), startTick: inherited.startTick,
+                                   partialOutput: inherited.partialOutput, partialError: inherited.partialError)
         watch(SupervisedChild(process: process, instance: inherited.instance, worker: inherited.worker,
                               stop: inherited.stop, interface: inherited.interface, now: clock()))
     }
