@@ -15,10 +15,17 @@ struct ReexecCommand: ParsableCommand {
 
     @OptionGroup var socket: SocketOption
 
+    static let answerTimeoutSeconds = 120
+
     func run() throws {
         let raw: String
         do {
-            raw = try ControlClient.send(ControlRequest.reexec.line, to: socket.path)
+            // The answer comes from the new image: after the probe (5 s at
+            // most) and the new binary's start, which took 7 s in a loaded
+            // emulated VM. Given up on at 10 s, a re-exec that went well
+            // read as a failure, and the package's postinst then restarted
+            // the service, stopping every child the re-exec had kept.
+            raw = try ControlClient.send(ControlRequest.reexec.line, to: socket.path, timeoutSeconds: Self.answerTimeoutSeconds)
         } catch {
             printError(error.description)
             if case .noDaemon = error { throw ExitCode(3) }

@@ -20,6 +20,10 @@ struct ReexecTests {
             print("worker", os.getpid(), "got SIGTERM", flush=True)
             sys.exit(0)
         signal.signal(signal.SIGTERM, stop)
+        # Half a line on SIGUSR1, its end on SIGUSR2: a line begun before a
+        # re-exec and ended after it.
+        signal.signal(signal.SIGUSR1, lambda n, f: (sys.stdout.write("begun in the old image"), sys.stdout.flush()))
+        signal.signal(signal.SIGUSR2, lambda n, f: (sys.stdout.write(", ended in the new one\\n"), sys.stdout.flush()))
         sockets = [socket.socket(fileno=fd) for fd in range(3, 3 + int(os.environ["LISTEN_FDS"]))]
         print("serving", flush=True)
         while True:
@@ -172,6 +176,68 @@ struct ReexecTests {
                 && rows.contains { $0.restarts == 1 }
         }, "\((try? setup.rows()) ?? []) \(setup.log())")
         #expect(try setup.rows().contains { $0.pid == before[1].pid }, "the other worker is kept")
+    }
+
+    /// The counters of `hotplugd metrics`, by series (name and labels),
+    /// histograms' `_bucket`, `_sum` and `_count` included; gauges left out.
+    static func counters(_ setup: Setup) throws -> [String: Double] {
+        var result: [String: Double] = [:]
+        for line in try setup.daemon.hotplugd("metrics").stdout.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
+            let series = String(line[..<space])
+            let name = series.prefix { $0 != "{" }
+            if name.hasSuffix("_total") || name.hasSuffix("_bucket") || name.hasSuffix("_sum") || name.hasSuffix("_count") {
+                result[series] = value
+            }
+        }
+        return result
+    }
+
+    /// The counters go on across a re-exec (the state carries them): a
+    /// worker's restart and exit, the events and the spawn latencies counted
+    /// before it are still there after it, so Prometheus sees no reset.
+    @Test func rxMetricsCountersGoOnAcrossTheReexec() throws {
+        let setup = try Setup(prefix: "rxm")
+        defer { setup.cleanUp() }
+        guard let victim = try setup.rows().first?.pid else { throw TestFailure("no pid") }
+        kill(pid_t(victim), SIGKILL)
+        #expect(eventually(timeout: 10) {
+            let rows = (try? setup.rows()) ?? []
+            return rows.filter { $0.state == "running" && $0.pid != victim }.count == 2
+        }, "\((try? setup.rows()) ?? []) \(setup.log())")
+        let before = try Self.counters(setup)
+        let restarts = "hotplugd_restarts_total{binding=\"web\"}"
+        #expect(before[restarts] == 1, "\(before)")
+        let exits = before.filter { $0.key.hasPrefix("hotplugd_child_exits_total{binding=\"web\"") }.values.reduce(0, +)
+        #expect(exits >= 1)
+        #expect(before.filter { $0.key.hasPrefix("hotplugd_events_total") }.values.reduce(0, +) >= 1)
+        #expect((before["hotplugd_spawn_latency_seconds_count"] ?? 0) >= 2)
+
+        let answer = try setup.reexec()
+        #expect(answer.status == 0, "\(answer.stderr)")
+        let after = try Self.counters(setup)
+        for (series, value) in before {
+            let now: Double = after[series] ?? -1
+            #expect(now >= value, "\(series): \(value) before the re-exec, \(now) after (-1: gone)")
+        }
+        #expect(after[restarts] == 1, "no restart in the re-exec, and the one before it kept")
+        #expect(after.filter { $0.key.hasPrefix("hotplugd_child_exits_total{binding=\"web\"") }.values.reduce(0, +) == exits)
+    }
+
+    /// A line the old image had read half of (no "\n" yet) is handed over
+    /// with the state and logged whole once the child ends it.
+    @Test func rxALineBegunBeforeTheReexecIsLoggedWhole() throws {
+        let setup = try Setup(prefix: "rxl")
+        defer { setup.cleanUp() }
+        guard let pid = try setup.rows().first?.pid else { throw TestFailure("no pid") }
+        kill(pid_t(pid), SIGUSR1)
+        // Nothing in the log says the half line was read: give the loop time.
+        Thread.sleep(forTimeInterval: 0.5)
+        let answer = try setup.reexec()
+        #expect(answer.status == 0, "\(answer.stderr)")
+        kill(pid_t(pid), SIGUSR2)
+        // Lost, the head would leave a line ", ended in the new one" alone.
+        #expect(setup.daemon.waitForLog("begun in the old image, ended in the new one"), "\(setup.log())")
     }
 
     @Test func rxDevicesPluggedAndPulledInTheGapAreReconciled() throws {

@@ -6,9 +6,9 @@ public struct Histogram: Sendable, Equatable {
     /// Upper bounds in nanoseconds, ascending; `+Inf` is implied.
     public let bounds: [UInt64]
     /// Observations per bucket (not cumulative); the last one is `+Inf`'s own.
-    public private(set) var counts: [UInt64]
-    public private(set) var sumNanoseconds: UInt64 = 0
-    public private(set) var count: UInt64 = 0
+    public internal(set) var counts: [UInt64]
+    public internal(set) var sumNanoseconds: UInt64 = 0
+    public internal(set) var count: UInt64 = 0
 
     public init(bounds: [UInt64]) {
         precondition(zip(bounds, bounds.dropFirst()).allSatisfy { $0 < $1 }, "histogram bounds must ascend")

@@ -5,33 +5,34 @@
 /// failures, spawn latency); the shell counts what it reads from the kernel
 /// (events, monitor overflows) into the same value, which
 /// `MetricsExposition` renders. Counters start at zero with the daemon, as
-/// Prometheus expects of a process's counters.
+/// Prometheus expects of a process's counters, and go on across a re-exec
+/// (the same process: `Metrics+Reexec` carries them in the state).
 public struct Metrics: Sendable {
     /// Moves with every count and every event the supervisor handles (which
     /// is every change of state), so the shell can tell whether anything
     /// changed since it last wrote the textfile.
-    public private(set) var generation: UInt64 = 0
+    public internal(set) var generation: UInt64 = 0
     /// Device events read from the monitor, by `EventAction`.
-    public private(set) var events: [UInt64] = Array(repeating: 0, count: EventAction.allCases.count)
-    public private(set) var monitorOverflows: UInt64 = 0
+    public internal(set) var events: [UInt64] = Array(repeating: 0, count: EventAction.allCases.count)
+    public internal(set) var monitorOverflows: UInt64 = 0
     /// Times hotplugd put its nftables table back after someone else changed it.
-    public private(set) var firewallRepairs: UInt64 = 0
+    public internal(set) var firewallRepairs: UInt64 = 0
     /// Whether the table is not known to hold hotplugd's rules right now
     /// (changed by someone else, the repair waiting or failing).
     public private(set) var firewallDegraded = false
     /// Stage setups that failed, by `Stage` in `Stage.allCases` order.
-    public private(set) var stageFailures: [UInt64] = Array(repeating: 0, count: Stage.allCases.count)
+    public internal(set) var stageFailures: [UInt64] = Array(repeating: 0, count: Stage.allCases.count)
     /// Children started again (what `status` counts as restarts), by binding.
-    public private(set) var restarts: [String: UInt64] = [:]
-    public private(set) var childExits: [ChildExitKey: UInt64] = [:]
+    public internal(set) var restarts: [String: UInt64] = [:]
+    public internal(set) var childExits: [ChildExitKey: UInt64] = [:]
     /// From reading a device event off the monitor to knowing which bindings
     /// it matches: the binding index, reading the facts those bindings use,
     /// and checking each candidate.
-    public private(set) var matchLatency = Histogram(bounds: Histogram.matchBounds)
+    public internal(set) var matchLatency = Histogram(bounds: Histogram.matchBounds)
     /// From an add event's arrival (with `settle`, from the end of the
     /// settle window) to the child being started, for each child the add
     /// starts; restarts are not counted.
-    public private(set) var spawnLatency = Histogram(bounds: Histogram.spawnBounds)
+    public internal(set) var spawnLatency = Histogram(bounds: Histogram.spawnBounds)
 
     /// The monotonic clock, read where a match ends; nil (tests that do not
     /// ask, benchmarks of the core) measures no match latency. The core

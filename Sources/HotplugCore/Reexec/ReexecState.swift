@@ -10,8 +10,11 @@
 /// (`hotplugd reexec-probe`), so a refusal is rare.
 public struct ReexecState: Sendable {
     public static let format = "hotplugd-reexec-state"
-    public static let version: Int64 = 1
-    public static let acceptedVersions: ClosedRange<Int64> = 1...1
+    /// 2: the counters of `hotplugd metrics` (`supervisor.metrics`) and each
+    /// child's output line begun in the old image are carried. A version 1
+    /// state is still read; its counters start at zero.
+    public static let version: Int64 = 2
+    public static let acceptedVersions: ClosedRange<Int64> = 1...2
     /// Root reads this; a state past this size is not one of ours.
     public static let maximumBytes = 64 << 20
 
@@ -46,10 +49,17 @@ public struct ReexecState: Sendable {
         public var standardError: Int32?
         /// How it is stopped: the sequence it was started with.
         public var stop: StopSequence
+        /// The line of its stdout and of its stderr begun and not yet ended
+        /// (version 2 on): the new image goes on with it.
+        public var partialOutput: PartialLine?
+        public var partialError: PartialLine?
 
         public init(pid: ProcessID, attachment: AttachmentID, worker: Int, interface: String?, startTick: UInt64?,
-                    pidfd: Int32?, standardOutput: Int32?, standardError: Int32?, stop: StopSequence) {
+                    pidfd: Int32?, standardOutput: Int32?, standardError: Int32?, stop: StopSequence,
+                    partialOutput: PartialLine? = nil, partialError: PartialLine? = nil) {
             self.stop = stop
+            self.partialOutput = partialOutput
+            self.partialError = partialError
             self.pid = pid
             self.attachment = attachment
             self.worker = worker
@@ -121,6 +131,7 @@ public struct ReexecState: Sendable {
             ("last_reexec_unix_ns", .optionalInt(lastReexecUnixNanoseconds)), ("reexecs", .int(Int64(reexecs))),
             ("began_at", .instant(beganAt)),
             ("supervisor", supervisor.reexecJSON),
+            ("metrics", supervisor.metrics.reexecJSON),
             ("children", .array(children.map(\.reexecJSON))),
             ("sockets", .array(sockets.map(\.reexecJSON))),
             ("firewall", .array(firewall.map { .object([("instance", $0.attachment.reexecJSON), ("ifindex", .int(Int64($0.ifindex)))]) })),
@@ -146,8 +157,11 @@ public struct ReexecState: Sendable {
         reexecs = try reader.field("reexecs").count(upTo: Int(Int32.max))
         beganAt = try reader.field("began_at").instant()
         supervisor = try Supervisor(reexec: try reader.field("supervisor"), configuration: configuration)
+        if version >= 2 { supervisor.metrics = try Metrics(reexec: try reader.field("metrics")) }
         children = []
-        for item in try reader.field("children").array(upTo: Supervisor.maximumDevices * 16) { children.append(try Child(reexec: item)) }
+        for item in try reader.field("children").array(upTo: Supervisor.maximumDevices * 16) {
+            children.append(try Child(reexec: item, version: version))
+        }
         sockets = []
         for item in try reader.field("sockets").array(upTo: Supervisor.maximumDevices * 16) { sockets.append(try Sockets(reexec: item, listen: { configuration.binding(named: $0.binding)?.listen })) }
         firewall = []
@@ -190,15 +204,20 @@ extension ReexecState.Child {
             ("interface", .optional(interface)), ("start_tick", .optionalInt(startTick.map { Int64(clamping: $0) })),
             ("pidfd", .optionalInt(pidfd)), ("stdout", .optionalInt(standardOutput)), ("stderr", .optionalInt(standardError)),
             ("stop", stop.reexecJSON),
+            ("stdout_partial", partialOutput?.reexecJSON ?? .null), ("stderr_partial", partialError?.reexecJSON ?? .null),
         ])
     }
 
-    init(reexec reader: ReexecReader) throws(ReexecStateError) {
+    init(reexec reader: ReexecReader, version: Int64) throws(ReexecStateError) {
         self.init(pid: try reader.field("pid").pid(), attachment: try AttachmentID(reexec: try reader.field("instance")),
                   worker: try reader.field("worker").count(upTo: 4096), interface: try reader.optional("interface")?.string(),
                   startTick: try reader.optional("start_tick").map { item throws(ReexecStateError) in UInt64(try item.int(0...Int64.max)) },
                   pidfd: try reader.optional("pidfd")?.descriptor(), standardOutput: try reader.optional("stdout")?.descriptor(),
                   standardError: try reader.optional("stderr")?.descriptor(), stop: try StopSequence(reexec: try reader.field("stop")))
+        if version >= 2 {
+            partialOutput = try reader.optional("stdout_partial").map { item throws(ReexecStateError) in try PartialLine(reexec: item) }
+            partialError = try reader.optional("stderr_partial").map { item throws(ReexecStateError) in try PartialLine(reexec: item) }
+        }
     }
 }
 

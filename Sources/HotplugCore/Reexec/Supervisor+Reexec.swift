@@ -3,8 +3,8 @@
 /// outcomes. Instants are CLOCK_MONOTONIC, which an exec does not reset, so
 /// every deadline keeps its meaning in the new image.
 ///
-/// The counters of `hotplugd metrics` are not carried: they start again at
-/// zero, which Prometheus reads as a counter reset.
+/// The counters of `hotplugd metrics` are a part of the state of their own
+/// (`Metrics+Reexec`), beside this one.
 extension Supervisor {
     static let maximumDevices = 65536
 

@@ -25,13 +25,13 @@ public enum ControlClient {
     }
 
     /// Sends one request line and returns the one-line answer. Bounded: 16 MiB
-    /// of answer at most, 10 seconds of waiting at most.
-    public static func send(_ line: String, to path: String) throws(Failure) -> String {
+    /// of answer at most, `timeoutSeconds` of waiting at most (10 by default).
+    public static func send(_ line: String, to path: String, timeoutSeconds: Int = 10) throws(Failure) -> String {
         guard let address = UnixSocketAddress(path: path) else { throw .failed("invalid socket path '\(path)'") }
         // Closed on every way out of this function, with the owner.
         guard let connection = FileDescriptor(adopting: socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0))
         else { throw .failed("socket: \(errnoText())") }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(connection.rawValue, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(connection.rawValue, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         if address.withSockaddr({ connect(connection.rawValue, $0, $1) }) != 0 {

@@ -129,7 +129,10 @@ extension Daemon {
     func resume(_ inheritance: ReexecInheritance) {
         let resumed = MonotonicClock.now()
         let state = inheritance.state
-        let metrics = supervisor.metrics
+        // The counters go on from the old image's (a version 1 state has
+        // none: zero); the clock is this image's.
+        var metrics = supervisor.metrics
+        metrics.takeCounters(from: state.supervisor.metrics)
         supervisor = state.supervisor
         supervisor.metrics = metrics
         startedAt = WallClock(unixNanoseconds: state.startedAtUnixNanoseconds)

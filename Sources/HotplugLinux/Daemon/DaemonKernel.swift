@@ -69,6 +69,8 @@ protocol SupervisableProcess: AnyObject {
     func unwatch(_ watched: ChildProcess.Watched, in epoll: Epoll) throws(SystemCallError)
     /// The descriptor number behind `watched`, for the re-exec state.
     func descriptorNumber(of watched: ChildProcess.Watched) -> Int32?
+    /// A line begun and not yet ended on `stream`, for the re-exec state.
+    func partialLine(_ stream: ChildProcess.Stream) -> PartialLine?
 }
 
 /// Starting children and looking after what their process groups leave.
@@ -78,7 +80,8 @@ protocol ProcessSpawning {
     func spawn(_ request: SpawnRequest, passing sockets: [ListeningSocket], names: String) throws(SpawnError) -> Child
     /// A child a previous image started (re-exec), from its descriptors.
     func adopt(pid: ProcessID, pidfd: consuming FileDescriptor?, standardOutput: consuming FileDescriptor?,
-               standardError: consuming FileDescriptor?, startTick: UInt64?) -> Child
+               standardError: consuming FileDescriptor?, startTick: UInt64?,
+               partialOutput: PartialLine?, partialError: PartialLine?) -> Child
     /// Whether any live process is left in the group of a reaped child.
     func groupHasMembers(_ group: ProcessID) -> Bool
     /// Signals what a reaped child left of its group; false when nothing is left.
@@ -108,9 +111,10 @@ struct LinuxProcesses: ProcessSpawning {
     }
 
     func adopt(pid: ProcessID, pidfd: consuming FileDescriptor?, standardOutput: consuming FileDescriptor?,
-                      standardError: consuming FileDescriptor?, startTick: UInt64?) -> ChildProcess {
+                      standardError: consuming FileDescriptor?, startTick: UInt64?,
+                      partialOutput: PartialLine?, partialError: PartialLine?) -> ChildProcess {
         ChildProcess(pid: pid.rawValue, pidfd: pidfd, standardOutput: standardOutput, standardError: standardError,
-                     startTick: startTick)
+                     startTick: startTick, partialOutput: partialOutput, partialError: partialError)
     }
 
     func groupHasMembers(_ group: ProcessID) -> Bool { ProcessGroup.hasMembers(group) }

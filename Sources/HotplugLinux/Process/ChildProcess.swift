@@ -38,18 +38,30 @@ public final class ChildProcess {
     /// stays nil).
     public var isReaped: Bool { handle.isReaped }
 
+    /// `partialOutput` and `partialError`: lines a previous image had begun
+    /// reading (re-exec), continued here rather than lost.
     convenience init(pid: Int32, pidfd: consuming FileDescriptor?, standardOutput: consuming FileDescriptor?,
-                     standardError: consuming FileDescriptor?, startTick: UInt64? = nil) {
+                     standardError: consuming FileDescriptor?, startTick: UInt64? = nil,
+                     partialOutput: PartialLine? = nil, partialError: PartialLine? = nil) {
         self.init(handle: ChildHandle(pid: ProcessID(pid), pidfd: pidfd), standardOutput: standardOutput,
-                  standardError: standardError, startTick: startTick)
+                  standardError: standardError, startTick: startTick, partialOutput: partialOutput, partialError: partialError)
     }
 
     init(handle: consuming ChildHandle, standardOutput: consuming FileDescriptor?,
-         standardError: consuming FileDescriptor?, startTick: UInt64? = nil) {
+         standardError: consuming FileDescriptor?, startTick: UInt64? = nil,
+         partialOutput: PartialLine? = nil, partialError: PartialLine? = nil) {
         self.handle = handle
         self.startTick = startTick
-        self.standardOutput = OutputPipe(standardOutput)
-        self.standardError = OutputPipe(standardError)
+        self.standardOutput = OutputPipe(standardOutput, carrying: partialOutput)
+        self.standardError = OutputPipe(standardError, carrying: partialError)
+    }
+
+    /// The line begun on `stream` and not yet ended: what a re-exec hands over.
+    public func partialLine(_ stream: Stream) -> PartialLine? {
+        switch stream {
+        case .standardOutput: standardOutput?.partialLine
+        case .standardError: standardError?.partialLine
+        }
     }
 
     deinit {

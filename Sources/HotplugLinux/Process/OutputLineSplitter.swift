@@ -1,3 +1,5 @@
+import HotplugCore
+
 /// Turns the byte stream of one child output pipe into log lines.
 ///
 /// The child is untrusted: a line may be huge, never end, or not be UTF-8.
@@ -12,6 +14,20 @@ struct OutputLineSplitter {
     private var pending: [UInt8] = []
     /// True after a cut line was emitted, until its "\n" arrives.
     private var discardingRestOfLine = false
+
+    init() {}
+
+    /// Goes on with a line a previous image had begun (re-exec): its bytes
+    /// so far, and whether it was already cut and is being skipped.
+    init(carrying line: PartialLine) {
+        pending = Array(line.bytes.prefix(Self.maximumLineBytes + 1))
+        discardingRestOfLine = line.cut
+    }
+
+    /// The line begun and not yet ended, for the next image; nil when none.
+    var partialLine: PartialLine? {
+        pending.isEmpty && !discardingRestOfLine ? nil : PartialLine(bytes: pending, cut: discardingRestOfLine)
+    }
 
     /// Feeds newly read bytes that are not to be logged (the child writes
     /// faster than its output is let through); returns how many lines they

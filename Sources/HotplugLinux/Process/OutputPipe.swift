@@ -1,4 +1,5 @@
 import Glibc
+import HotplugCore
 
 /// The read end of one of a child's output pipes (nonblocking,
 /// close-on-exec), with the partial line read from it so far.
@@ -15,10 +16,14 @@ struct OutputPipe: ~Copyable {
     private(set) var hasReachedEnd = false
 
     /// Nil without a descriptor, so a pipe that was never opened reads as closed.
-    init?(_ descriptor: consuming FileDescriptor?) {
+    init?(_ descriptor: consuming FileDescriptor?, carrying line: PartialLine? = nil) {
         guard let descriptor else { return nil }
         self.descriptor = descriptor
+        if let line { splitter = OutputLineSplitter(carrying: line) }
     }
+
+    /// The line read so far and not yet ended (see `OutputLineSplitter`).
+    var partialLine: PartialLine? { splitter.partialLine }
 
     /// Reads what is available now like `readLines`, but only counts the
     /// lines, for output the log does not take.

@@ -162,7 +162,8 @@ final class ChildrenStage<Kernel: DaemonKernel>: StageExecutor {
                 pidfd: child.process.descriptorNumber(of: .exit),
                 standardOutput: child.process.descriptorNumber(of: .output(.standardOutput)),
                 standardError: child.process.descriptorNumber(of: .output(.standardError)),
-                stop: child.stop)
+                stop: child.stop, partialOutput: child.process.partialLine(.standardOutput),
+                partialError: child.process.partialLine(.standardError))
         }
     }
 
@@ -171,7 +172,8 @@ final class ChildrenStage<Kernel: DaemonKernel>: StageExecutor {
     func adopt(_ inherited: ReexecState.Child, take: (Int32?) -> FileDescriptor?) {
         let process = processes.adopt(pid: inherited.pid, pidfd: take(inherited.pidfd),
                                       standardOutput: take(inherited.standardOutput),
-                                      standardError: take(inherited.standardError), startTick: inherited.startTick)
+                                      standardError: take(inherited.standardError), startTick: inherited.startTick,
+                                      partialOutput: inherited.partialOutput, partialError: inherited.partialError)
         watch(Child(process: process, attachment: inherited.attachment, worker: inherited.worker,
                               stop: inherited.stop, interface: inherited.interface, now: clock()))
     }

@@ -29,10 +29,14 @@ struct ReexecStateTests {
         let ids = h.supervisor.reexecChildren
         var next: Int32 = 10
         func descriptor() -> Int32 { next += 1; return next }
-        let children = ids.map { child in
+        // The first child has a line begun on each stream (not UTF-8, and
+        // one already cut); the other has none.
+        let children = ids.enumerated().map { index, child in
             ReexecState.Child(pid: child.pid, attachment: child.id, worker: child.worker, interface: "v0", startTick: 42,
                               pidfd: descriptor(), standardOutput: descriptor(), standardError: descriptor(),
-                              stop: StopSequence(signal: .interrupt, timeout: .seconds(5)))
+                              stop: StopSequence(signal: .interrupt, timeout: .seconds(5)),
+                              partialOutput: index == 0 ? PartialLine(bytes: Array("half a ".utf8) + [0xc3, 0x00, 0xff], cut: false) : nil,
+                              partialError: index == 0 ? PartialLine(bytes: [], cut: true) : nil)
         }
         let attachment = ids[0].id
         let request = SocketRequest(listen: binding().listen!, interface: "v0", ifindex: 7, workers: 2)
@@ -51,6 +55,8 @@ struct ReexecStateTests {
         let read = try ReexecState(parsing: written.serialized(), configuration: Self.configuration)
         #expect(read.serialized() == written.serialized())
         #expect(read.children == written.children)
+        #expect(read.children.first?.partialOutput?.bytes.suffix(3) == [0xc3, 0x00, 0xff], "the begun line's raw bytes")
+        #expect(read.children.first?.partialError?.cut == true)
         #expect(read.sockets == written.sockets)
         #expect(read.firewallLockDescriptor == written.firewallLockDescriptor)
         #expect(read.supervisor.status() == h.supervisor.status(), "same pids, since, restarts, last exits")
@@ -88,11 +94,11 @@ struct ReexecStateTests {
     @Test func rxAnotherVersionIsRefused() {
         let text = Self.state(Self.running()).serialized()
         #expect(Self.refusal(text) == nil)
-        for version in ["2", "0", "-1", "9223372036854775807", "\"1\""] {
+        for version in ["3", "0", "-1", "9223372036854775807", "\"2\""] {
             let refusal = Self.refusal(Self.replacing("version", in: text, with: version))
             #expect(refusal != nil, "version \(version)")
         }
-        #expect(Self.refusal(Self.replacing("version", in: text, with: "2"))?.contains("version 2") == true)
+        #expect(Self.refusal(Self.replacing("version", in: text, with: "3"))?.contains("version 3") == true)
         #expect(Self.refusal(text.replacingOccurrences(of: ReexecState.format, with: "other-state")) != nil)
     }
 
@@ -112,7 +118,7 @@ struct ReexecStateTests {
     /// consistent with the others and with the bindings this image loaded.
     @Test func rxHostileContentIsRefused() {
         let text = Self.state(Self.running()).serialized()
-        let cases: [(String, String)] = [
+        var cases: [(String, String)] = [
             ("a descriptor below 3", Self.replacing("control", in: text, with: "0")),
             ("a descriptor handed twice", Self.replacing("firewall_lock", in: text, with: "\(Self.state(Self.running()).controlDescriptor!)")),
             ("a negative pid", Self.replacing("pid", in: text, with: "-5")),
@@ -126,10 +132,96 @@ struct ReexecStateTests {
             ("deep nesting, closed", String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)),
             ("a duplicated key", text.replacingOccurrences(of: "{\"format\":", with: "{\"format\":\"x\",\"format\":")),
         ]
+        let partial = "\"stdout_partial\":{\"hex\":\""
+        #expect(text.contains(partial))
+        cases += [
+            ("an odd hex run", text.replacingOccurrences(of: partial, with: partial + "a")),
+            ("upper-case hex", text.replacingOccurrences(of: partial, with: partial + "AB")),
+            ("not hex", text.replacingOccurrences(of: partial, with: partial + "zz")),
+            ("an oversized partial line", text.replacingOccurrences(of: partial, with: partial + String(repeating: "00", count: PartialLine.maximumBytes + 1))),
+        ]
         for (what, hostile) in cases {
             #expect(Self.refusal(hostile) != nil, "\(what)")
         }
         // A binding the new image does not have (removed from disk meanwhile).
         #expect(Self.refusal(text, configuration: Configuration(bindings: [])) != nil)
+    }
+
+    // MARK: The metrics counters (state version 2)
+
+    /// A supervisor whose every counter is off zero.
+    static func counted() -> H {
+        var h = Self.running()
+        h.supervisor.metrics.countEvent(.add)
+        h.supervisor.metrics.countEvent(.add)
+        h.supervisor.metrics.countEvent(.remove)
+        h.supervisor.metrics.countOverflow()
+        h.supervisor.metrics.countFirewallRepair()
+        h.supervisor.metrics.observeMatch(TimeSpan(nanoseconds: 30_000))
+        h.supervisor.metrics.observeSpawn(.milliseconds(3))
+        h.supervisor.metrics.countExit(binding: "web", .signal(9))
+        h.supervisor.metrics.stageFailures[Metrics.index(.link)] = 4
+        return h
+    }
+
+    static func sameCounters(_ a: Metrics, _ b: Metrics) -> Bool {
+        a.events == b.events && a.monitorOverflows == b.monitorOverflows && a.firewallRepairs == b.firewallRepairs
+            && a.stageFailures == b.stageFailures && a.restarts == b.restarts && a.childExits == b.childExits
+            && a.matchLatency == b.matchLatency && a.spawnLatency == b.spawnLatency
+    }
+
+    /// The counters cross the re-exec, so Prometheus sees no counter reset;
+    /// the new image's clock stays its own.
+    @Test func rxMetricsCountersAreCarried() throws {
+        let h = Self.counted()
+        let old = h.supervisor.metrics
+        #expect(old.restarts["web"] == 1 && old.childExits.count == 2, "running() restarted one worker")
+        let read = try ReexecState(parsing: Self.state(h).serialized(), configuration: Self.configuration)
+        #expect(Self.sameCounters(read.supervisor.metrics, old))
+        #expect(read.supervisor.metrics.matchLatency.count == 1 && read.supervisor.metrics.spawnLatency.sumNanoseconds == 3_000_000)
+
+        var fresh = Metrics()
+        fresh.clock = { Instant(nanoseconds: 7) }
+        let before = fresh.generation
+        fresh.takeCounters(from: read.supervisor.metrics)
+        #expect(Self.sameCounters(fresh, old))
+        #expect(fresh.clock?() == Instant(nanoseconds: 7), "the shell's clock is kept")
+        #expect(fresh.generation != before, "the textfile is written again")
+        // Counting goes on from there.
+        fresh.countEvent(.add)
+        #expect(fresh.events[EventAction.add.rawValue] == 3)
+    }
+
+    /// The state as a version 1 image wrote it: no metrics. Still read; the
+    /// counters start at zero, as they did before version 2.
+    @Test func rxAVersion1StateIsReadWithCountersAtZero() throws {
+        guard case .object(let members)? = JSONValue(parsing: Self.state(Self.counted()).serialized()) else {
+            Issue.record("the state is not an object")
+            return
+        }
+        let version1 = JSONValue.object(members.filter { $0.0 != "metrics" }.map { $0.0 == "version" ? ($0.0, .int(1)) : $0 }).serialized()
+        let read = try ReexecState(parsing: version1, configuration: Self.configuration)
+        #expect(Self.sameCounters(read.supervisor.metrics, Metrics()))
+        #expect(read.supervisor.status() == Self.counted().supervisor.status())
+        // Version 2 without them is not one of ours.
+        let missing = JSONValue.object(members.filter { $0.0 != "metrics" }).serialized()
+        #expect(Self.refusal(missing)?.contains("metrics") == true)
+    }
+
+    /// Malformed counters refuse the state like any other part; a histogram
+    /// kept under other bounds (a later version's) starts at zero instead.
+    @Test func rxMalformedCountersAreRefused() throws {
+        let text = Self.state(Self.counted()).serialized()
+        #expect(Self.refusal(Self.replacing("monitor_overflows", in: text, with: "-1")) != nil)
+        #expect(Self.refusal(Self.replacing("firewall_repairs", in: text, with: "\"1\"")) != nil)
+        #expect(Self.refusal(text.replacingOccurrences(of: "\"events\":[", with: "\"events\":[1,")) != nil, "one event count too many")
+        #expect(Self.refusal(text.replacingOccurrences(of: "\"reason\":9", with: "\"reason\":\"crashed\"")) != nil)
+        let matchBounds = Histogram.matchBounds.map(String.init).joined(separator: ",")
+        let otherBounds = text.replacingOccurrences(of: "\"bounds\":[\(matchBounds)]",
+                                                    with: "\"bounds\":[\(Histogram.matchBounds.dropLast().map(String.init).joined(separator: ",")),200000000]")
+        #expect(otherBounds != text)
+        let read = try ReexecState(parsing: otherBounds, configuration: Self.configuration)
+        #expect(read.supervisor.metrics.matchLatency == Histogram(bounds: Histogram.matchBounds))
+        #expect(read.supervisor.metrics.spawnLatency == Self.counted().supervisor.metrics.spawnLatency, "the other histogram is still carried")
     }
 }

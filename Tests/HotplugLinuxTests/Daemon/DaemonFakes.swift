@@ -115,6 +115,7 @@ final class FakeChild: SupervisableProcess {
     func watch(_ watched: ChildProcess.Watched, in epoll: Epoll, token: UInt64) throws(SystemCallError) -> Bool { false }
     func unwatch(_ watched: ChildProcess.Watched, in epoll: Epoll) throws(SystemCallError) {}
     func descriptorNumber(of watched: ChildProcess.Watched) -> Int32? { nil }
+    func partialLine(_ stream: ChildProcess.Stream) -> PartialLine? { nil }
 }
 
 /// Spawns `FakeChild`ren with increasing pids, far above any real one, so
@@ -137,7 +138,8 @@ final class FakeProcesses: ProcessSpawning {
     }
 
     func adopt(pid: ProcessID, pidfd: consuming FileDescriptor?, standardOutput: consuming FileDescriptor?,
-               standardError: consuming FileDescriptor?, startTick: UInt64?) -> FakeChild {
+               standardError: consuming FileDescriptor?, startTick: UInt64?,
+               partialOutput: PartialLine?, partialError: PartialLine?) -> FakeChild {
         FakeChild(pid, SpawnRequest(argv: ["adopted"]), passedSockets: 0, socketNames: "")
     }
 

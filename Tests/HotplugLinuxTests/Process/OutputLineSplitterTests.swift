@@ -1,3 +1,4 @@
+import HotplugCore
 @testable import HotplugLinux
 import Testing
 
@@ -54,5 +55,22 @@ struct OutputLineSplitterTests {
     func invalidUTF8() {
         var splitter = OutputLineSplitter()
         #expect(feed(&splitter, [0x61, 0xFF, 0xC3, 0x0A, 0x80, 0x62, 0x0A]) == ["a\u{FFFD}\u{FFFD}", "\u{FFFD}b"])
+    }
+
+    @Test("a begun line handed to a new splitter (re-exec) ends there whole, a cut one stays skipped")
+    func carriedLine() {
+        var old = OutputLineSplitter()
+        #expect(old.partialLine == nil)
+        #expect(feed(&old, Array("done\nhalf ".utf8) + [0xC3]) == ["done"])
+        let carried = old.partialLine
+        #expect(carried == PartialLine(bytes: Array("half ".utf8) + [0xC3], cut: false))
+        var new = OutputLineSplitter(carrying: carried!)
+        #expect(feed(&new, [0xA9] + Array(" line\n".utf8)) == ["half \u{E9} line"], "a character split across the images too")
+        #expect(new.partialLine == nil)
+
+        var long = OutputLineSplitter()
+        _ = feed(&long, [UInt8](repeating: UInt8(ascii: "a"), count: OutputLineSplitter.maximumLineBytes + 10))
+        var next = OutputLineSplitter(carrying: long.partialLine!)
+        #expect(feed(&next, Array("rest of it\nnew\n".utf8)) == ["new"], "the cut line's rest is still skipped")
     }
 }
