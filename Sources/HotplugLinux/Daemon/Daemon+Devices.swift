@@ -14,9 +14,20 @@ extension Daemon {
     }
 
     /// At start a failure is fatal (see `run`): a daemon that cannot see the
-    /// devices present would sit "ready" and ignore them.
-    func enumeratePresent() throws {
-        let present = try udev.enumerate(subsystems: supervisor.configuration.monitoredSubsystems)
+    /// devices present would sit "ready" and ignore them. `atStart`, when
+    /// nothing is tracked yet, leaves out unread the devices no binding can
+    /// want by subsystem and name (a veth's peer): a re-enumeration must see
+    /// them all, since a tracked device renamed since its match is found by
+    /// identity among them, and one missing would be taken as gone.
+    func enumeratePresent(atStart: Bool = false) throws {
+        let present: [UdevDevice]
+        do {
+            // A copy for the scan only: gone before `apply` changes the
+            // supervisor, which would otherwise copy its storage.
+            let supervisor = self.supervisor
+            let wanted: ((String, String) -> Bool)? = atStart ? { supervisor.factNeeds(subsystem: $0, sysname: $1) != nil } : nil
+            present = try udev.enumerate(subsystems: supervisor.configuration.monitoredSubsystems, wanted: wanted)
+        }
         apply(.present(supervision.present(present)))
     }
 

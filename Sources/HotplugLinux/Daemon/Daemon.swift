@@ -197,7 +197,7 @@ public final class Daemon {
             writeUnmanagedRules()
             firewallKeeper.configure()
             do {
-                try enumeratePresent()
+                try enumeratePresent(atStart: true)
             } catch {
                 throw DaemonError("cannot enumerate the devices present (\(error)); not starting, since every device present would be ignored")
             }

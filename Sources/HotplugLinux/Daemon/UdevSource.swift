@@ -33,8 +33,11 @@ final class UdevSource {
     /// The devices present in `subsystems` (all when nil). With udevd, only
     /// devices it finished with: the others are still in its queue and
     /// will arrive as events with their properties.
-    func enumerate(subsystems: Set<String>?) throws(UdevError) -> [UdevDevice] {
-        try UdevEnumerator.devices(context, subsystems: subsystems, tag: tag, initializedOnly: source == .udev)
+    /// With `wanted`, devices it refuses may be left out unread (see
+    /// `UdevEnumerator.classDevices`).
+    func enumerate(subsystems: Set<String>?,
+                   wanted: ((_ subsystem: String, _ sysname: String) -> Bool)? = nil) throws(UdevError) -> [UdevDevice] {
+        try UdevEnumerator.devices(context, subsystems: subsystems, tag: tag, initializedOnly: source == .udev, wanted: wanted)
     }
 
     /// The monitor became readable: its events to `supervision`, bounded

@@ -22,8 +22,10 @@ public struct StderrLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var merged = metadata
-        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        // The handler's own metadata is empty in the daemon: merging into it
+        // copied and grew a dictionary for every line.
+        var merged = event.metadata ?? [:]
+        if !metadata.isEmpty { merged.merge(metadata) { current, _ in current } }
         StandardError.write(Self.line(level: event.level, message: event.message.description, metadata: merged,
                                       priorityPrefix: priorityPrefix))
     }

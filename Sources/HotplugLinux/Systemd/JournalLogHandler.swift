@@ -26,9 +26,12 @@ public struct JournalLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        var merged = metadataProvider?.get() ?? [:]
-        merged.merge(metadata) { $1 }
-        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        // The event's metadata wins over the handler's, which wins over the
+        // provider's; started from the event's, as the others are empty in
+        // the daemon, so no dictionary is copied and grown for every entry.
+        var merged = event.metadata ?? [:]
+        if !metadata.isEmpty { merged.merge(metadata) { current, _ in current } }
+        if let provided = metadataProvider?.get(), !provided.isEmpty { merged.merge(provided) { current, _ in current } }
         let entry = Self.fields(level: event.level, message: event.message.description, metadata: merged)
             + Self.locationFields(file: event.file, line: event.line, function: event.function)
         do {

@@ -6,8 +6,15 @@ import Glibc
 public enum UdevEnumerator {
     /// Devices in `subsystems` (all when nil). With `initializedOnly`, only
     /// those udevd has finished with: the rest will arrive as monitor events.
+    /// With `wanted`, a device whose subsystem and name it refuses may be
+    /// left out before any object is made for it (see `classDevices`).
     public static func devices(_ context: UdevContext, subsystems: Set<String>?, tag: String? = nil,
-                               initializedOnly: Bool = false) throws(UdevError) -> [UdevDevice] {
+                               initializedOnly: Bool = false,
+                               wanted: ((_ subsystem: String, _ sysname: String) -> Bool)? = nil) throws(UdevError) -> [UdevDevice] {
+        if let wanted, tag == nil, !initializedOnly, let subsystems,
+           let devices = classDevices(context, subsystems: subsystems, wanted: wanted) {
+            return devices
+        }
         guard let enumerate = udev_enumerate_new(context.pointer) else {
             throw UdevError(operation: "udev_enumerate_new", errno: errno)
         }
@@ -30,5 +37,52 @@ public enum UdevEnumerator {
             entry = udev_list_entry_get_next(current)
         }
         return devices
+    }
+
+    /// The devices of class subsystems, listed from `/sys/class/SUBSYSTEM`
+    /// with a device object made only for the names `wanted` accepts; in
+    /// syspath order, as libudev sorts its own scan. libudev's scan makes
+    /// an object for every entry (resolving its path a component at a time,
+    /// some 25 system calls) and the caller then makes another: for 1000
+    /// veth pairs, 2001 entries, that was 0.36 ms a wanted device before the
+    /// first spawn. Nil, for libudev's scan instead, when a subsystem has no
+    /// class directory (a bus) or a name is not UTF-8.
+    static func classDevices(_ context: UdevContext, subsystems: Set<String>,
+                             wanted: (_ subsystem: String, _ sysname: String) -> Bool) -> [UdevDevice]? {
+        guard !subsystems.isEmpty else { return nil }
+        var devices: [(syspath: String, device: UdevDevice)] = []
+        for subsystem in subsystems.sorted() {
+            let directory = "/sys/class/" + subsystem
+            guard let names = utf8Entries(of: directory) else { return nil }
+            for name in names where wanted(subsystem, name) {
+                // Entries that are not devices (net's bonding_masters) and
+                // devices gone since the listing have no object: skipped.
+                guard let pointer = udev_device_new_from_syspath(context.pointer, directory + "/" + name) else { continue }
+                let device = UdevDevice(adopting: pointer)
+                // A class directory lists its subsystem's devices only, but
+                // the check costs nothing next to the lookup.
+                guard device.subsystem == subsystem else { continue }
+                devices.append((device.syspath, device))
+            }
+        }
+        devices.sort { $0.syspath.utf8.lexicographicallyPrecedes($1.syspath.utf8) }
+        return devices.map(\.device)
+    }
+
+    /// The names in a directory but `.` and `..`; nil when it cannot be
+    /// opened or a name is not valid UTF-8 (a path made from it would not
+    /// be the entry's).
+    private static func utf8Entries(of directory: String) -> [String]? {
+        guard let handle = opendir(directory) else { return nil }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name: String? = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(validating: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard let name else { return nil }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names
     }
 }
