@@ -3,13 +3,20 @@ import Glibc
 /// The few raw file and error helpers every part of the shell needs, in
 /// one place: directory listings, small /proc and sysfs reads, errno text.
 enum SystemFiles {
-    /// The names in a directory, without `.` and `..`; nil when it cannot be opened.
-    static func entries(of directory: String) -> [String]? {
+    /// The names in a directory, without `.` and `..`; nil when it cannot be
+    /// opened. With `strictUTF8`, also nil when a name is not valid UTF-8,
+    /// for callers that make paths from the names (a repaired name would
+    /// not be the entry's).
+    static func entries(of directory: String, strictUTF8: Bool = false) -> [String]? {
         guard let handle = opendir(directory) else { return nil }
         defer { closedir(handle) }
         var names: [String] = []
         while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name: String? = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                let bytes = raw.prefix { $0 != 0 }
+                return strictUTF8 ? String(validating: bytes, as: UTF8.self) : String(decoding: bytes, as: UTF8.self)
+            }
+            guard let name else { return nil }
             if name != ".", name != ".." { names.append(name) }
         }
         return names

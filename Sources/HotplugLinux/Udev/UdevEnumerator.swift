@@ -53,7 +53,7 @@ public enum UdevEnumerator {
         var devices: [(syspath: String, device: UdevDevice)] = []
         for subsystem in subsystems.sorted() {
             let directory = "/sys/class/" + subsystem
-            guard let names = utf8Entries(of: directory) else { return nil }
+            guard let names = SystemFiles.entries(of: directory, strictUTF8: true) else { return nil }
             for name in names where wanted(subsystem, name) {
                 // Entries that are not devices (net's bonding_masters) and
                 // devices gone since the listing have no object: skipped.
@@ -67,22 +67,5 @@ public enum UdevEnumerator {
         }
         devices.sort { $0.syspath.utf8.lexicographicallyPrecedes($1.syspath.utf8) }
         return devices.map(\.device)
-    }
-
-    /// The names in a directory but `.` and `..`; nil when it cannot be
-    /// opened or a name is not valid UTF-8 (a path made from it would not
-    /// be the entry's).
-    private static func utf8Entries(of directory: String) -> [String]? {
-        guard let handle = opendir(directory) else { return nil }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name: String? = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(validating: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            guard let name else { return nil }
-            if name != ".", name != ".." { names.append(name) }
-        }
-        return names
     }
 }
