@@ -36,7 +36,7 @@ extension Supervisor {
             for index in 0..<(hasWorkers ? max(count, attachment.workers.count) : 1) {
                 let worker = index < attachment.workers.count ? attachment.workers[index] : nil
                 let state = attachment.rowState(index)
-                let fromWorker = worker != nil && state == worker?.state
+                let fromWorker = if case .worker = state { true } else { false }
                 rows.append(InstanceStatus(
                     binding: attachment.id.binding, device: device.id, syspath: device.facts.syspath,
                     devpath: device.facts.devpath, subsystem: device.facts.subsystem, sysname: device.facts.sysname,
@@ -45,20 +45,10 @@ extension Supervisor {
                     since: fromWorker ? worker?.since ?? attachment.since : attachment.since,
                     restarts: worker?.restarts ?? 0, lastExit: worker?.lastExit,
                     lastExitWasRequested: worker?.lastExitWasRequested ?? false,
-                    nextTry: Self.nextTry(state), error: Self.reason(state)))
+                    nextTry: state.nextTry, error: state.error))
             }
         }
         return rows
-    }
-
-    static func nextTry(_ state: AttachmentPhase) -> Instant? {
-        if case .backoff(let until) = state { return until }
-        return nil
-    }
-
-    static func reason(_ state: AttachmentPhase) -> String? {
-        if case .failed(_, let reason) = state { return reason }
-        return nil
     }
 
     /// What the shell must read of a device with this subsystem and kernel
