@@ -1,6 +1,6 @@
 /// One row of `hotplugd status`: one instance (worker) of an attachment, or
 /// the attachment itself when its binding has no `[exec]`.
-public struct InstanceStatus: Sendable, Equatable {
+public struct StatusRow: Sendable, Equatable {
     public var binding: String
     public var device: DeviceID
     public var syspath: String
@@ -27,8 +27,8 @@ public struct InstanceStatus: Sendable, Equatable {
 
 extension Supervisor {
     /// Every attachment, by binding then device, one row per worker.
-    public func status() -> [InstanceStatus] {
-        var rows: [InstanceStatus] = []
+    public func status() -> [StatusRow] {
+        var rows: [StatusRow] = []
         for attachment in attachments.values.sorted(by: { $0.id < $1.id }) {
             guard let device = devices[attachment.id.device] else { continue }
             let count = configuration.binding(named: attachment.id.binding)?.exec?.instances ?? max(attachment.workers.count, 1)
@@ -37,7 +37,7 @@ extension Supervisor {
                 let worker = index < attachment.workers.count ? attachment.workers[index] : nil
                 let state = attachment.rowState(index)
                 let fromWorker = if case .worker = state { true } else { false }
-                rows.append(InstanceStatus(
+                rows.append(StatusRow(
                     binding: attachment.id.binding, device: device.id, syspath: device.facts.syspath,
                     devpath: device.facts.devpath, subsystem: device.facts.subsystem, sysname: device.facts.sysname,
                     interface: device.interface, instance: hasWorkers ? index : nil, state: state.name,

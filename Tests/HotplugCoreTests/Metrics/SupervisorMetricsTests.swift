@@ -158,8 +158,8 @@ struct SupervisorMetricsTests {
             .exited, .failed("x"),
         ]
         let states = phases.map(\.name) + workerStates.map(\.name)
-        #expect(Set(states) == Set(MetricsExposition.instanceStates))
-        #expect(Set(MetricsExposition.deviceStatePriority) == Set(MetricsExposition.instanceStates))
+        #expect(Set(states) == Set(MetricsExposition.rowStates))
+        #expect(Set(MetricsExposition.deviceStatePriority) == Set(MetricsExposition.rowStates))
     }
 }
 

@@ -26,7 +26,7 @@ struct WorkerStateTests {
         let phaseNames = Set(Self.phases.map(\.name)), workerNames = Set(Self.workerStates.map(\.name))
         #expect(phaseNames.isDisjoint(with: ["backoff", "stopping", "exited"]))
         #expect(workerNames.isDisjoint(with: ["settling", "configured"]))
-        #expect(phaseNames.union(workerNames) == Set(MetricsExposition.instanceStates))
+        #expect(phaseNames.union(workerNames) == Set(MetricsExposition.rowStates))
         #expect(Self.workerStates.filter { $0.name == "stopping" }.count == 2, "a leftovers' stop shows as stopping")
         #expect(Self.phases.map { RowState.phase($0).pid } == Self.phases.map { _ in nil }, "an attachment has no pid of its own")
     }
