@@ -91,6 +91,18 @@ struct ClassRescanTests {
         #expect(Self.ifindex(.device(device)) != kept.identity.ifindex)
     }
 
+    /// The udev source's test: a device udevd has finished with is read.
+    @Test(.needsUdevd) func withTheUdevSourceADeviceUdevdFinishedIsRead() throws {
+        let veth = try VethPair(prefix: "crs")
+        defer { veth.delete() }
+        #expect(veth.waitUntilUdevFinished())
+        let context = try UdevContext()
+        let entries = try #require(ClassRescan.present(
+            context, subsystems: ["net"], initializedOnly: true, tracked: [],
+            wanted: { _, name in name == veth.name }, kernelName: { _ in nil }))
+        #expect(entries.map(\.syspath) == ["/sys/devices/virtual/net/\(veth.name)"])
+    }
+
     @Test func aClassLinkResolvesToTheDevpathItLeadsTo() {
         let directory = Array("/sys/class/net".utf8)
         #expect(ClassRescan.devpath(ofLink: Array("../../devices/virtual/net/x".utf8), in: directory)
