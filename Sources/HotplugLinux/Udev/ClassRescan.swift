@@ -38,7 +38,7 @@ enum ClassRescan {
     /// source) leaves out new devices udevd has not finished with, as
     /// libudev's `udev_enumerate_add_match_is_initialized` does; they
     /// arrive as events. Nil, for libudev's scan instead, when a subsystem
-    /// has no class directory (a bus) or a name is not UTF-8.
+    /// has no class directory (a bus), is also a bus, or a name is not UTF-8.
     static func present(_ context: UdevContext, subsystems: Set<String>, initializedOnly: Bool,
                         tracked: [(identity: DeviceIdentity, facts: DeviceFacts)],
                         wanted: (_ subsystem: String, _ sysname: String) -> Bool,
@@ -61,8 +61,8 @@ enum ClassRescan {
         var foundIndexes = Set<Int32>()
         var read = Set<String>()
         for subsystem in subsystems.sorted() {
-            let directory = "/sys/class/" + subsystem
-            guard let names = SystemFiles.entries(of: directory, strictUTF8: true) else { return nil }
+            guard let directory = UdevEnumerator.classDirectory(of: subsystem),
+                  let names = SystemFiles.entries(of: directory, strictUTF8: true) else { return nil }
             let probedHere = probed[subsystem] ?? [:]
             let readHere = readAgain[subsystem] ?? []
             for name in names {

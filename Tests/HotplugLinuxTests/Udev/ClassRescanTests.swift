@@ -1,3 +1,4 @@
+import Foundation
 import HotplugCore
 @testable import HotplugLinux
 import Testing
@@ -101,6 +102,20 @@ struct ClassRescanTests {
             context, subsystems: ["net"], initializedOnly: true, tracked: [],
             wanted: { _, name in name == veth.name }, kernelName: { _ in nil }))
         #expect(entries.map(\.syspath) == ["/sys/devices/virtual/net/\(veth.name)"])
+    }
+
+    /// A subsystem that is a bus as well as a class (`mei`, `nd`) has
+    /// devices the class directory does not list: libudev's scan, not ours.
+    @Test func aSubsystemThatIsAlsoABusIsLeftToLibudev() throws {
+        #expect(UdevEnumerator.classDirectory(of: "net") == "/sys/class/net")
+        let classes = Set((try? FileManager.default.contentsOfDirectory(atPath: "/sys/class")) ?? [])
+        let buses = Set((try? FileManager.default.contentsOfDirectory(atPath: "/sys/bus")) ?? [])
+        guard let both = classes.intersection(buses).sorted().first else { return }
+        #expect(UdevEnumerator.classDirectory(of: both) == nil)
+        let context = try UdevContext()
+        #expect(ClassRescan.present(context, subsystems: [both, "net"], initializedOnly: false, tracked: [],
+                                    wanted: { _, _ in true }, kernelName: { _ in nil }) == nil)
+        #expect(UdevEnumerator.classDevices(context, subsystems: [both], wanted: { _, _ in true }) == nil)
     }
 
     @Test func aClassLinkResolvesToTheDevpathItLeadsTo() {
