@@ -262,6 +262,39 @@ struct ReexecTests {
         #expect(try setup.daemon.mapTarget(setup.daemon.ifindex(second)) != nil)
     }
 
+    /// Someone else renames the interface while no image listens, to a
+    /// name no binding wants: the new image's re-enumeration finds it by
+    /// its ifindex, so it keeps its children, sockets and firewall element.
+    @Test func rxDeviceRenamedByAnotherInTheGapIsKept() throws {
+        let setup = try Setup(prefix: "rxn")
+        defer { setup.cleanUp() }
+        let before = try setup.rows()
+        let renamed = "zn" + String(VethPair.uniqueName(prefix: "").prefix(6))
+        // Down, renamed, up again where the kernel refuses to rename a link that is up.
+        try setup.installStandIn("""
+            if [ "$1" != reexec-probe ]; then
+              /sbin/ip link set \(setup.interface) name \(renamed) 2>/dev/null || {
+                /sbin/ip link set \(setup.interface) down
+                /sbin/ip link set \(setup.interface) name \(renamed)
+                /sbin/ip link set \(renamed) up
+              }
+            fi
+            exec -a "$0" "\(HotplugdBinary.path)" "$@"
+            """)
+        let answer = try setup.reexec()
+        #expect(answer.status == 0, "\(answer.stderr)")
+        #expect(try setup.daemon.ifindex(renamed) == setup.ifindex, "the stand-in renamed the interface")
+        // A teardown would begin at once: give it the time it would take to show.
+        usleep(500_000)
+        let after = try setup.rows()
+        #expect(after.count == 2 && after.allSatisfy { $0.state == "running" }, "\(after) \(setup.log())")
+        #expect(after.map(\.pid) == before.map(\.pid) && after.map(\.since) == before.map(\.since), "\(before) \(after)")
+        #expect(before.compactMap(\.pid).allSatisfy(Self.processExists))
+        #expect(try setup.daemon.mapTarget(setup.ifindex) != nil, "the firewall element stays")
+        #expect(eventually(timeout: 10) { (try? setup.serves()) == true }, "\(setup.log())")
+        #expect(!setup.log().contains("device is gone"), "\(setup.log())")
+    }
+
     /// The new binary cannot take over and the probe finds out: the old
     /// image carries on with everything, and says why.
     @Test(arguments: ["missing", "not-executable", "exits-1"])

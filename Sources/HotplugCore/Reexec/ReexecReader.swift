@@ -10,24 +10,47 @@ public struct ReexecStateError: Error, Sendable, Equatable, CustomStringConverti
 /// version (or by someone else) is refused, never half-understood.
 struct ReexecReader {
     let value: JSONValue
-    /// Where in the document, for the refusal's text.
-    let path: String
+    /// Where in the document, for the refusal's text: built only for one,
+    /// since a re-exec reads some hundred fields a device inside its pause.
+    var path: String { location.text }
+    private let location: Location
 
     init(_ value: JSONValue, path: String = "state") {
+        self.init(value, at: .root(path))
+    }
+
+    private init(_ value: JSONValue, at location: Location) {
         self.value = value
-        self.path = path
+        self.location = location
+    }
+
+    /// A field's or an element's place below its parent's.
+    private indirect enum Location {
+        case root(String)
+        case field(Location, String)
+        case element(Location, Int)
+
+        var text: String {
+            switch self {
+            case .root(let name): name
+            case .field(let parent, let key): parent.text + "." + key
+            case .element(let parent, let index): "\(parent.text)[\(index)]"
+            }
+        }
     }
 
     func field(_ key: String) throws(ReexecStateError) -> ReexecReader {
         guard case .object(let members) = value else { throw ReexecStateError("\(path) is not an object") }
         guard let member = members.first(where: { $0.0 == key }) else { throw ReexecStateError("\(path).\(key) is missing") }
-        return ReexecReader(member.1, path: path + "." + key)
+        return ReexecReader(member.1, at: .field(location, key))
     }
+
+    var isNull: Bool { if case .null = value { true } else { false } }
 
     /// Nil for JSON null; a missing key is still an error.
     func optional(_ key: String) throws(ReexecStateError) -> ReexecReader? {
         let reader = try field(key)
-        return reader.value == .null ? nil : reader
+        return reader.isNull ? nil : reader
     }
 
     func string() throws(ReexecStateError) -> String {
@@ -54,7 +77,7 @@ struct ReexecReader {
     func array(upTo limit: Int) throws(ReexecStateError) -> [ReexecReader] {
         guard case .array(let values) = value else { throw ReexecStateError("\(path) is not an array") }
         guard values.count <= limit else { throw ReexecStateError("\(path) has more than \(limit) entries") }
-        return values.enumerated().map { ReexecReader($1, path: "\(path)[\($0)]") }
+        return values.enumerated().map { ReexecReader($1, at: .element(location, $0)) }
     }
 
     func strings(upTo limit: Int) throws(ReexecStateError) -> [String] {

@@ -252,7 +252,7 @@ extension ReexecState.Sockets {
         let shared = mode == .shared ? try descriptors(try reader.field("shared")) : []
         var perWorker: [[Int32]?] = []
         for item in try reader.field("per_worker").array(upTo: 4096) {
-            perWorker.append(item.value == .null ? nil : try descriptors(item))
+            perWorker.append(item.isNull ? nil : try descriptors(item))
         }
         let kept = try reader.optional("kept").map { item throws(ReexecStateError) in try descriptors(item) }
         guard mode == .reuseport || (perWorker.isEmpty && kept == nil) else { throw ReexecStateError("\(reader.path): per-worker sockets in shared mode") }

@@ -57,6 +57,13 @@ extension Supervisor {
         matchTable.factNeeds(subsystem: subsystem, sysname: sysname)
     }
 
+    /// Every device tracked as present: the identity it is tracked by and
+    /// the facts it was matched with. What a re-enumeration must find again
+    /// (or miss) for `reconcile` to keep (or tear down) each one.
+    public var trackedDevices: [(identity: DeviceIdentity, facts: DeviceFacts)] {
+        identities.all.compactMap { entry in devices[entry.device].map { (entry.identity, $0.facts) } }
+    }
+
     /// The device an attachment runs for, for the shell's log lines.
     public func deviceFacts(_ id: DeviceID) -> DeviceFacts? { devices[id]?.facts }
     public func interfaceName(_ id: DeviceID) -> String? { devices[id]?.interface }

@@ -29,7 +29,12 @@ struct JSONParser {
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
     mutating func skipWhitespace() {
-        while index < bytes.count, [0x20, 0x09, 0x0a, 0x0d].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0a, 0x0d: index += 1
+            default: return
+            }
+        }
     }
 
     mutating func value(depth: Int) -> JSONValue? {
@@ -47,10 +52,11 @@ struct JSONParser {
         }
     }
 
-    mutating func literal(_ word: String, _ value: JSONValue) -> JSONValue? {
-        let expected = Array(word.utf8)
-        guard index + expected.count <= bytes.count, Array(bytes[index..<index + expected.count]) == expected else { return nil }
-        index += expected.count
+    mutating func literal(_ word: StaticString, _ value: JSONValue) -> JSONValue? {
+        let count = word.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return nil }
+        for offset in 0..<count where bytes[index + offset] != word.utf8Start[offset] { return nil }
+        index += count
         return value
     }
 
@@ -62,47 +68,45 @@ struct JSONParser {
         return .int(value)
     }
 
+    /// A string's runs between escapes are decoded whole (most strings have
+    /// none: one decode): a re-exec parses every device's facts inside its
+    /// pause. Bytes that are not UTF-8 become U+FFFD, run by run.
     mutating func string() -> String? {
         index += 1
-        var scalars = String.UnicodeScalarView()
-        var run: [UInt8] = []
-        func flush() {
-            scalars.append(contentsOf: String(decoding: run, as: UTF8.self).unicodeScalars)
-            run.removeAll()
-        }
-        while index < bytes.count {
-            let byte = bytes[index]
-            index += 1
-            switch byte {
-            case UInt8(ascii: "\""):
-                flush()
-                return String(scalars)
-            case UInt8(ascii: "\\"):
-                flush()
-                guard index < bytes.count else { return nil }
-                let escape = bytes[index]
+        var result = ""
+        while true {
+            let start = index
+            while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") { index += 1 }
+            guard index < bytes.count else { return nil }
+            let run = String(decoding: bytes[start..<index], as: UTF8.self)
+            if bytes[index] == UInt8(ascii: "\"") {
                 index += 1
-                switch escape {
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "t"): scalars.append("\t")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "b"): scalars.append("\u{8}")
-                case UInt8(ascii: "f"): scalars.append("\u{c}")
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scalars.append(Unicode.Scalar(escape))
-                case UInt8(ascii: "u"):
-                    guard index + 4 <= bytes.count,
-                          let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else { return nil }
-                    index += 4
-                    // Surrogate halves never come from the daemon; keep them visible.
-                    scalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
-                default:
-                    return nil
-                }
+                if result.isEmpty { return run }
+                result += run
+                return result
+            }
+            result += run
+            index += 1
+            guard index < bytes.count else { return nil }
+            let escape = bytes[index]
+            index += 1
+            switch escape {
+            case UInt8(ascii: "n"): result += "\n"
+            case UInt8(ascii: "t"): result += "\t"
+            case UInt8(ascii: "r"): result += "\r"
+            case UInt8(ascii: "b"): result += "\u{8}"
+            case UInt8(ascii: "f"): result += "\u{c}"
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): result.unicodeScalars.append(Unicode.Scalar(escape))
+            case UInt8(ascii: "u"):
+                guard index + 4 <= bytes.count,
+                      let code = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else { return nil }
+                index += 4
+                // Surrogate halves never come from the daemon; keep them visible.
+                result.unicodeScalars.append(Unicode.Scalar(code) ?? "\u{FFFD}")
             default:
-                run.append(byte)
+                return nil
             }
         }
-        return nil
     }
 
     mutating func array(depth: Int) -> JSONValue? {

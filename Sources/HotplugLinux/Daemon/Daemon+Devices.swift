@@ -16,19 +16,35 @@ extension Daemon {
     /// At start a failure is fatal (see `run`): a daemon that cannot see the
     /// devices present would sit "ready" and ignore them. `atStart`, when
     /// nothing is tracked yet, leaves out unread the devices no binding can
-    /// want by subsystem and name (a veth's peer): a re-enumeration must see
-    /// them all, since a tracked device renamed since its match is found by
-    /// identity among them, and one missing would be taken as gone.
+    /// want by subsystem and name (a veth's peer). A re-enumeration (a
+    /// re-exec's gap, lost events) must also find each tracked device by
+    /// identity, under whatever name it has now, or it would be taken as
+    /// gone: `ClassRescan` reads what can change the outcome and gives the
+    /// devices found as they were back with their kept facts, and
+    /// libudev's scan of every entry is the fallback.
     func enumeratePresent(atStart: Bool = false) throws {
-        let present: [UdevDevice]
+        let present: [DeviceFacts]
         do {
             // A copy for the scan only: gone before `apply` changes the
             // supervisor, which would otherwise copy its storage.
             let supervisor = self.supervisor
-            let wanted: ((String, String) -> Bool)? = atStart ? { supervisor.factNeeds(subsystem: $0, sysname: $1) != nil } : nil
-            present = try udev.enumerate(subsystems: supervisor.configuration.monitoredSubsystems, wanted: wanted)
+            let wanted: (String, String) -> Bool = { supervisor.factNeeds(subsystem: $0, sysname: $1) != nil }
+            let subsystems = supervisor.configuration.monitoredSubsystems
+            if !atStart, let entries = udev.rescan(subsystems: subsystems, tracked: supervisor.trackedDevices, wanted: wanted,
+                                                   kernelName: { [kernel = supervision.kernel] in
+                                                       kernel.interfaceName(ofIndex: $0).flatMap { String(validating: $0, as: UTF8.self) }
+                                                   }) {
+                present = entries.map { entry in
+                    switch entry {
+                    case .unchanged(let facts): facts
+                    case .device(let device): supervision.checkedFacts(device)
+                    }
+                }
+            } else {
+                present = supervision.present(try udev.enumerate(subsystems: subsystems, wanted: atStart ? wanted : nil))
+            }
         }
-        apply(.present(supervision.present(present)))
+        apply(.present(present))
     }
 
     func readMonitor() {

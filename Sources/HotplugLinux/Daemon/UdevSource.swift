@@ -40,6 +40,18 @@ final class UdevSource {
         try UdevEnumerator.devices(context, subsystems: subsystems, tag: tag, initializedOnly: source == .udev, wanted: wanted)
     }
 
+    /// A re-enumeration that reads only what can change the reconcile
+    /// (see `ClassRescan`); nil when it cannot be done that way (a tag
+    /// filter, all subsystems, a bus subsystem, a name that is not UTF-8),
+    /// for `enumerate` instead.
+    func rescan(subsystems: Set<String>?, tracked: [(identity: DeviceIdentity, facts: DeviceFacts)],
+                wanted: (_ subsystem: String, _ sysname: String) -> Bool,
+                kernelName: (_ ifindex: Int32) -> String?) -> [ClassRescan.Entry]? {
+        guard tag == nil, let subsystems else { return nil }
+        return ClassRescan.present(context, subsystems: subsystems, initializedOnly: source == .udev, tracked: tracked,
+                                   wanted: wanted, kernelName: kernelName)
+    }
+
     /// The monitor became readable: its events to `supervision`, bounded
     /// per wake-up so signals and children get their turn in a storm (the
     /// socket stays readable, so the loop comes back for the rest).

@@ -39,6 +39,15 @@ public enum UdevEnumerator {
         return devices
     }
 
+    /// `/sys/class/SUBSYSTEM`, where the subsystem's devices are all listed
+    /// there: nil when it is also a bus (`/sys/bus/SUBSYSTEM`, as `mei` and
+    /// `nd` are), whose devices libudev's scan finds there too.
+    static func classDirectory(of subsystem: String) -> String? {
+        guard !subsystem.isEmpty, !subsystem.contains("/"), subsystem != ".", subsystem != "..",
+              access("/sys/bus/" + subsystem, F_OK) != 0 else { return nil }
+        return "/sys/class/" + subsystem
+    }
+
     /// The devices of class subsystems, listed from `/sys/class/SUBSYSTEM`
     /// with a device object made only for the names `wanted` accepts; in
     /// syspath order, as libudev sorts its own scan. libudev's scan makes
@@ -46,14 +55,14 @@ public enum UdevEnumerator {
     /// some 25 system calls) and the caller then makes another: for 1000
     /// veth pairs, 2001 entries, that was 0.36 ms a wanted device before the
     /// first spawn. Nil, for libudev's scan instead, when a subsystem has no
-    /// class directory (a bus) or a name is not UTF-8.
+    /// class directory (a bus), is also a bus, or a name is not UTF-8.
     static func classDevices(_ context: UdevContext, subsystems: Set<String>,
                              wanted: (_ subsystem: String, _ sysname: String) -> Bool) -> [UdevDevice]? {
         guard !subsystems.isEmpty else { return nil }
         var devices: [(syspath: String, device: UdevDevice)] = []
         for subsystem in subsystems.sorted() {
-            let directory = "/sys/class/" + subsystem
-            guard let names = SystemFiles.entries(of: directory, strictUTF8: true) else { return nil }
+            guard let directory = classDirectory(of: subsystem),
+                  let names = SystemFiles.entries(of: directory, strictUTF8: true) else { return nil }
             for name in names where wanted(subsystem, name) {
                 // Entries that are not devices (net's bonding_masters) and
                 // devices gone since the listing have no object: skipped.
