@@ -66,18 +66,22 @@ struct CandidateSet: ~Copyable {
     }
 
     /// The indexes, ascending and transformed, as an array: one
-    /// allocation, none when empty.
+    /// allocation, none when empty. Reserved and appended to, not built with
+    /// `init(unsafeUninitializedCapacity:)` or `init(repeating:count:)`:
+    /// those allocate through a function the standard library does not
+    /// inline, unspecialized, which looks up the generic array type's
+    /// metadata on every call (some hundreds of instructions).
     func map<Element>(_ transform: (Int) -> Element) -> [Element] {
         let count = count
         guard count > 0 else { return [] }
-        return [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
-            var next = first(from: 0)
-            while let index = next, initialized < count {
-                buffer.initializeElement(at: initialized, to: transform(index))
-                initialized += 1
-                next = first(from: index + 1)
-            }
+        var result: [Element] = []
+        result.reserveCapacity(count)
+        var next = first(from: 0)
+        while let index = next {
+            result.append(transform(index))
+            next = first(from: index + 1)
         }
+        return result
     }
 
     @inline(__always)
