@@ -3,9 +3,12 @@
 /// proposed once) and reading the bits in order yields binding order, so
 /// there is nothing to sort or deduplicate. Up to 512 bindings the bits live
 /// in the struct itself and an event allocates nothing for them; beyond, in
-/// one array per event.
+/// one buffer per event, owned by the set and freed by its deinit.
 ///
-/// Not copyable: a copy would retain the array, and nothing needs one.
+/// Not copyable: the set owns its spilled buffer, and nothing needs a copy.
+/// The spill is a raw buffer, not an array: the optimizer hoisted the
+/// array's uniqueness check out of the marking loops, where it ran on every
+/// mark (a copy-on-write check of the empty array) even with nothing spilled.
 /// Not built on `withUnsafeTemporaryAllocation` either: the closure it takes
 /// would capture, and copy, the DeviceFacts being matched.
 struct CandidateSet: ~Copyable {
@@ -13,18 +16,23 @@ struct CandidateSet: ~Copyable {
     private static let inlineCapacity = 8 * 64
 
     private var inline: Inline = (0, 0, 0, 0, 0, 0, 0, 0)
-    /// The words, when there are more than `inline` holds; else empty.
-    private var spilled: [UInt64] = []
-    /// Decided once: asking `spilled.isEmpty` per access was a call each time.
-    private let isSpilled: Bool
+    /// The words, when there are more than `inline` holds; else nil.
+    private let spilled: UnsafeMutablePointer<UInt64>?
     private let wordCount: Int
 
     /// An empty set for indexes below `capacity`.
     init(capacity: Int) {
         wordCount = max(0, (capacity + 63) / 64)
-        isSpilled = capacity > Self.inlineCapacity
-        if isSpilled { spilled = [UInt64](repeating: 0, count: wordCount) }
+        if capacity > Self.inlineCapacity {
+            let words = UnsafeMutablePointer<UInt64>.allocate(capacity: wordCount)
+            words.initialize(repeating: 0, count: wordCount)
+            spilled = words
+        } else {
+            spilled = nil
+        }
     }
+
+    deinit { spilled?.deallocate() }
 
     @inline(__always)
     mutating func insert(_ index: Int) {
@@ -58,30 +66,41 @@ struct CandidateSet: ~Copyable {
     }
 
     /// The indexes, ascending and transformed, as an array: one
-    /// allocation, none when empty.
+    /// allocation, none when empty. Reserved and appended to, not built with
+    /// `init(unsafeUninitializedCapacity:)` or `init(repeating:count:)`:
+    /// those allocate through a function the standard library does not
+    /// inline, unspecialized, which looks up the generic array type's
+    /// metadata on every call (some hundreds of instructions).
     func map<Element>(_ transform: (Int) -> Element) -> [Element] {
         let count = count
         guard count > 0 else { return [] }
-        return [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
-            var next = first(from: 0)
-            while let index = next, initialized < count {
-                buffer.initializeElement(at: initialized, to: transform(index))
-                initialized += 1
-                next = first(from: index + 1)
-            }
+        var result: [Element] = []
+        result.reserveCapacity(count)
+        var next = first(from: 0)
+        while let index = next {
+            result.append(transform(index))
+            next = first(from: index + 1)
         }
+        return result
     }
 
     @inline(__always)
     private func word(_ position: Int) -> UInt64 {
-        if isSpilled { return spilled[position] }
+        if let spilled {
+            precondition(position < wordCount)
+            return spilled[position]
+        }
         precondition(position < Self.inlineCapacity / 64)
         return withUnsafeBytes(of: inline) { $0.load(fromByteOffset: position &* 8, as: UInt64.self) }
     }
 
     @inline(__always)
     private mutating func setWord(_ position: Int, _ value: UInt64) {
-        if isSpilled { spilled[position] = value; return }
+        if let spilled {
+            precondition(position < wordCount)
+            spilled[position] = value
+            return
+        }
         precondition(position < Self.inlineCapacity / 64)
         withUnsafeMutableBytes(of: &inline) { $0.storeBytes(of: value, toByteOffset: position &* 8, as: UInt64.self) }
     }

@@ -13,7 +13,7 @@ public struct EventTracker: Sendable {
     }
 
     public func matchingBindings(_ facts: DeviceFacts) -> [String] {
-        table.matching(facts) { $0.name }
+        table.matchingNames(facts)
     }
 
     public mutating func remember(_ facts: DeviceFacts) {

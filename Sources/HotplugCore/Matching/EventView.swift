@@ -59,15 +59,18 @@ extension Matcher {
         /// the dictionary out retained it, the first touch of that memory,
         /// and a retain is an atomic instruction, which waits out the miss.
         private static func nearestUSBDevice(_ device: borrowing DeviceFacts) -> Int? {
-            if device.subsystem == "usb" && device.devtype == "usb_device" { return -1 }
+            if device.devtype == "usb_device" && device.subsystem == "usb" { return -1 }
             // Indexes rather than `for ancestor in`: reading fields in
             // place copies (and reference-counts) no whole AncestorFacts.
             for index in device.ancestors.indices where isUSBDevice(device.ancestors[index]) { return index }
             return nil
         }
 
+        /// The devtype first: most links of a chain have none, and nil
+        /// fails without a string comparison, where every "pci" or "net"
+        /// compared with "usb" was a call into the standard library.
         private static func isUSBDevice(_ ancestor: borrowing AncestorFacts) -> Bool {
-            ancestor.subsystem == "usb" && ancestor.devtype == "usb_device"
+            ancestor.devtype == "usb_device" && ancestor.subsystem == "usb"
         }
 
         private static func attribute(_ name: String, of position: Int?, _ device: borrowing DeviceFacts) -> String {

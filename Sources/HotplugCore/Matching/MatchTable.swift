@@ -6,9 +6,13 @@ final class MatchTable: Sendable {
         let name: String
         let rules: MatchRules
         let needs: FactNeeds
+        /// `[name]`, made once: most devices that match match one binding,
+        /// and handing out this array costs a retain, not an allocation.
+        let nameAlone: [String]
         init(index: Int = 0, name: String, rules: MatchRules, needs: FactNeeds = .nothing) {
             self.index = index
             self.name = name
+            nameAlone = [name]
             self.rules = rules
             self.needs = needs
         }
@@ -54,10 +58,26 @@ final class MatchTable: Sendable {
     /// What `transform` makes of each entry whose rules match, in binding
     /// order: one array, allocated only when something matched.
     func matching<Element>(_ facts: DeviceFacts, _ transform: (Entry) -> Element) -> [Element] {
-        let bucket = index.bucket(for: facts.subsystem)
-        guard bucket != nil || index.hasUnfiledSubsystems else { return [] }
-        let view = Matcher.EventView(facts, parts: index.viewParts(for: bucket))
         var candidates = CandidateSet(capacity: index.capacity)
+        decide(facts, into: &candidates)
+        return candidates.map { transform(entries[$0]) }
+    }
+
+    /// The names of the bindings whose rules match, in binding order; when
+    /// one matches, its `nameAlone`, so that nothing is allocated.
+    func matchingNames(_ facts: DeviceFacts) -> [String] {
+        var candidates = CandidateSet(capacity: index.capacity)
+        decide(facts, into: &candidates)
+        guard let first = candidates.first(from: 0) else { return [] }
+        if candidates.first(from: first + 1) == nil { return entries[first].nameAlone }
+        return candidates.map { entries[$0].name }
+    }
+
+    /// Leaves in `candidates` exactly the entries whose rules match.
+    private func decide(_ facts: borrowing DeviceFacts, into candidates: inout CandidateSet) {
+        let bucket = index.bucket(for: facts.subsystem)
+        guard bucket != nil || index.hasUnfiledSubsystems else { return }
+        let view = Matcher.EventView(facts, parts: index.viewParts(for: bucket))
         index.collect(in: bucket, facts, view, into: &candidates)
         // A loop, not a closure: a closure would capture (copy) the facts and the view.
         var next = candidates.first(from: 0)
@@ -65,7 +85,6 @@ final class MatchTable: Sendable {
             if !program.passes(candidate, facts, view, skippingSettled: true) { candidates.remove(candidate) }
             next = candidates.first(from: candidate + 1)
         }
-        return candidates.map { transform(entries[$0]) }
     }
 
     /// Every entry in binding order, checked one by one: what the index
