@@ -3,7 +3,7 @@ import HotplugCore
 
 /// The control socket's requests, answered from the loop (the connections
 /// are `ControlConnections`').
-extension Daemon {
+extension DaemonLoop {
     func acceptConnections() {
         guard let control else { return }
         connections.acceptAll(from: control)
@@ -75,8 +75,7 @@ extension Daemon {
     /// `/sys/class/net/X` and other symlinked paths name a device by a path
     /// the core does not keep: resolve them to the device's syspath.
     func canonicalDevice(_ selector: String) -> String {
-        guard selector.hasPrefix("/"), let device = try? DeviceLookup.find(selector, in: udev.context) else { return selector }
-        return device.syspath
+        udev.canonicalDevice(selector)
     }
 
     func statusJSON(onlyBinding: String?) -> JSONValue {
@@ -98,10 +97,4 @@ extension Daemon {
                 return (clock.iso8601, Int64(clock.seconds))
             })
     }
-
-    static func failure(_ message: String) -> String {
-        JSONValue.object([("ok", .bool(false)), ("error", .string(message))]).serialized()
-    }
-
-    public static let version = "0.1.0"
 }

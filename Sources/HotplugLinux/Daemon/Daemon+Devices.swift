@@ -2,7 +2,7 @@ import Glibc
 import HotplugCore
 
 /// Device events from the udev monitor (`UdevSource`), and the start-up enumeration.
-extension Daemon {
+extension DaemonLoop {
     /// Enumerates what is present and reconciles: used at start and after
     /// the monitor lost events.
     func coldplug() {
@@ -20,7 +20,7 @@ extension Daemon {
     /// them all, since a tracked device renamed since its match is found by
     /// identity among them, and one missing would be taken as gone.
     func enumeratePresent(atStart: Bool = false) throws {
-        let present: [UdevDevice]
+        let present: [Wakeups.Monitor.Device]
         do {
             // A copy for the scan only: gone before `apply` changes the
             // supervisor, which would otherwise copy its storage.

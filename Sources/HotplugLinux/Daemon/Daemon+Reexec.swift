@@ -4,7 +4,7 @@ import HotplugCore
 /// `hotplugd reexec`: the old image's half (check, probe, write the state,
 /// execve) and the new image's (take the state over, reconcile the gap,
 /// answer the requester), or its clean start when it refused the state.
-extension Daemon {
+extension DaemonLoop {
     /// The request's first half, while the loop goes on: what would refuse
     /// it now, then the new binary's `reexec-probe`, whose answer arrives
     /// under `Token.reexecProbe`. The pause starts only once it has passed.

@@ -28,6 +28,9 @@ protocol DaemonKernel {
     func interfaceNames() -> Set<String>
     /// The kernel's name for an ifindex now, as bytes; nil when it is gone.
     func interfaceName(ofIndex index: Int32) -> [UInt8]?
+    /// This daemon's claim on the nftables table of its network namespace
+    /// (`FirewallTableLock`), taken before the first write to it.
+    func claimFirewallTable() throws(FirewallTableLock.Refusal) -> FirewallTableLock
 }
 
 /// The real machine: rtnetlink, nftables, `clone` through `CHotplugSpawn`,
@@ -47,6 +50,7 @@ public struct LinuxKernel: DaemonKernel {
     func now() -> UInt64 { MonotonicClock.now() }
     func interfaceNames() -> Set<String> { InterfaceNames.present() }
     func interfaceName(ofIndex index: Int32) -> [UInt8]? { InterfaceNames.current(ofIndex: index) }
+    func claimFirewallTable() throws(FirewallTableLock.Refusal) -> FirewallTableLock { try FirewallTableLock.acquire() }
 }
 
 /// A supervised child as the children stage handles it: signalled, reaped,
@@ -127,4 +131,22 @@ extension ChildProcess: SupervisableProcess {
     }
 }
 
-extension ChildRegistry: ChildRecording {}
+/// The crash-recovery records as the daemon keeps them (`ChildRegistry`):
+/// their directory opened at start, what a crashed predecessor left
+/// stopped, the directory removed on a clean exit.
+protocol ChildRecovery: ChildRecording {
+    /// Running children whose record could not be written (shown in `status`).
+    var unrecorded: Set<Int32> { get }
+    /// Why the last record could not be written.
+    var lastFailure: String? { get }
+    func prepare(logger: Logger)
+    /// `includingOwn`: records this very process wrote count too.
+    func stopLeftovers(logger: Logger, includingOwn: Bool)
+    func close()
+}
+
+extension ChildRecovery {
+    func stopLeftovers(logger: Logger) { stopLeftovers(logger: logger, includingOwn: false) }
+}
+
+extension ChildRegistry: ChildRecovery {}

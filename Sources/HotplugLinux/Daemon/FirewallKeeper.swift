@@ -81,7 +81,7 @@ final class FirewallKeeper<Kernel: DaemonKernel> {
             return nil
         }
         do {
-            lock = try FirewallTableLock.acquire()
+            lock = try kernel.claimFirewallTable()
             watch()
             return nil
         } catch {
