@@ -39,6 +39,8 @@ final class DaemonLoop<Wakeups: LoopWakeups, Kernel: DaemonKernel> {
     let firewallKeeper: FirewallKeeper<Kernel>
     /// SIGHUP and `hotplugd reload`.
     let configurationReload: ConfigurationReload<Wakeups.Monitor, Kernel>
+    /// SIGTERM, SIGINT, SIGHUP, SIGCHLD.
+    let signals: DaemonSignals<Wakeups.Monitor, Kernel>
     /// What the deadline timer is set to (nil: disarmed), so that a wake-up
     /// that changes no deadline, most of them, makes no timerfd_settime.
     var armedDeadline: UInt64?
@@ -94,6 +96,7 @@ final class DaemonLoop<Wakeups: LoopWakeups, Kernel: DaemonKernel> {
         configurationReload = ConfigurationReload(
             configPath: options.configPath, strict: options.strictConfig, supervision: supervision, udev: udev,
             epoll: epoll, firewallKeeper: firewallKeeper, unmanagedMarks: unmanagedMarks, notifier: notifier, logger: logger)
+        signals = DaemonSignals(supervision: supervision, reload: configurationReload, notifier: notifier, logger: logger)
         do {
             if let path = options.socketPath {
                 if case .resumed(let inheritance) = self.takeover, let descriptor = inheritance.take(inheritance.state.controlDescriptor) {
@@ -218,7 +221,7 @@ final class DaemonLoop<Wakeups: LoopWakeups, Kernel: DaemonKernel> {
     func dispatch(_ token: UInt64) {
         switch token {
         case UdevSource<Wakeups.Monitor>.token: readMonitor()
-        case Token.signals: readSignals()
+        case Token.signals: signals.handle((try? wakeups.receivedSignals()) ?? [])
         case Token.timer:
             wakeups.acknowledgeDeadline()
             armedDeadline = nil // it fired: a one-shot timer is disarmed now
