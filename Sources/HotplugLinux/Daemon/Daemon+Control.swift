@@ -14,7 +14,7 @@ extension DaemonLoop {
             guard isPermittedReexec(line, peer: peer) else { return answer(line, peer: peer) }
             // The new binary is asked first, while the loop goes on; the
             // exec follows between loop turns, answered by the new image.
-            beginReexec(answering: id)
+            reexec.beginReexec(answering: id)
             return nil
         }
     }

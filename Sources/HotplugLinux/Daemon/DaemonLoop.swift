@@ -46,15 +46,11 @@ final class DaemonLoop<Wakeups: LoopWakeups, Kernel: DaemonKernel> {
     var armedDeadline: UInt64?
     var control: ControlServer?
     let connections: ControlConnections
-    /// When the daemon started: its first image's start, kept across re-execs.
-    var startedAt = WallClock.now()
-    var lastReexecAt: WallClock?
-    var reexecs = 0
-    /// A `hotplugd reexec` waiting for the end of the loop turn (its connection).
-    var pendingReexec: UInt64?
-    /// A `hotplugd reexec` whose new binary is being asked (`reexec-probe`)
-    /// while the loop goes on: its connection and the probe.
-    var reexecProbe: (connection: UInt64, probe: ReexecProbe)?
+    /// `hotplugd reexec`, both halves.
+    let reexec: ReexecHandover<Wakeups, Kernel>
+    var startedAt: WallClock { reexec.startedAt }
+    var lastReexecAt: WallClock? { reexec.lastReexecAt }
+    var reexecs: Int { reexec.reexecs }
     /// What this image found at start, if a previous image exec'ed it.
     var takeover: ReexecTakeover?
     let registry: any ChildRecovery
@@ -115,6 +111,10 @@ final class DaemonLoop<Wakeups: LoopWakeups, Kernel: DaemonKernel> {
         } catch {
             throw DaemonError(String(describing: error))
         }
+        reexec = ReexecHandover(options: options, logger: logger, epoll: epoll, supervision: supervision,
+                                firewallKeeper: firewallKeeper, connections: connections, control: control,
+                                registry: registry, notifier: notifier)
+        reexec.coldplug = { [unowned self] in coldplug() }
         firewall.claim = { [unowned firewallKeeper] in firewallKeeper.claimTable() }
         firewall.watch = { [unowned firewallKeeper] in firewallKeeper.watch() }
     }
@@ -154,10 +154,10 @@ final class DaemonLoop<Wakeups: LoopWakeups, Kernel: DaemonKernel> {
         let takeover = self.takeover
         self.takeover = nil
         if case .resumed(let inheritance) = takeover {
-            resume(inheritance)
+            reexec.resume(inheritance)
         } else {
             if case .refused(let reason, _) = takeover {
-                stopPredecessorsChildren(reason)
+                reexec.stopPredecessorsChildren(reason)
             } else {
                 registry.stopLeftovers(logger: logger)
             }
@@ -174,7 +174,7 @@ final class DaemonLoop<Wakeups: LoopWakeups, Kernel: DaemonKernel> {
             dispatch.finishTurn()
             firewallKeeper.start()
             if case .refused(let reason, let reply?) = takeover {
-                adoptReply(reply, JSONValue.object([
+                reexec.adoptReply(reply, JSONValue.object([
                     ("ok", .bool(false)), ("outcome", .string("clean-start")),
                     ("error", .string("the new image refused the state (\(reason)); it started clean: the children were stopped and started again")),
                 ]).serialized())
@@ -198,10 +198,7 @@ final class DaemonLoop<Wakeups: LoopWakeups, Kernel: DaemonKernel> {
         }
         for event in ready { dispatch(event.token) }
         dispatch.finishTurn()
-        if let id = pendingReexec {
-            pendingReexec = nil
-            reexec(answering: id)
-        }
+        reexec.reexecIfPending()
         armTimer()
         exportMetricsIfChanged()
         // Not built when systemd is not listening: this runs right after
@@ -235,7 +232,7 @@ final class DaemonLoop<Wakeups: LoopWakeups, Kernel: DaemonKernel> {
         case FirewallKeeper<Kernel>.repairToken:
             firewallKeeper.repairNow()
         case Token.reexecProbe:
-            reexecProbeReady()
+            reexec.reexecProbeReady()
         case MetricsFile<MetricsTextfile>.token:
             metricsFile?.timerFired()
         case _ where ControlConnections.connectionID(token) != nil:
