@@ -7,7 +7,7 @@ import Logging
 /// The seam that lets a test run plug → link → firewall → sockets →
 /// children → unplug without root, a fake kernel and a fake clock standing
 /// in (`DaemonWithFakesTests`). Production is `LinuxKernel`, built by
-/// `hotplugd run` and injected into the `Daemon`.
+/// `hotplugd run` and injected into the loop (`Daemon`, `DaemonLoop`).
 ///
 /// Generic, not existential: the stages are specialised for the kernel
 /// they run on, so the hot path (event → match → spawn) pays no dynamic
