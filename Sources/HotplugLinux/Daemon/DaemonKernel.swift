@@ -17,6 +17,7 @@ protocol DaemonKernel {
     associatedtype Firewall: FirewallOperations
     associatedtype Processes: ProcessSpawning
     associatedtype Sockets: SocketOpening
+    associatedtype FirewallChanges: FirewallChangeNotifications
 
     var link: Link { get }
     var firewall: Firewall { get }
@@ -31,6 +32,27 @@ protocol DaemonKernel {
     /// This daemon's claim on the nftables table of its network namespace
     /// (`FirewallTableLock`), taken before the first write to it.
     func claimFirewallTable() throws(FirewallTableLock.Refusal) -> FirewallTableLock
+    /// nftables' change notifications for hotplugd's table, from now on.
+    func subscribeFirewallChanges() throws(SystemCallError) -> FirewallChanges
+}
+
+/// Who else changed hotplugd's nftables table, as the firewall keeper
+/// watches it: `NftablesEvents` in production, a test's fake otherwise.
+protocol FirewallChangeNotifications: AnyObject {
+    func watch(in epoll: Epoll, token: UInt64) throws(SystemCallError)
+    func unwatch(from epoll: Epoll)
+    /// Every notification received since the last drain.
+    func drain() -> NftablesEvents.Report
+}
+
+extension NftablesEvents: FirewallChangeNotifications {
+    func watch(in epoll: Epoll, token: UInt64) throws(SystemCallError) {
+        try epoll.add(self, token: token, events: .readable)
+    }
+
+    func unwatch(from epoll: Epoll) {
+        try? epoll.remove(self)
+    }
 }
 
 /// The real machine: rtnetlink, nftables, `clone` through `CHotplugSpawn`,
@@ -51,6 +73,9 @@ public struct LinuxKernel: DaemonKernel {
     func interfaceNames() -> Set<String> { InterfaceNames.present() }
     func interfaceName(ofIndex index: Int32) -> [UInt8]? { InterfaceNames.current(ofIndex: index) }
     func claimFirewallTable() throws(FirewallTableLock.Refusal) -> FirewallTableLock { try FirewallTableLock.acquire() }
+    func subscribeFirewallChanges() throws(SystemCallError) -> NftablesEvents {
+        try NftablesEvents(family: 1 /* NFPROTO_INET */, table: FirewallRuleset.tableName)
+    }
 }
 
 /// A supervised child as the children stage handles it: signalled, reaped,

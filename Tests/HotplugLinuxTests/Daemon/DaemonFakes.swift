@@ -12,12 +12,18 @@ final class FakeKernel: DaemonKernel {
     let firewall = FakeFirewall()
     let processes = FakeProcesses()
     let sockets = FakeSockets()
+    let firewallChanges = FakeFirewallChanges()
     /// CLOCK_MONOTONIC as the test sets it.
     var clock: UInt64 = 1_000_000_000
 
     func now() -> UInt64 { clock }
     func interfaceNames() -> Set<String> { Set(link.links.values.map(\.name)) }
     func interfaceName(ofIndex index: Int32) -> [UInt8]? { link.links[index].map { Array($0.name.utf8) } }
+
+    func subscribeFirewallChanges() throws(SystemCallError) -> FakeFirewallChanges {
+        firewallChanges.subscriptions += 1
+        return firewallChanges
+    }
 
     /// How often the table was claimed.
     private(set) var tableClaims = 0
@@ -76,6 +82,21 @@ final class FakeLinks: LinkOperations {
         addressList[index, default: []].append(prefix)
     }
     func announceAddresses(interface: String, ipv4: Bool, ipv6: Bool) {}
+}
+
+/// nftables' change notifications as the test makes them up: the next
+/// drain reports `pending`.
+final class FakeFirewallChanges: FirewallChangeNotifications {
+    var subscriptions = 0
+    private(set) var watched = false
+    var pending = NftablesEvents.Report()
+
+    func watch(in epoll: Epoll, token: UInt64) throws(SystemCallError) { watched = true }
+    func unwatch(from epoll: Epoll) { watched = false }
+    func drain() -> NftablesEvents.Report {
+        defer { pending = NftablesEvents.Report() }
+        return pending
+    }
 }
 
 /// Every nftables transaction, as its lines.

@@ -88,6 +88,7 @@ struct DaemonLoopTests {
         let last = h.kernel.firewall.batches.suffix(2).map(\.lines)
         #expect(last.first == Self.elementDeletion, "then the device's rules")
         #expect(last.last?.joined().contains("delete table inet hotplugd") == true, "and on the way out the table")
+        #expect(!h.kernel.firewallChanges.watched, "nftables' notifications no longer watched")
         #expect(h.records.calls.last == "close", "the records' directory removed last")
         #expect(h.rows.isEmpty)
         #expect(h.log.contains("all children stopped; exiting"))
@@ -138,6 +139,28 @@ struct DaemonLoopTests {
         try h.turnForSignal(SIGCHLD)
         #expect(h.rows.map(\.state) == ["backoff"])
         #expect(h.records.recorded.isEmpty)
+    }
+
+    @Test func someoneElseChangingTheTableGetsTheRulesPutBackAtOnce() throws {
+        let h = harness
+        try h.loop.start()
+        h.plug("usb0", ifindex: 7)
+        try h.turnForMonitor()
+        #expect(h.kernel.firewallChanges.subscriptions == 1)
+        #expect(h.kernel.firewallChanges.watched)
+        let child = try #require(h.kernel.processes.spawned.first)
+        let batches = h.kernel.firewall.batches.count
+
+        h.kernel.firewallChanges.pending = NftablesEvents.Report(changes: [.init(pid: 4242, process: "nft")])
+        try h.turn(FirewallKeeper<FakeKernel>.eventsToken)
+        #expect(h.log.contains("changed by nft (pid 4242)"))
+        #expect(h.kernel.firewall.batches.count == batches + 1, "the table written again, in one transaction")
+        let rules = h.kernel.firewall.batches.last?.lines.joined(separator: "\n") ?? ""
+        #expect(rules.contains("8080"), "with the binding's rules")
+        #expect(rules.contains(#"" 7""#), "and the device's element")
+        #expect(h.supervisor.metrics.firewallRepairs == 1)
+        #expect(!h.supervisor.metrics.firewallDegraded)
+        #expect(child.signals.isEmpty && h.rows.map(\.state) == ["running"], "the child is left alone")
     }
 
     @Test func lostEventsAreReconciledOnceTheMonitorsQueueIsDrained() throws {
