@@ -174,8 +174,8 @@ struct StatusCommandTests {
     }
 
     /// `restart BINDING DEVICE` used to count every instance of the
-    /// binding, to miss /sys/class/net paths, to succeed for a device with
-    /// no instance, and to restart the whole binding for "cable\nx".
+    /// binding, to miss /sys/class/net paths, to succeed for a device the
+    /// binding has no attachment on, and to restart the whole binding for "cable\nx".
     @Test func restartActsOnTheNamedDeviceOnlyAndSaysWhenThereIsNone() throws {
         let fixture = try DaemonFixture(prefix: "stg")
         defer { fixture.cleanUp() }
@@ -201,7 +201,7 @@ struct StatusCommandTests {
 
         let none = try fixture.client("restart", "cable", "stgnone")
         #expect(none.status == 1)
-        #expect(none.stderr.contains("binding 'cable' has no instance on 'stgnone': nothing to restart"))
+        #expect(none.stderr.contains("binding 'cable' has no attachment on 'stgnone': nothing to restart"))
         let newline = try fixture.client("restart", "cable\n" + first.name)
         #expect(newline.status == 1)
         #expect(newline.stderr.contains("is not a binding name"))

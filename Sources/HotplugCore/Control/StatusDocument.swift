@@ -39,7 +39,7 @@ public struct StatusDocument {
 
     /// `wallTime` turns the core's monotonic instants into ISO 8601 text
     /// and Unix seconds, which only the shell knows how to do.
-    public static func json(daemon: Daemon, configuration: Configuration, instances: [InstanceStatus],
+    public static func json(daemon: Daemon, configuration: Configuration, rows: [StatusRow],
                             onlyBinding: String?, wallTime: (Instant) -> (iso8601: String, unix: Int64)) -> JSONValue {
         let bindings = configuration.bindings.filter { onlyBinding == nil || $0.name == onlyBinding }
         return .object([
@@ -62,25 +62,25 @@ public struct StatusDocument {
                     ("name", .string(binding.name)),
                     ("file", .string(binding.file)),
                     ("description", .optional(binding.description)),
-                    ("devices", .array(instances.filter { $0.binding == binding.name }.map { instance in
-                        let since = wallTime(instance.since)
+                    ("devices", .array(rows.filter { $0.binding == binding.name }.map { row in
+                        let since = wallTime(row.since)
                         return .object([
-                            ("syspath", .string(instance.syspath)),
-                            ("devpath", .string(instance.devpath)),
-                            ("subsystem", .string(instance.subsystem)),
-                            ("sysname", .string(instance.sysname)),
-                            ("interface", .optional(instance.interface)),
-                            ("instance", instance.instance.map { .int(Int64($0)) } ?? .null),
-                            ("state", .string(instance.state)),
-                            ("stage", .optional(instance.stage?.description)),
-                            ("pid", instance.pid.map { .int(Int64($0.rawValue)) } ?? .null),
+                            ("syspath", .string(row.syspath)),
+                            ("devpath", .string(row.devpath)),
+                            ("subsystem", .string(row.subsystem)),
+                            ("sysname", .string(row.sysname)),
+                            ("interface", .optional(row.interface)),
+                            ("instance", row.instance.map { .int(Int64($0)) } ?? .null),
+                            ("state", .string(row.state)),
+                            ("stage", .optional(row.stage?.description)),
+                            ("pid", row.pid.map { .int(Int64($0.rawValue)) } ?? .null),
                             ("since", .string(since.iso8601)),
                             ("since_unix", .int(since.unix)),
-                            ("restarts", .int(Int64(instance.restarts))),
-                            ("last_exit", lastExit(instance.lastExit, requested: instance.lastExitWasRequested)),
-                            ("next_try", instance.nextTry.map { .string(wallTime($0).iso8601) } ?? .null),
-                            ("next_try_unix", instance.nextTry.map { .int(wallTime($0).unix) } ?? .null),
-                            ("error", .optional(instance.error)),
+                            ("restarts", .int(Int64(row.restarts))),
+                            ("last_exit", lastExit(row.lastExit, requested: row.lastExitWasRequested)),
+                            ("next_try", row.nextTry.map { .string(wallTime($0).iso8601) } ?? .null),
+                            ("next_try_unix", row.nextTry.map { .int(wallTime($0).unix) } ?? .null),
+                            ("error", .optional(row.error)),
                         ])
                     })),
                 ])

@@ -19,7 +19,7 @@ public enum MetricsExposition {
     }
 
     /// The states `status` shows, in the order the README lists them.
-    public static let instanceStates = ["settling", "configuring", "running", "backoff", "stopping", "exited", "failed", "configured"]
+    public static let rowStates = ["settling", "configuring", "running", "backoff", "stopping", "exited", "failed", "configured"]
 
     /// A device counts once, in the first of these states that any of its
     /// rows is in: what needs attention first, then what is under way.
@@ -27,7 +27,7 @@ public enum MetricsExposition {
 
     public static let bindingStates = ["active", "waiting"]
 
-    public static func render(_ metrics: Metrics, configuration: Configuration, instances: [InstanceStatus],
+    public static func render(_ metrics: Metrics, configuration: Configuration, rows: [StatusRow],
                               daemon: Daemon) -> String {
         var out = PrometheusText()
         out.family("hotplugd_build_info", .gauge, help: "Always 1; the version of the running hotplugd.")
@@ -35,13 +35,13 @@ public enum MetricsExposition {
         out.family("hotplugd_start_time_seconds", .gauge, help: "When the daemon started, in seconds since the Unix epoch.")
         out.sample("hotplugd_start_time_seconds", [], String(daemon.startTimeUnix))
 
-        // Bindings loaded now, and those an instance still stops for after
-        // a reload removed them.
+        // Bindings loaded now, and those whose children are still being
+        // stopped after a reload removed them.
         var bindingNames = configuration.bindings.map(\.name)
-        for row in instances where !bindingNames.contains(row.binding) { bindingNames.append(row.binding) }
+        for row in rows where !bindingNames.contains(row.binding) { bindingNames.append(row.binding) }
         bindingNames.sort()
-        var rowsByBinding: [String: [InstanceStatus]] = [:]
-        for row in instances { rowsByBinding[row.binding, default: []].append(row) }
+        var rowsByBinding: [String: [StatusRow]] = [:]
+        for row in rows { rowsByBinding[row.binding, default: []].append(row) }
 
         out.family("hotplugd_bindings", .gauge, help: "Bindings loaded: active (on at least one device) or waiting (on none).")
         let active = configuration.bindings.filter { rowsByBinding[$0.name] != nil }.count
@@ -49,25 +49,25 @@ public enum MetricsExposition {
         out.sample("hotplugd_bindings", [("state", "waiting")], UInt64(configuration.bindings.count - active))
 
         out.family("hotplugd_devices", .gauge,
-                   help: "Devices with at least one binding, each in the first state of failed, backoff, stopping, settling, configuring, running, exited, configured that one of its instances is in.")
+                   help: "Devices with at least one binding, each in the first state of failed, backoff, stopping, settling, configuring, running, exited, configured that one of its rows is in.")
         var deviceStates: [DeviceID: Int] = [:]
-        for row in instances {
+        for row in rows {
             let rank = deviceStatePriority.firstIndex(of: row.state) ?? deviceStatePriority.count - 1
             deviceStates[row.device] = min(deviceStates[row.device] ?? rank, rank)
         }
         var devicesByState = Array(repeating: UInt64(0), count: deviceStatePriority.count)
         for rank in deviceStates.values { devicesByState[rank] += 1 }
-        for state in instanceStates {
+        for state in rowStates {
             out.sample("hotplugd_devices", [("state", state)], devicesByState[deviceStatePriority.firstIndex(of: state)!])
         }
 
         out.family("hotplugd_instances", .gauge,
                    help: "Instances (one per binding, device and worker, the rows of `hotplugd status`) by binding and state.")
         for binding in bindingNames {
-            let rows = rowsByBinding[binding] ?? []
-            for state in instanceStates {
+            let bindingRows = rowsByBinding[binding] ?? []
+            for state in rowStates {
                 out.sample("hotplugd_instances", [("binding", binding), ("state", state)],
-                           UInt64(rows.count { $0.state == state }))
+                           UInt64(bindingRows.count { $0.state == state }))
             }
         }
 

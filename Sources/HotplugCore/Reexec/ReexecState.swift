@@ -8,6 +8,11 @@
 /// (stops the children and starts them again), never half-restored. The old
 /// image asks the new binary which versions it reads before it execs
 /// (`hotplugd reexec-probe`), so a refusal is rare.
+///
+/// An attachment (a binding on a device) is written under the key
+/// `instance`, and the supervisor's attachments under `instances`: the
+/// names of version 1, from before the word meant only a worker, kept so
+/// that each image reads what the other writes.
 public struct ReexecState: Sendable {
     public static let format = "hotplugd-reexec-state"
     /// 2: the counters of `hotplugd metrics` (`supervisor.metrics`) and each

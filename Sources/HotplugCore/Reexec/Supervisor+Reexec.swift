@@ -23,7 +23,7 @@ extension Supervisor {
         if isShuttingDown { return "the daemon is shutting down" }
         for attachment in attachments.values {
             if case .settingUp = attachment.state { return "a stage setup is in flight" }
-            if attachment.workers.contains(where: { if case .settingUp = $0.state { true } else { false } }) {
+            if attachment.workers.contains(where: { $0.state == .starting }) {
                 return "a child is being started"
             }
         }
@@ -74,8 +74,8 @@ extension Supervisor {
     public var reexecChildren: [(id: AttachmentID, worker: Int, pid: ProcessID)] {
         var result: [(AttachmentID, Int, ProcessID)] = []
         for attachment in attachments.values.sorted(by: { $0.id < $1.id }) {
-            for (index, worker) in attachment.workers.enumerated() where !worker.stoppingLeftovers {
-                if let pid = worker.state.pid { result.append((attachment.id, index, pid)) }
+            for (index, worker) in attachment.workers.enumerated() {
+                if let pid = worker.state.childPID { result.append((attachment.id, index, pid)) }
             }
         }
         return result
@@ -169,13 +169,15 @@ extension Worker {
             ("consecutive_failures", .int(Int64(consecutiveFailures))), ("last_exit", exit),
             ("last_exit_requested", .bool(lastExitWasRequested)), ("last_pid", .optionalInt(lastPID?.rawValue)),
             ("started_at", .optionalInstant(startedAt)), ("respawn_after_stop", .bool(respawnAfterStop)),
-            ("leftover_group", .optionalInt(leftoverGroup?.rawValue)), ("stopping_leftovers", .bool(stoppingLeftovers)),
-            ("probe_at", .optionalInstant(probeAt)), ("stop", stop.reexecJSON),
+            ("leftover_group", .optionalInt(leftoverGroup?.rawValue)), ("stopping_leftovers", .bool(state.isStoppingLeftovers)),
+            ("probe_at", .optionalInstant(state.probeAt)), ("stop", stop.reexecJSON),
         ])
     }
 
     init(reexec reader: ReexecReader) throws(ReexecStateError) {
-        self.init(state: try AttachmentPhase(reexec: try reader.field("state")), since: try reader.field("since").instant())
+        self.init(state: try WorkerState(reexec: try reader.field("state"), stoppingLeftovers: try reader.field("stopping_leftovers").bool(),
+                                         probeAt: try reader.optional("probe_at")?.instant()),
+                  since: try reader.field("since").instant())
         restarts = try reader.field("restarts").count(upTo: Int(Int32.max))
         consecutiveFailures = try reader.field("consecutive_failures").count(upTo: Int(Int32.max))
         if let exit = try reader.optional("last_exit") {
@@ -190,23 +192,19 @@ extension Worker {
         startedAt = try reader.optional("started_at")?.instant()
         respawnAfterStop = try reader.field("respawn_after_stop").bool()
         leftoverGroup = try reader.optional("leftover_group")?.pid()
-        stoppingLeftovers = try reader.field("stopping_leftovers").bool()
-        probeAt = try reader.optional("probe_at")?.instant()
         stop = try StopSequence(reexec: try reader.field("stop"))
     }
 }
 
+/// The JSON of both is the one the single state type of state versions 1
+/// and 2 had (one `kind` per case), so a state an older image wrote reads
+/// the same; each refuses the kinds only the other has.
 extension AttachmentPhase {
     var reexecJSON: JSONValue {
         switch self {
         case .settling(let until): .object([("kind", .string("settling")), ("at", .instant(until))])
         case .waitingForLink: .object([("kind", .string("waiting-for-link"))])
         case .settingUp(let stage): .object([("kind", .string("setting-up")), ("stage", .int(Int64(stage.code)))])
-        case .running(let pid): .object([("kind", .string("running")), ("pid", .int(Int64(pid.rawValue)))])
-        case .backoff(let until): .object([("kind", .string("backoff")), ("at", .instant(until))])
-        case .stopping(let pid, let killAt, let killed):
-            .object([("kind", .string("stopping")), ("pid", .int(Int64(pid.rawValue))), ("at", .instant(killAt)), ("killed", .bool(killed))])
-        case .exited: .object([("kind", .string("exited"))])
         case .failed(let stage, let reason):
             .object([("kind", .string("failed")), ("stage", .int(Int64(stage.code))), ("reason", .string(reason))])
         case .configured: .object([("kind", .string("configured"))])
@@ -219,16 +217,69 @@ extension AttachmentPhase {
         case "settling": self = .settling(until: try reader.field("at").instant())
         case "waiting-for-link": self = .waitingForLink
         case "setting-up": self = .settingUp(try reader.field("stage").stage())
-        case "running": self = .running(pid: try reader.field("pid").pid())
-        case "backoff": self = .backoff(until: try reader.field("at").instant())
-        case "stopping":
-            self = .stopping(pid: try reader.field("pid").pid(), killAt: try reader.field("at").instant(),
-                             killed: try reader.field("killed").bool())
-        case "exited": self = .exited
         case "failed": self = .failed(try reader.field("stage").stage(), try reader.field("reason").string())
         case "configured": self = .configured
         case "supervising": self = .supervising
-        case let other: throw ReexecStateError("\(reader.path).kind '\(Printable.escaped(String(other.prefix(32))))' is not known")
+        case let other: throw ReexecStateError("\(reader.path).kind '\(Printable.escaped(String(other.prefix(32))))' is not an attachment's phase")
+        }
+    }
+}
+
+/// A worker stopping leftovers is written as versions 1 and 2 had it: a
+/// `stopping` state of the group, with the worker's `stopping_leftovers`
+/// and `probe_at` beside it (see `Worker.reexecJSON`).
+extension WorkerState {
+    var reexecJSON: JSONValue {
+        switch self {
+        case .waitingForLink: .object([("kind", .string("waiting-for-link"))])
+        case .starting: .object([("kind", .string("setting-up")), ("stage", .int(Int64(Stage.children.code)))])
+        case .running(let pid): .object([("kind", .string("running")), ("pid", .int(Int64(pid.rawValue)))])
+        case .backoff(let until): .object([("kind", .string("backoff")), ("at", .instant(until))])
+        case .stopping(let pid, let killAt, let killed):
+            .object([("kind", .string("stopping")), ("pid", .int(Int64(pid.rawValue))), ("at", .instant(killAt)), ("killed", .bool(killed))])
+        case .stoppingLeftovers(let group, let killAt, _):
+            .object([("kind", .string("stopping")), ("pid", .int(Int64(group.rawValue))), ("at", .instant(killAt)), ("killed", .bool(false))])
+        case .exited: .object([("kind", .string("exited"))])
+        case .failed(let reason):
+            .object([("kind", .string("failed")), ("stage", .int(Int64(Stage.children.code))), ("reason", .string(reason))])
+        }
+    }
+
+    var isStoppingLeftovers: Bool {
+        if case .stoppingLeftovers = self { return true }
+        return false
+    }
+
+    var probeAt: Instant? {
+        if case .stoppingLeftovers(_, _, let probeAt) = self { return probeAt }
+        return nil
+    }
+
+    /// `stoppingLeftovers` and `probeAt` are the worker's fields of the
+    /// same names: the flag makes a `stopping` state the leftovers' stop.
+    /// Without a `probe_at` the shell is first asked at the kill deadline,
+    /// as an older image would have.
+    init(reexec reader: ReexecReader, stoppingLeftovers: Bool, probeAt: Instant?) throws(ReexecStateError) {
+        let kind = try reader.field("kind").string()
+        guard !stoppingLeftovers || kind == "stopping" else {
+            throw ReexecStateError("\(reader.path): stopping leftovers in a '\(Printable.escaped(String(kind.prefix(32))))' state")
+        }
+        switch kind {
+        case "waiting-for-link": self = .waitingForLink
+        case "setting-up":
+            guard try reader.field("stage").stage() == .children else { throw ReexecStateError("\(reader.path).stage is not the children stage") }
+            self = .starting
+        case "running": self = .running(pid: try reader.field("pid").pid())
+        case "backoff": self = .backoff(until: try reader.field("at").instant())
+        case "stopping":
+            let pid = try reader.field("pid").pid(), killAt = try reader.field("at").instant(), killed = try reader.field("killed").bool()
+            self = stoppingLeftovers ? .stoppingLeftovers(group: pid, killAt: killAt, probeAt: probeAt ?? killAt)
+                                     : .stopping(pid: pid, killAt: killAt, killed: killed)
+        case "exited": self = .exited
+        case "failed":
+            guard try reader.field("stage").stage() == .children else { throw ReexecStateError("\(reader.path).stage is not the children stage") }
+            self = .failed(try reader.field("reason").string())
+        case let other: throw ReexecStateError("\(reader.path).kind '\(Printable.escaped(String(other.prefix(32))))' is not a worker's state")
         }
     }
 }

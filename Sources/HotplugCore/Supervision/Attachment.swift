@@ -42,31 +42,31 @@ struct Attachment: Sendable {
     }
 
     /// The state each `status` row shows: the worker's own while the
-    /// children stage is being set up or runs, else the lifecycle's.
-    func rowState(_ index: Int) -> AttachmentPhase {
+    /// children stage is being set up or runs, else the attachment's phase.
+    func rowState(_ index: Int) -> RowState {
         switch state {
         case .supervising, .settingUp(.children), .failed(.children, _):
-            return index < workers.count ? workers[index].state : state
+            return index < workers.count ? .worker(workers[index].state) : .phase(state)
         default:
-            return state
+            return .phase(state)
         }
     }
 
-    /// The stage being set up, torn down, run, or failed at.
-    func stage(_ state: AttachmentPhase) -> Stage? {
-        switch state {
-        case .settling: nil
-        case .waitingForLink: .link
-        case .settingUp(let stage), .failed(let stage, _): stage
-        case .running, .backoff, .stopping, .exited, .supervising: .children
-        case .configured: setUp.last
+    /// The stage a row's state is being set up, torn down, run, or failed at.
+    func stage(_ row: RowState) -> Stage? {
+        switch row {
+        case .phase(.settling): nil
+        case .phase(.waitingForLink), .worker(.waitingForLink): .link
+        case .phase(.settingUp(let stage)), .phase(.failed(let stage, _)): stage
+        case .phase(.supervising), .worker: .children
+        case .phase(.configured): setUp.last
         }
     }
 
     var aliveWorkers: [Int] { workers.indices.filter { workers[$0].state.pid != nil } }
-    var spawnsPending: Bool { workers.contains { $0.state == .settingUp(.children) } }
+    var spawnsPending: Bool { workers.contains { $0.state == .starting } }
 
-    func worker(runningPID pid: ProcessID) -> Int? { workers.firstIndex { $0.state.pid == pid } }
+    func worker(runningPID pid: ProcessID) -> Int? { workers.firstIndex { $0.state.childPID == pid } }
 
     mutating func enter(_ newState: AttachmentPhase, at now: Instant) {
         if state.name != newState.name { since = now }
@@ -90,13 +90,8 @@ struct Worker: Sendable {
     /// Start it again once its child is gone (a rolling restart).
     var respawnAfterStop = false
     /// The process group of the worker's last child, when processes of it
-    /// outlived the child: teardown stops them too.
+    /// outlived the child: teardown stops them too (`.stoppingLeftovers`).
     var leftoverGroup: ProcessID?
-    /// `stopping` is for `leftoverGroup`: no exit is reported for it, so
-    /// the stop ends at the deadline, with SIGKILL.
-    var stoppingLeftovers = false
-    /// While stopping leftovers: when to ask the shell whether any remain.
-    var probeAt: Instant?
     /// How the worker's child (and what it leaves) is stopped: the binding's
     /// when the child was started, kept so that a reload that changes or
     /// drops the binding stops it the way it was started to be stopped.
@@ -111,7 +106,7 @@ struct Worker: Sendable {
     mutating func enter(_ newState: WorkerState, at now: Instant) {
         if state.name != newState.name { since = now }
         switch newState {
-        case .settingUp, .waitingForLink: break
+        case .starting, .waitingForLink: break
         default: isRespawn = false
         }
         state = newState
@@ -120,13 +115,52 @@ struct Worker: Sendable {
     var deadline: Instant? {
         switch state {
         case .backoff(let until): until
-        case .stopping(_, let killAt, false): probeAt.map { min($0, killAt) } ?? killAt
+        case .stopping(_, let killAt, false): killAt
+        case .stoppingLeftovers(_, let killAt, let probeAt): min(probeAt, killAt)
         default: nil
         }
     }
 
+    func isStoppingLeftovers(group: ProcessID) -> Bool {
+        if case .stoppingLeftovers(group, _, _) = state { return true }
+        return false
+    }
+
     var error: String? {
-        if case .failed(_, let reason) = state { return reason }
+        if case .failed(let reason) = state { return reason }
         return nil
+    }
+}
+
+/// What one `status` row shows: a worker's state, or the attachment's phase
+/// for a row without a worker (a binding without `[exec]`, a stage before
+/// the children).
+enum RowState: Sendable, Equatable {
+    case phase(AttachmentPhase)
+    case worker(WorkerState)
+
+    var name: String {
+        switch self {
+        case .phase(let phase): phase.name
+        case .worker(let state): state.name
+        }
+    }
+
+    var pid: ProcessID? {
+        if case .worker(let state) = self { return state.pid }
+        return nil
+    }
+
+    /// In `backoff`: when the child is started again.
+    var nextTry: Instant? {
+        if case .worker(.backoff(let until)) = self { return until }
+        return nil
+    }
+
+    var error: String? {
+        switch self {
+        case .phase(.failed(_, let reason)), .worker(.failed(let reason)): reason
+        default: nil
+        }
     }
 }

@@ -12,7 +12,7 @@ extension Supervisor {
             setWorkerState(id, index, .waitingForLink)
             return
         }
-        setWorkerState(id, index, .settingUp(.children))
+        setWorkerState(id, index, .starting)
         let values = PlaceholderValues(device: device.facts, bindingName: binding.name, interface: device.interface,
                                        instance: index)
         let plan = LaunchPlan(exec: exec, values: values)
@@ -22,7 +22,7 @@ extension Supervisor {
 
     mutating func childStarted(_ id: AttachmentID, worker index: Int, pid: ProcessID) {
         guard let attachment = attachments[id], attachment.workers.indices.contains(index),
-              attachment.workers[index].state == .settingUp(.children) else {
+              attachment.workers[index].state == .starting else {
             log(.warning, "child \(pid) started for an attachment that no longer exists; stopping it", id, pid: pid)
             effects.append(.signal(id, pid: pid, .kill))
             return
@@ -38,7 +38,7 @@ extension Supervisor {
 
     mutating func spawnFailed(_ id: AttachmentID, worker index: Int, _ reason: String) {
         guard let attachment = attachments[id], attachment.workers.indices.contains(index),
-              attachment.workers[index].state == .settingUp(.children) else { return }
+              attachment.workers[index].state == .starting else { return }
         if attachment.workers[index].isRespawn, let exec = configuration.binding(named: id.binding)?.exec, exec.restart != .no {
             let failures = attachment.workers[index].consecutiveFailures + 1
             attachments[id]?.workers[index].consecutiveFailures = failures
@@ -49,7 +49,7 @@ extension Supervisor {
             return
         }
         log(.error, StageFailure(.children, reason).logMessage, id)
-        setWorkerState(id, index, .failed(.children, reason))
+        setWorkerState(id, index, .failed(reason))
         // The stage fails when no worker could start; one that did carries it.
         if attachments[id]?.state == .settingUp(.children), attachments[id]?.spawnsPending == false,
            attachments[id]?.setUp.contains(.children) == false {
@@ -121,10 +121,8 @@ extension Supervisor {
     /// whether any remain (`.leftoversGone` ends the stop early).
     mutating func stopLeftovers(_ id: AttachmentID, _ index: Int, group: ProcessID) {
         guard let stop = attachments[id]?.workers[index].stop else { return }
-        attachments[id]?.workers[index].stoppingLeftovers = true
         attachments[id]?.workers[index].leftoverGroup = nil
-        attachments[id]?.workers[index].probeAt = now + Self.leftoverProbe
-        setWorkerState(id, index, .stopping(pid: group, killAt: now + stop.timeout, killed: false))
+        setWorkerState(id, index, .stoppingLeftovers(group: group, killAt: now + stop.timeout, probeAt: now + Self.leftoverProbe))
         effects.append(.signal(id, pid: group, stop.signal))
     }
 
@@ -132,9 +130,7 @@ extension Supervisor {
 
     mutating func leftoversGone(pid: ProcessID) {
         guard let id = attachments.id(withPID: pid),
-              let index = attachments[id]?.workers.firstIndex(where: { $0.stoppingLeftovers && $0.state.pid == pid }) else { return }
-        attachments[id]?.workers[index].stoppingLeftovers = false
-        attachments[id]?.workers[index].probeAt = nil
+              let index = attachments[id]?.workers.firstIndex(where: { $0.isStoppingLeftovers(group: pid) }) else { return }
         setWorkerState(id, index, .exited)
         continueTeardown(id)
     }
@@ -173,9 +169,9 @@ extension Supervisor {
         switch attachment.workers[index].state {
         case .running:
             stopWorker(id, index, respawn: true)
-        case .stopping:
+        case .stopping, .stoppingLeftovers:
             attachments[id]?.workers[index].respawnAfterStop = true
-        case .settingUp, .waitingForLink:
+        case .starting, .waitingForLink:
             break // answered soon; `workerSettled` moves on
         default:
             startAgain(id, worker: index)
@@ -208,14 +204,12 @@ extension Supervisor {
                     metrics.countRestart(binding: id.binding)
                     attachments[id]?.workers[index].isRespawn = true
                     spawn(id, worker: index)
-                case .stopping(let pid, let killAt, false) where worker.stoppingLeftovers && killAt > now:
+                case .stoppingLeftovers(let group, let killAt, _) where killAt > now:
                     // Not yet time to kill: ask whether anything is left.
-                    attachments[id]?.workers[index].probeAt = now + Self.leftoverProbe
-                    effects.append(.signal(id, pid: pid, .continue))
-                case .stopping(let pid, _, false) where worker.stoppingLeftovers:
-                    effects.append(.signal(id, pid: pid, .kill))
-                    attachments[id]?.workers[index].stoppingLeftovers = false
-                    attachments[id]?.workers[index].probeAt = nil
+                    setWorkerState(id, index, .stoppingLeftovers(group: group, killAt: killAt, probeAt: now + Self.leftoverProbe))
+                    effects.append(.signal(id, pid: group, .continue))
+                case .stoppingLeftovers(let group, _, _):
+                    effects.append(.signal(id, pid: group, .kill))
                     setWorkerState(id, index, .exited)
                     continueTeardown(id)
                 case .stopping(let pid, let killAt, false):

@@ -46,7 +46,7 @@ extension Supervisor {
             let count = binding.exec?.instances ?? 1
             var workers = attachment.workers
             if workers.count > count { workers.removeLast(workers.count - count) }
-            while workers.count < count { workers.append(Worker(state: .settingUp(.children), since: now)) }
+            while workers.count < count { workers.append(Worker(state: .starting, since: now)) }
             attachments[id]?.workers = workers
             for index in 0..<count { spawn(id, worker: index) }
         }

@@ -1,6 +1,6 @@
 /// One row of `hotplugd status`: one instance (worker) of an attachment, or
 /// the attachment itself when its binding has no `[exec]`.
-public struct InstanceStatus: Sendable, Equatable {
+public struct StatusRow: Sendable, Equatable {
     public var binding: String
     public var device: DeviceID
     public var syspath: String
@@ -27,8 +27,8 @@ public struct InstanceStatus: Sendable, Equatable {
 
 extension Supervisor {
     /// Every attachment, by binding then device, one row per worker.
-    public func status() -> [InstanceStatus] {
-        var rows: [InstanceStatus] = []
+    public func status() -> [StatusRow] {
+        var rows: [StatusRow] = []
         for attachment in attachments.values.sorted(by: { $0.id < $1.id }) {
             guard let device = devices[attachment.id.device] else { continue }
             let count = configuration.binding(named: attachment.id.binding)?.exec?.instances ?? max(attachment.workers.count, 1)
@@ -36,8 +36,8 @@ extension Supervisor {
             for index in 0..<(hasWorkers ? max(count, attachment.workers.count) : 1) {
                 let worker = index < attachment.workers.count ? attachment.workers[index] : nil
                 let state = attachment.rowState(index)
-                let fromWorker = worker != nil && state == worker?.state
-                rows.append(InstanceStatus(
+                let fromWorker = if case .worker = state { true } else { false }
+                rows.append(StatusRow(
                     binding: attachment.id.binding, device: device.id, syspath: device.facts.syspath,
                     devpath: device.facts.devpath, subsystem: device.facts.subsystem, sysname: device.facts.sysname,
                     interface: device.interface, instance: hasWorkers ? index : nil, state: state.name,
@@ -45,20 +45,10 @@ extension Supervisor {
                     since: fromWorker ? worker?.since ?? attachment.since : attachment.since,
                     restarts: worker?.restarts ?? 0, lastExit: worker?.lastExit,
                     lastExitWasRequested: worker?.lastExitWasRequested ?? false,
-                    nextTry: Self.nextTry(state), error: Self.reason(state)))
+                    nextTry: state.nextTry, error: state.error))
             }
         }
         return rows
-    }
-
-    static func nextTry(_ state: AttachmentPhase) -> Instant? {
-        if case .backoff(let until) = state { return until }
-        return nil
-    }
-
-    static func reason(_ state: AttachmentPhase) -> String? {
-        if case .failed(_, let reason) = state { return reason }
-        return nil
     }
 
     /// What the shell must read of a device with this subsystem and kernel

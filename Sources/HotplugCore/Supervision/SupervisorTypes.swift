@@ -41,23 +41,19 @@ public struct AttachmentID: Sendable, Hashable, Comparable, CustomStringConverti
     public var description: String { "\(binding)@\(device)" }
 }
 
-/// Where one attachment is in its lifecycle. `name` is the state `status`
-/// shows (settling, configuring, running, backoff, stopping, exited,
-/// failed, configured); `stage` says which stage it concerns.
+/// Where one attachment (a binding on a device) is in its lifecycle, up to
+/// the children stage; from there each worker has a `WorkerState` of its
+/// own. `name` is the state `status` shows for a row without a worker
+/// (settling, configuring, failed, configured); `Attachment.stage` says
+/// which stage it concerns.
 public enum AttachmentPhase: Sendable, Equatable {
     case settling(until: Instant)
     /// Another binding owns the device's `[link]` and has not finished with
     /// it: this one starts once the interface has its final name.
     case waitingForLink
-    /// The stage's setup was sent to the shell; its answer is awaited.
+    /// The stage's setup was sent to the shell; its answer is awaited. For
+    /// the children stage: the workers' spawns are out.
     case settingUp(Stage)
-    case running(pid: ProcessID)
-    case backoff(until: Instant)
-    /// The child is being stopped: its stop signal was sent, SIGKILL follows
-    /// at `killAt` unless it is gone by then.
-    case stopping(pid: ProcessID, killAt: Instant, killed: Bool)
-    /// The child ended and `restart` says not to run it again.
-    case exited
     case failed(Stage, String)
     /// Every stage is set up and there is nothing to run.
     case configured
@@ -69,26 +65,65 @@ public enum AttachmentPhase: Sendable, Equatable {
         switch self {
         case .settling: "settling"
         case .waitingForLink, .settingUp: "configuring"
-        case .running, .supervising: "running"
-        case .backoff: "backoff"
-        case .stopping: "stopping"
-        case .exited: "exited"
+        case .supervising: "running"
         case .failed: "failed"
         case .configured: "configured"
         }
     }
+}
 
-    public var pid: ProcessID? {
+/// Where one worker (one of a binding's `instances` on a device, the
+/// `{instance}` of its placeholders) is: its child starting, running,
+/// waiting to start again, being stopped, or gone. `name` is the state its
+/// `status` row shows.
+public enum WorkerState: Sendable, Equatable {
+    /// Another binding owns the device's `[link]` and has not finished with
+    /// it: the child starts once the interface has its final name.
+    case waitingForLink
+    /// The spawn was sent to the shell; its answer is awaited.
+    case starting
+    case running(pid: ProcessID)
+    case backoff(until: Instant)
+    /// The child is being stopped: its stop signal was sent, SIGKILL follows
+    /// at `killAt` unless it is gone by then.
+    case stopping(pid: ProcessID, killAt: Instant, killed: Bool)
+    /// The child is gone but processes of its group outlived it, and they
+    /// are being stopped: the stop signal was sent to `group`. No exit is
+    /// reported for them, so the shell is asked at `probeAt` whether any
+    /// remain; SIGKILL at `killAt` ends the stop.
+    case stoppingLeftovers(group: ProcessID, killAt: Instant, probeAt: Instant)
+    /// The child ended and `restart` says not to run it again.
+    case exited
+    /// The child could not be started.
+    case failed(String)
+
+    public var name: String {
+        switch self {
+        case .waitingForLink, .starting: "configuring"
+        case .running: "running"
+        case .backoff: "backoff"
+        case .stopping, .stoppingLeftovers: "stopping"
+        case .exited: "exited"
+        case .failed: "failed"
+        }
+    }
+
+    /// The worker's child, while it is alive.
+    public var childPID: ProcessID? {
         switch self {
         case .running(let pid), .stopping(let pid, _, _): pid
         default: nil
         }
     }
-}
 
-/// A worker's state: for now the same cases as the attachment's phase
-/// (the split into two types follows).
-public typealias WorkerState = AttachmentPhase
+    /// What `status` shows and the supervisor's pid index holds: the child,
+    /// or the process group of its leftovers while they are being stopped
+    /// (a group's id is its leader's pid).
+    public var pid: ProcessID? {
+        if case .stoppingLeftovers(let group, _, _) = self { return group }
+        return childPID
+    }
+}
 
 /// How a child ended, as the shell saw it.
 public enum ChildExit: Sendable, Equatable, CustomStringConvertible {

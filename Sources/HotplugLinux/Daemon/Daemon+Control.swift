@@ -62,7 +62,7 @@ extension DaemonLoop {
             let targets = supervisor.restartTargets(binding: binding, device: selector)
             guard !targets.isEmpty else {
                 let on = device.map { " on '\($0)'" } ?? ""
-                return Self.failure("binding '\(binding)' has no instance\(on): nothing to restart")
+                return Self.failure("binding '\(binding)' has no attachment\(on): nothing to restart")
             }
             apply(.restart(binding: binding, device: selector))
             return JSONValue.object([("ok", .bool(true)), ("instances", .int(Int64(supervisor.workerCount(targets)))),
@@ -89,7 +89,7 @@ extension DaemonLoop {
 
                                           firewall: firewallKeeper.configurationUsesFirewall || firewallStage.hasTouchedTable ? firewallKeeper.repair : nil,
                                           unrecordedChildren: registry.unrecorded.count, recordError: registry.lastFailure),
-            configuration: supervisor.configuration, instances: supervisor.status(), onlyBinding: onlyBinding,
+            configuration: supervisor.configuration, rows: supervisor.status(), onlyBinding: onlyBinding,
             wallTime: { instant in
                 let age = monotonicNow >= instant.nanoseconds ? monotonicNow - instant.nanoseconds : 0
                 let total = Int64(wallNow.seconds) * 1_000_000_000 + Int64(wallNow.nanoseconds) - Int64(age)

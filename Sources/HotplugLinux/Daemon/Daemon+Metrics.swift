@@ -6,7 +6,7 @@ extension DaemonLoop {
     /// The Prometheus text, from the counters and the status rows now.
     func metricsText() -> String {
         MetricsExposition.render(
-            supervisor.metrics, configuration: supervisor.configuration, instances: supervisor.status(),
+            supervisor.metrics, configuration: supervisor.configuration, rows: supervisor.status(),
             daemon: MetricsExposition.Daemon(version: Self.version, source: options.source.rawValue,
                                              startTimeUnix: Int64(startedAt.seconds)))
     }

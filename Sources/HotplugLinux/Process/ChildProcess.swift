@@ -8,7 +8,7 @@ import HotplugCore
 /// (the exit is readable once the child has exited); on readiness call
 /// `readOutputLines(from:)` or `tryReap()`.
 ///
-/// Not thread-safe: keep each instance on the event-loop thread/actor.
+/// Not thread-safe: keep each one on the event-loop thread/actor.
 public final class ChildProcess {
     public enum Stream: Sendable, Hashable {
         case standardOutput

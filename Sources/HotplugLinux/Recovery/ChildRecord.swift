@@ -17,7 +17,9 @@ import HotplugCore
 /// `stop` is the signal number and the timeout in nanoseconds. The devpath
 /// comes last and runs to the end, so no byte in it can end a field early.
 struct ChildRecord: Sendable, Equatable {
-    var instance: String
+    /// The `DaemonIdentity` key, on the record's `instance` line (its
+    /// name since version 1).
+    var daemonKey: String
     var daemon: ProcessIdentity
     var child: ProcessIdentity
     var stop: StopSequence
@@ -32,7 +34,7 @@ struct ChildRecord: Sendable, Equatable {
     var text: String {
         """
         \(Self.header)
-        instance \(instance)
+        instance \(daemonKey)
         daemon \(daemon.pid) \(daemon.startTime)
         child \(child.pid) \(child.startTime)
         stop \(stop.signal.number) \(stop.timeout.nanoseconds)
@@ -45,18 +47,18 @@ struct ChildRecord: Sendable, Equatable {
     init?(parsing text: String) {
         let lines = text.split(separator: "\n", maxSplits: 6, omittingEmptySubsequences: false)
         guard lines.count == 7, lines[0] == Self.header,
-              let instance = Self.field("instance", lines[1]),
+              let daemonKey = Self.field("instance", lines[1]),
               let daemon = Self.identity(Self.field("daemon", lines[2])),
               let child = Self.identity(Self.field("child", lines[3])),
               let stop = Self.stop(Self.field("stop", lines[4])),
               let binding = Self.field("binding", lines[5]), !binding.isEmpty,
               let last = Self.field("devpath", lines[6]), last.hasSuffix("\n") else { return nil }
-        self.init(instance: instance, daemon: daemon, child: child, stop: stop, binding: binding,
+        self.init(daemonKey: daemonKey, daemon: daemon, child: child, stop: stop, binding: binding,
                   devpath: String(last.dropLast()))
     }
 
-    init(instance: String, daemon: ProcessIdentity, child: ProcessIdentity, stop: StopSequence, binding: String, devpath: String) {
-        self.instance = instance
+    init(daemonKey: String, daemon: ProcessIdentity, child: ProcessIdentity, stop: StopSequence, binding: String, devpath: String) {
+        self.daemonKey = daemonKey
         self.daemon = daemon
         self.child = child
         self.stop = stop

@@ -6,7 +6,7 @@ import HotplugCore
 /// would read as another number); the fields come in the record's order, so
 /// the first line that is missing or wrong ends what is known.
 struct ChildRecordFragment: Sendable, Equatable {
-    var instance: String?
+    var daemonKey: String?
     var daemon: ProcessIdentity?
     var child: ProcessIdentity?
     var stop: StopSequence?
@@ -22,8 +22,8 @@ struct ChildRecordFragment: Sendable, Equatable {
         var lines = text[..<lastNewline].split(separator: "\n", omittingEmptySubsequences: false)[...]
         guard lines.popFirst() == Substring(ChildRecord.header) else { return nil }
         guard let line = lines.popFirst() else { return }
-        guard let instance = ChildRecord.field("instance", line) else { return nil }
-        self.instance = instance
+        guard let daemonKey = ChildRecord.field("instance", line) else { return nil }
+        self.daemonKey = daemonKey
         guard let line = lines.popFirst() else { return }
         guard let daemon = ChildRecord.identity(ChildRecord.field("daemon", line)) else { return nil }
         self.daemon = daemon

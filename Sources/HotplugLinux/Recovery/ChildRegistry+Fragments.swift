@@ -10,10 +10,10 @@ extension ChildRegistry {
     /// what the daemon stamps on its children (see `StampedChildLookup`).
     /// The record goes unless its daemon may still run.
     static func lookUp(_ fragment: ChildRecordFragment, pid: Int32, in directory: VerifiedDirectory, place: String,
-                       instance: DaemonInstance, logger: Logger) -> LeftoverStop.Target? {
+                       identity: DaemonIdentity, logger: Logger) -> LeftoverStop.Target? {
         let name = String(pid)
-        if let other = fragment.instance, other != instance.key {
-            logger.warning("ignoring \(place): written for another hotplugd instance (\(other), not \(instance.key))")
+        if let other = fragment.daemonKey, other != identity.key {
+            logger.warning("ignoring \(place): written for another hotplugd daemon (\(other), not \(identity.key))")
             return nil
         }
         if let daemon = fragment.daemon, daemon.isRunning {

@@ -6,9 +6,9 @@ import Logging
 /// before that one starts its own, and a device never has two.
 ///
 /// Root writes here and kills what it reads, so the records live in a
-/// directory of this daemon instance's own (`<location>/children/<key>`),
+/// directory of this daemon identity's own (`<location>/children/<key>`),
 /// created and verified by it, and it acts only on records it wrote: a
-/// regular file of ours, tagged with this instance's key, for a process
+/// regular file of ours, tagged with this daemon's key, for a process
 /// that still runs with the recorded start time, left by a daemon that no
 /// longer runs. Everything else is logged and left alone.
 final class ChildRegistry {
@@ -17,8 +17,8 @@ final class ChildRegistry {
     private let locations: [RecordLocation]
     /// This daemon, as written into each record.
     private let owner: ProcessIdentity?
-    private var instance: DaemonInstance?
-    /// `children`, which holds one directory per instance.
+    private var identity: DaemonIdentity?
+    /// `children`, which holds one directory per daemon identity.
     private var parent: VerifiedDirectory?
     private var directory: VerifiedDirectory?
 
@@ -30,21 +30,21 @@ final class ChildRegistry {
         self.owner = owner
     }
 
-    /// Opens the instance's directory in the first location that passes the
+    /// Opens the daemon's directory in the first location that passes the
     /// checks. Called once the control socket exists, so that its directory
     /// can be resolved to one spelling. Without one, the daemon runs but
     /// cannot recover children after a crash, and says so.
     func prepare(logger: Logger) {
-        let instance = DaemonInstance(socketPath: socketPath, configPath: configPath)
-        self.instance = instance
+        let identity = DaemonIdentity(socketPath: socketPath, configPath: configPath)
+        self.identity = identity
         var refusals: [String] = []
         for location in locations {
             do throws(DirectoryRefusal) {
                 let parent = try VerifiedDirectory.open(location.path, creatingWith: location.mode)
                     .subdirectory("children", creatingWith: 0o700)
-                directory = try parent.subdirectory(instance.key, creatingWith: 0o700)
+                directory = try parent.subdirectory(identity.key, creatingWith: 0o700)
                 self.parent = parent
-                logger.debug("child records of \(instance.name) in \(parent.path)/\(instance.key)")
+                logger.debug("child records of \(identity.name) in \(parent.path)/\(identity.key)")
                 return
             } catch {
                 refusals.append(error.description)
@@ -64,9 +64,9 @@ final class ChildRegistry {
     /// be written is an error in the log (and counted for `status`), and
     /// leaves no file behind.
     func record(pid: Int32, startTick: UInt64? = nil, binding: String, devpath: String, stop: StopSequence, logger: Logger? = nil) {
-        guard let directory, let instance, let owner,
+        guard let directory, let identity, let owner,
               let child = startTick.map({ ProcessIdentity(pid: pid, startTime: $0) }) ?? ProcessIdentity(pid: pid) else { return }
-        let record = ChildRecord(instance: instance.key, daemon: owner, child: child, stop: stop,
+        let record = ChildRecord(daemonKey: identity.key, daemon: owner, child: child, stop: stop,
                                  binding: binding, devpath: devpath)
         if let failure = directory.writeNewFile(String(pid), record.text) {
             unrecorded.insert(pid)
@@ -80,12 +80,12 @@ final class ChildRegistry {
         directory?.remove(String(pid))
     }
 
-    /// Stops every child the previous daemon of this instance left running,
+    /// Stops every child the previous daemon of this identity left running,
     /// each with its recorded stop signal and timeout, all in parallel.
     /// `includingOwn`: records this very process wrote count too (a new
     /// image that refused its predecessor's state: same pid, same start).
     func stopLeftovers(logger: Logger, includingOwn: Bool = false) {
-        guard let directory, let instance else { return }
+        guard let directory, let identity else { return }
         guard let names = directory.names() else {
             logger.error("cannot list \(directory.path) (is /proc mounted?); children a previous hotplugd left are not stopped")
             return
@@ -102,7 +102,7 @@ final class ChildRegistry {
                 if let parsed = ChildRecord(parsing: text), String(parsed.child.pid) == name {
                     record = parsed
                 } else if let fragment = ChildRecordFragment(parsing: text), let pid = Int32(name), pid > 1, String(pid) == name {
-                    if let target = Self.lookUp(fragment, pid: pid, in: directory, place: place, instance: instance, logger: logger) {
+                    if let target = Self.lookUp(fragment, pid: pid, in: directory, place: place, identity: identity, logger: logger) {
                         targets.append(target)
                     }
                     continue
@@ -111,8 +111,8 @@ final class ChildRegistry {
                     continue
                 }
             }
-            guard record.instance == instance.key else {
-                logger.warning("ignoring \(place): written for another hotplugd instance (\(record.instance), not \(instance.key))")
+            guard record.daemonKey == identity.key else {
+                logger.warning("ignoring \(place): written for another hotplugd daemon (\(record.daemonKey), not \(identity.key))")
                 continue
             }
             guard !record.daemon.isRunning || (includingOwn && record.daemon == owner) else {
@@ -127,11 +127,11 @@ final class ChildRegistry {
         LeftoverStop.run(targets, logger: logger)
     }
 
-    /// On a clean exit every child has been forgotten: the instance's
+    /// On a clean exit every child has been forgotten: the daemon's
     /// directory goes too, so finished daemons leave nothing behind.
     func close() {
-        guard let parent, let instance else { return }
+        guard let parent, let identity else { return }
         directory = nil
-        parent.removeDirectory(instance.key)
+        parent.removeDirectory(identity.key)
     }
 }

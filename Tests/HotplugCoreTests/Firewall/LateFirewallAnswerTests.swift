@@ -4,7 +4,7 @@ import Testing
 /// The daemon answers a firewall setup at the end of its loop turn
 /// (`Daemon.flushFirewall`), so whatever else the turn brings (a remove, a
 /// reload, a shutdown, more devices) reaches the core between the setup and
-/// its answer. Whatever it is, no rules outlive their instance and no child
+/// its answer. Whatever it is, no rules outlive their attachment and no child
 /// starts for what is gone.
 struct LateFirewallAnswerTests {
     typealias H = SupervisorHarness

@@ -27,7 +27,7 @@ struct MetricsExpositionTests {
         let first = h.supervisor.status().first { $0.binding == "web" }!.pid!
         h.send(.childExited(pid: first, .signaled(11)))
         return MetricsExposition.render(h.supervisor.metrics, configuration: h.supervisor.configuration,
-                                        instances: h.supervisor.status(),
+                                        rows: h.supervisor.status(),
                                         daemon: .init(version: "0.1.0", source: "udev", startTimeUnix: 1_796_137_299))
     }
 
@@ -69,7 +69,7 @@ struct MetricsExpositionTests {
         # TYPE hotplugd_bindings gauge
         hotplugd_bindings{state="active"} 2
         hotplugd_bindings{state="waiting"} 1
-        # HELP hotplugd_devices Devices with at least one binding, each in the first state of failed, backoff, stopping, settling, configuring, running, exited, configured that one of its instances is in.
+        # HELP hotplugd_devices Devices with at least one binding, each in the first state of failed, backoff, stopping, settling, configuring, running, exited, configured that one of its rows is in.
         # TYPE hotplugd_devices gauge
         hotplugd_devices{state="settling"} 0
         hotplugd_devices{state="configuring"} 0

@@ -147,13 +147,19 @@ struct SupervisorMetricsTests {
 
     /// The gauges list every state `status` can show.
     @Test func everyStateNameIsAGaugeState() {
-        let states: [AttachmentPhase] = [
-            .settling(until: Instant(nanoseconds: 0)), .waitingForLink, .settingUp(.link), .running(pid: 1),
-            .backoff(until: Instant(nanoseconds: 0)), .stopping(pid: 1, killAt: Instant(nanoseconds: 0), killed: false),
-            .exited, .failed(.link, "x"), .configured, .supervising,
+        let phases: [AttachmentPhase] = [
+            .settling(until: Instant(nanoseconds: 0)), .waitingForLink, .settingUp(.link),
+            .failed(.link, "x"), .configured, .supervising,
         ]
-        #expect(Set(states.map(\.name)) == Set(MetricsExposition.instanceStates))
-        #expect(Set(MetricsExposition.deviceStatePriority) == Set(MetricsExposition.instanceStates))
+        let workerStates: [WorkerState] = [
+            .waitingForLink, .starting, .running(pid: 1), .backoff(until: Instant(nanoseconds: 0)),
+            .stopping(pid: 1, killAt: Instant(nanoseconds: 0), killed: false),
+            .stoppingLeftovers(group: 1, killAt: Instant(nanoseconds: 0), probeAt: Instant(nanoseconds: 0)),
+            .exited, .failed("x"),
+        ]
+        let states = phases.map(\.name) + workerStates.map(\.name)
+        #expect(Set(states) == Set(MetricsExposition.rowStates))
+        #expect(Set(MetricsExposition.deviceStatePriority) == Set(MetricsExposition.rowStates))
     }
 }
 

@@ -13,17 +13,27 @@ struct AttachmentTableTests {
         }
     }
 
-    static func randomState(_ random: inout Steps) -> AttachmentPhase {
+    static func randomPhase(_ random: inout Steps) -> AttachmentPhase {
+        let at = Instant(nanoseconds: UInt64.random(in: 1...50, using: &random))
+        switch Int.random(in: 0..<5, using: &random) {
+        case 0: return .settling(until: at)
+        case 1, 2: return .supervising
+        case 3: return .failed(.children, "x")
+        default: return .settingUp(.children)
+        }
+    }
+
+    static func randomWorkerState(_ random: inout Steps) -> WorkerState {
         let at = Instant(nanoseconds: UInt64.random(in: 1...50, using: &random))
         let pid = ProcessID(Int32.random(in: 100...130, using: &random))
         switch Int.random(in: 0..<7, using: &random) {
-        case 0: return .settling(until: at)
-        case 1: return .running(pid: pid)
-        case 2: return .backoff(until: at)
-        case 3: return .stopping(pid: pid, killAt: at, killed: Bool.random(using: &random))
+        case 0: return .running(pid: pid)
+        case 1: return .backoff(until: at)
+        case 2: return .stopping(pid: pid, killAt: at, killed: Bool.random(using: &random))
+        case 3: return .stoppingLeftovers(group: pid, killAt: at, probeAt: Instant(nanoseconds: UInt64.random(in: 1...50, using: &random)))
         case 4: return .exited
-        case 5: return .supervising
-        default: return .settingUp(.children)
+        case 5: return .waitingForLink
+        default: return .starting
         }
     }
 
@@ -37,18 +47,15 @@ struct AttachmentTableTests {
             case 0:
                 table.removeValue(forKey: id)
             case 1...3:
-                var attachment = Attachment(id: id, state: Self.randomState(&random), since: Instant(nanoseconds: 0))
+                var attachment = Attachment(id: id, state: Self.randomPhase(&random), since: Instant(nanoseconds: 0))
                 attachment.workers = (0..<Int.random(in: 0...3, using: &random)).map { _ in
-                    Worker(state: Self.randomState(&random), since: Instant(nanoseconds: 0))
+                    Worker(state: Self.randomWorkerState(&random), since: Instant(nanoseconds: 0))
                 }
                 table[id] = attachment
             default:
                 guard let count = table[id]?.workers.count, count > 0 else { continue }
                 let index = Int.random(in: 0..<count, using: &random)
-                table[id]?.workers[index].state = Self.randomState(&random)
-                if Bool.random(using: &random) {
-                    table[id]?.workers[index].probeAt = Instant(nanoseconds: UInt64.random(in: 1...50, using: &random))
-                }
+                table[id]?.workers[index].state = Self.randomWorkerState(&random)
             }
             check(table)
         }
@@ -63,7 +70,8 @@ struct AttachmentTableTests {
             #expect(table.ids(of: device) == all.map(\.id).filter { $0.device == device }.sorted())
         }
         for pid in (Int32(100)...130).map(ProcessID.init(rawValue:)) {
-            let owners = all.filter { $0.worker(runningPID: pid) != nil }.map(\.id)
+            // The index holds children and leftover groups being stopped.
+            let owners = all.filter { $0.workers.contains { $0.state.pid == pid } }.map(\.id)
             #expect(table.id(withPID: pid) == owners.min())
         }
         var counts: [String: Int] = [:]

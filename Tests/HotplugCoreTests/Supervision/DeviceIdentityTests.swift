@@ -129,7 +129,7 @@ struct DeviceIdentityTests {
         #expect(Set(rows.map(\.devpath)) == ["/devices/virtual/net/idq\\xff", "/devices/virtual/net/idq\\xfe"])
         let json = StatusDocument.json(
             daemon: .init(pid: 1, version: "t", config: "/etc/hotplugd", source: "kernel", since: "", sinceUnix: 0),
-            configuration: h.supervisor.configuration, instances: rows, onlyBinding: nil,
+            configuration: h.supervisor.configuration, rows: rows, onlyBinding: nil,
             wallTime: { _ in ("", 0) }).serialized()
         #expect(json.contains(#"idq\\xff"#) && json.contains(#"idq\\xfe"#), "\(json)")
         #expect(!json.contains("\u{FFFD}"))

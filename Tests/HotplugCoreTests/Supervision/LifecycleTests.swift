@@ -58,7 +58,7 @@ struct LifecycleTests {
     }
 
     /// A backoff that falls due in the same `handle` as the link owner's
-    /// link setup used to spawn the waiting instance twice (once at the
+    /// link setup used to spawn the waiting worker twice (once at the
     /// deadline, once more when the link was configured) and kill one.
     @Test func aBackoffDueWhileTheOwnerConfiguresTheLinkSpawnsOnce() {
         var h = H([Bindings.binding("owner", link: Self.glk), Bindings.binding("watcher")])

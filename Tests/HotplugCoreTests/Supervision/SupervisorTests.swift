@@ -75,7 +75,7 @@ struct SupervisorTests {
         #expect(h.supervisor.nextDeadline!.span(since: h.clock) == .milliseconds(500))
     }
 
-    @Test func removeDuringBackoffForgetsInstance() {
+    @Test func removeDuringBackoffForgetsTheAttachment() {
         var h = H([Bindings.binding("cable")])
         h.send(.deviceAdded(FakeDevices.veth("v0")))
         h.send(.childExited(pid: h.pid("cable")!, .exited(1)))

@@ -98,7 +98,7 @@ struct WorkerKeepsTests {
     }
 
     /// Every worker's `since` is when its present state began. Status
-    /// does not show a worker the teardown ended (the instance's own state
+    /// does not show a worker the teardown ended (the attachment's phase
     /// is shown until the workers start again), so this reads the core.
     @Test func hsATeardownThatEndsAWorkerRestartsItsSince() {
         var binding = Bindings.binding("pair")

@@ -68,7 +68,7 @@ struct DaemonWithFakesTests {
         supervision.finishTurn()
     }
 
-    var rows: [InstanceStatus] { supervision.supervisor.status() }
+    var rows: [StatusRow] { supervision.supervisor.status() }
 
     @Test func plugLinkFirewallSocketsChildrenThenUnplug() throws {
         // The start, as the daemon's: the bindings' chains, no device yet.

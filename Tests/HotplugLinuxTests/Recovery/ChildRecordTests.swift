@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct ChildRecordTests {
     static let sample = ChildRecord(
-        instance: "0123456789abcdef", daemon: ProcessIdentity(pid: 812, startTime: 4411),
+        daemonKey: "0123456789abcdef", daemon: ProcessIdentity(pid: 812, startTime: 4411),
         child: ProcessIdentity(pid: 4242, startTime: 5120),
         stop: StopSequence(signal: Signal(number: SIGUSR1), timeout: .milliseconds(1500)),
         binding: "gamelink", devpath: "/devices/odd name\nwith a newline")
@@ -22,7 +22,7 @@ import Testing
             let cut = String(decoding: text.utf8.prefix(length), as: UTF8.self)
             let fragment = try #require(ChildRecordFragment(parsing: cut), "cut at \(length)")
             let complete = cut.split(separator: "\n", omittingEmptySubsequences: false).dropLast().count
-            #expect(fragment.instance == (complete >= 2 ? Self.sample.instance : nil))
+            #expect(fragment.daemonKey == (complete >= 2 ? Self.sample.daemonKey : nil))
             #expect(fragment.child == (complete >= 4 ? Self.sample.child : nil), "cut at \(length)")
             #expect(fragment.stop == (complete >= 5 ? Self.sample.stop : nil))
         }
@@ -50,8 +50,8 @@ import Testing
     @Test func oneSocketIsOneInstanceHoweverItIsSpelt() throws {
         let directory = try ChildHarness.makeTemporaryDirectory()
         defer { ChildHarness.removeTree(directory) }
-        let absolute = DaemonInstance(socketPath: directory + "/control.sock", configPath: "/etc/hotplugd")
-        let spelt = DaemonInstance(socketPath: directory + "//./sub/../control.sock", configPath: "/etc/hotplugd")
+        let absolute = DaemonIdentity(socketPath: directory + "/control.sock", configPath: "/etc/hotplugd")
+        let spelt = DaemonIdentity(socketPath: directory + "//./sub/../control.sock", configPath: "/etc/hotplugd")
         #expect(absolute == spelt)
         #expect(absolute.key.count == 16)
         #expect(absolute.name == "socket " + directory + "/control.sock")
@@ -64,18 +64,18 @@ import Testing
         #expect(getcwd(&saved, saved.count) != nil)
         #expect(chdir(directory) == 0)
         defer { _ = chdir(saved) }
-        let relative = DaemonInstance(socketPath: "control.sock", configPath: "/etc/hotplugd")
-        #expect(relative == DaemonInstance(socketPath: directory + "/control.sock", configPath: "/etc/hotplugd"))
-        #expect(relative != DaemonInstance(socketPath: "/run/hotplugd/control.sock", configPath: "/etc/hotplugd"),
+        let relative = DaemonIdentity(socketPath: "control.sock", configPath: "/etc/hotplugd")
+        #expect(relative == DaemonIdentity(socketPath: directory + "/control.sock", configPath: "/etc/hotplugd"))
+        #expect(relative != DaemonIdentity(socketPath: "/run/hotplugd/control.sock", configPath: "/etc/hotplugd"),
                 "a relative --socket is not the system daemon")
     }
 
     @Test func otherSocketOtherInstanceWhateverTheConfig() {
-        let system = DaemonInstance(socketPath: "/run/hotplugd/control.sock", configPath: "/etc/hotplugd")
-        #expect(system != DaemonInstance(socketPath: "/run/hotplugd/other.sock", configPath: "/etc/hotplugd"))
+        let system = DaemonIdentity(socketPath: "/run/hotplugd/control.sock", configPath: "/etc/hotplugd")
+        #expect(system != DaemonIdentity(socketPath: "/run/hotplugd/other.sock", configPath: "/etc/hotplugd"))
         // Restarted on the same socket with another config, it must still
         // stop what its predecessor left.
-        #expect(system == DaemonInstance(socketPath: "/run/hotplugd/control.sock", configPath: "/srv/bindings"))
+        #expect(system == DaemonIdentity(socketPath: "/run/hotplugd/control.sock", configPath: "/srv/bindings"))
     }
 
     @Test func locationsFollowTheUser() {

@@ -77,7 +77,7 @@ struct ChildRegistryTests {
         try scratch.write(copy, try #require(scratch.contents(scratch.recordDirectory(socket: "other.sock") + "/\(victim.pid)")))
         ours.stopLeftovers(logger: log.logger)
         #expect(victim.waitForExit(seconds: 0.5) == nil)
-        #expect(log.contains("ignoring \(copy): written for another hotplugd instance"))
+        #expect(log.contains("ignoring \(copy): written for another hotplugd daemon"))
     }
 
     @Test func recordsOfADaemonThatStillRunsAreLeftAlone() throws {
@@ -130,7 +130,7 @@ struct ChildRegistryTests {
         close(filler)
         let victim = try Victim()
         registry.record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard, logger: log.logger)
-        let key = DaemonInstance(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
+        let key = DaemonIdentity(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
         #expect(!FileManager.default.fileExists(atPath: location.path + "/children/\(key)/\(victim.pid)"), "no empty record")
         #expect(log.contains("no crash-recovery record for child \(victim.pid) of binding cable"))
         #expect(registry.unrecorded == [victim.pid] && registry.lastFailure?.contains("No space left") == true)
@@ -142,9 +142,9 @@ struct ChildRegistryTests {
         let scratch = try RecoveryScratch(), log = LogCapture()
         let victim = try Victim()
         let registry = scratch.registry(owner: .current, logger: log.logger)
-        let key = DaemonInstance(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
+        let key = DaemonIdentity(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
         let start = try #require(ProcessIdentity(pid: victim.pid)).startTime
-        let stale = ChildRecord(instance: key, daemon: RecoveryScratch.deadDaemon,
+        let stale = ChildRecord(daemonKey: key, daemon: RecoveryScratch.deadDaemon,
                                 child: ProcessIdentity(pid: victim.pid, startTime: start - 1), stop: .standard,
                                 binding: "cable", devpath: "/devices/x")
         let record = scratch.recordDirectory() + "/\(victim.pid)"
@@ -178,8 +178,8 @@ struct ChildRegistryTests {
         let scratch = try RecoveryScratch(), log = LogCapture()
         let victim = try Victim()
         let registry = scratch.registry(owner: .current, logger: log.logger)
-        let key = DaemonInstance(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
-        let whole = ChildRecord(instance: key, daemon: RecoveryScratch.deadDaemon, child: try #require(ProcessIdentity(pid: victim.pid)),
+        let key = DaemonIdentity(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
+        let whole = ChildRecord(daemonKey: key, daemon: RecoveryScratch.deadDaemon, child: try #require(ProcessIdentity(pid: victim.pid)),
                                 stop: StopSequence(signal: Signal(number: SIGINT), timeout: .seconds(5)),
                                 binding: "cable", devpath: "/devices/x").text
         let record = scratch.recordDirectory() + "/\(victim.pid)"
@@ -220,7 +220,7 @@ struct ChildRegistryTests {
         let victim = try Victim()
         let registry = scratch.registry(owner: .current, location: location, logger: log.logger)
         registry.record(pid: victim.pid, binding: "cable", devpath: "/devices/x", stop: .standard)
-        let key = DaemonInstance(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
+        let key = DaemonIdentity(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
         return FileManager.default.fileExists(atPath: location.path + "/children/\(key)/\(victim.pid)")
     }
 
@@ -242,7 +242,7 @@ struct ChildRegistryTests {
     @Test(.enabled(if: geteuid() == 0, "needs root to give a directory to another user"))
     func directoryOwnedBySomeoneElseIsRefused() throws {
         let scratch = try RecoveryScratch(), log = LogCapture()
-        let key = DaemonInstance(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
+        let key = DaemonIdentity(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
         for level in ["state", "state/children", "state/children/\(key)"] {
             #expect(mkdir(scratch.path + "/" + level, 0o700) == 0)
             #expect(chown(scratch.path + "/" + level, Self.nobody, Self.nobody) == 0)
@@ -259,7 +259,7 @@ struct ChildRegistryTests {
         #expect(symlink(scratch.path + "/real", scratch.path + "/state") == 0)
         #expect(try !records(at: scratch.location, scratch, log))
         #expect(log.contains("a symlink or not a directory"))
-        let key = DaemonInstance(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
+        let key = DaemonIdentity(socketPath: scratch.path + "/a.sock", configPath: "/etc/hotplugd").key
         #expect(!FileManager.default.fileExists(atPath: scratch.path + "/real/children/\(key)"))
     }
 

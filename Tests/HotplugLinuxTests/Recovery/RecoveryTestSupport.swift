@@ -77,7 +77,7 @@ final class RecoveryScratch: @unchecked Sendable {
 
     /// The directory a registry on `socket` keeps its records in.
     func recordDirectory(socket: String = "a.sock") -> String {
-        location.path + "/children/" + DaemonInstance(socketPath: path + "/" + socket, configPath: "/etc/hotplugd").key
+        location.path + "/children/" + DaemonIdentity(socketPath: path + "/" + socket, configPath: "/etc/hotplugd").key
     }
 
     /// What the daemon puts in every child's environment.

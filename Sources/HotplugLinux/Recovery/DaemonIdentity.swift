@@ -5,10 +5,10 @@
 /// restarted on the same socket with another `--config` must still stop the
 /// children its predecessor left, or a device would end up with two. Only a
 /// daemon without a socket is known by its config path.
-struct DaemonInstance: Sendable, Equatable {
+struct DaemonIdentity: Sendable, Equatable {
     /// What the identity is made of, e.g. `socket /run/hotplugd/control.sock`.
     let name: String
-    /// A hash of `name`, 16 hex digits: the name of the instance's record
+    /// A hash of `name`, 16 hex digits: the name of the daemon's record
     /// directory, and repeated in each record.
     let key: String
 
