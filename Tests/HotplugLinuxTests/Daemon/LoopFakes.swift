@@ -103,7 +103,7 @@ final class LoopHarness {
 
     var monitor: FakeMonitor { wakeups.monitor }
     var supervisor: Supervisor { loop.supervisor }
-    var rows: [InstanceStatus] { loop.supervisor.status() }
+    var rows: [StatusRow] { loop.supervisor.status() }
 
     /// `bindings`: file name to text.
     init(_ bindings: [String: String]) throws {
