@@ -72,7 +72,13 @@ final class FakeMonitor: DeviceMonitoring {
     }
 
     func watch(in epoll: Epoll, token: UInt64) throws(SystemCallError) {}
-    func reopen(subsystems: Set<String>?, in epoll: Epoll, token: UInt64) throws { reopened.append(subsystems) }
+    /// When set, opening a monitor again fails with it (the old one stays).
+    var reopenFailure: SystemCallError?
+
+    func reopen(subsystems: Set<String>?, in epoll: Epoll, token: UInt64) throws {
+        if let reopenFailure { throw reopenFailure }
+        reopened.append(subsystems)
+    }
     func syspath(ofDeviceAt path: String) -> String? { nil }
 }
 

@@ -79,6 +79,33 @@ struct ReloadWithFakesTests {
         #expect(unchanged.signals.isEmpty && unchanged.isRunning)
     }
 
+    @Test func aNewSubsystemOpensTheMonitorAgainAndAFailureKeepsTheOldOne() throws {
+        let h = harness
+        var next = Self.bindings
+        next["serial.toml"] = """
+            [match]
+            subsystem = "tty"
+            kernel = "ttyACM*"
+            [exec]
+            command = ["/usr/bin/serial"]
+            """
+        try h.write(next)
+        try h.turnForSignal(SIGHUP)
+        #expect(h.monitor.reopened == [["net", "tty"]], "a monitor for the new subsystems too")
+        #expect(h.monitor.enumerations.last == ["net", "tty"])
+
+        next["usb.toml"] = Self.binding("usb*", "/usr/bin/usb").replacingOccurrences(of: #"subsystem = "net""#, with: #"subsystem = "usb""#)
+        try h.write(next)
+        h.monitor.reopenFailure = SystemCallError("fake monitor", errno: ENOMEM)
+        try h.turnForSignal(SIGHUP)
+        #expect(h.log.contains("cannot watch the new subsystems (the old ones are still watched)"))
+        #expect(h.monitor.reopened.count == 1)
+        #expect(h.supervisor.configuration.bindings.count == 5, "the configuration is taken all the same")
+        for child in [changed, removed, unchanged] {
+            #expect(child.signals.isEmpty && child.isRunning, "no binding of theirs changed")
+        }
+    }
+
     @Test func aBrokenConfigurationIsRefusedAndTheRunningOneKept() throws {
         let h = harness
         var next = Self.bindings
