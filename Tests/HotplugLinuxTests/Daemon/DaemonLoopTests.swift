@@ -163,6 +163,28 @@ struct DaemonLoopTests {
         #expect(child.signals.isEmpty && h.rows.map(\.state) == ["running"], "the child is left alone")
     }
 
+    @Test func aControlRequestIsAcceptedReadAndAnsweredByTheLoop() throws {
+        let h = try LoopHarness(["gamelink.toml": DaemonWithFakesTests.binding], controlSocket: true)
+        try h.loop.start()
+        h.plug("usb0", ifindex: 7)
+        try h.turnForMonitor()
+        let child = try #require(h.kernel.processes.spawned.first)
+
+        let client = try h.connectAndSend("restart gamelink")
+        try h.turn(Daemon.Token.control)
+        #expect(h.loop.connections.count == 1, "accepted and watched under a token of its own")
+        #expect(h.answer(on: client).isEmpty)
+        try h.turn(ControlConnections.token(1))
+        let answer = h.answer(on: client)
+        #expect(answer.contains(#""ok":true"#))
+        #expect(answer.contains(#""instances":1"#))
+        #expect(h.loop.connections.count == 0, "answered and closed")
+        #expect(child.signals == [SIGTERM], "the restart stops the child first")
+        try h.turnForExit(of: child)
+        #expect(h.kernel.processes.spawned.count == 2)
+        #expect(h.rows.map(\.state) == ["running"])
+    }
+
     @Test func lostEventsAreReconciledOnceTheMonitorsQueueIsDrained() throws {
         let h = harness
         try h.loop.start()

@@ -111,8 +111,12 @@ final class LoopHarness {
     var supervisor: Supervisor { loop.supervisor }
     var rows: [StatusRow] { loop.supervisor.status() }
 
-    /// `bindings`: file name to text.
-    init(_ bindings: [String: String]) throws {
+    /// Where the control socket listens, with `controlSocket`.
+    var socketPath: String { directory + "/run/control.sock" }
+
+    /// `bindings`: file name to text. `controlSocket`: the loop serves a
+    /// real control socket in the test's directory.
+    init(_ bindings: [String: String], controlSocket: Bool = false) throws {
         var template = Array("/tmp/hotplugd-loop-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
             throw SystemCallError("mkdtemp", errno: errno)
@@ -125,14 +129,41 @@ final class LoopHarness {
         case .success(let loaded): configuration = loaded
         case .failure(let errors): throw errors
         }
-        loop = try DaemonLoop(options: Daemon.Options(configPath: directory, source: .udev, strictConfig: false),
+        if controlSocket { mkdir(directory + "/run", 0o700) }
+        loop = try DaemonLoop(options: Daemon.Options(configPath: directory, source: .udev,
+                                                      socketPath: controlSocket ? directory + "/run/control.sock" : nil,
+                                                      strictConfig: false),
                               configuration: configuration, kernel: kernel, wakeups: wakeups,
                               registry: records, notifier: notifier, logger: log.logger)
     }
 
     deinit {
+        unlink(socketPath)
+        rmdir(directory + "/run")
         if let names = SystemFiles.entries(of: directory) { for name in names { unlink(directory + "/" + name) } }
         rmdir(directory)
+    }
+
+    /// A client of the control socket that has sent `line`; the loop has
+    /// not accepted it yet.
+    func connectAndSend(_ line: String) throws -> FileDescriptor {
+        guard let client = FileDescriptor(adopting: socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)),
+              let address = UnixSocketAddress(path: socketPath) else {
+            throw SystemCallError("socket(AF_UNIX)", errno: errno)
+        }
+        guard address.withSockaddr({ connect(client.rawValue, $0, $1) }) == 0 else {
+            throw SystemCallError("connect \(socketPath)", errno: errno)
+        }
+        let bytes = Array((line + "\n").utf8)
+        guard Glibc.write(client.rawValue, bytes, bytes.count) == bytes.count else { throw SystemCallError("write", errno: errno) }
+        return client
+    }
+
+    /// What the daemon has written back so far, without waiting.
+    func answer(on client: borrowing FileDescriptor) -> String {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        let count = recv(client.rawValue, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+        return String(decoding: buffer.prefix(max(count, 0)), as: UTF8.self)
     }
 
     /// Replaces the binding files with `bindings`.
