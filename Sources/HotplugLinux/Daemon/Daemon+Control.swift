@@ -3,7 +3,7 @@ import HotplugCore
 
 /// The control socket's requests, answered from the loop (the connections
 /// are `ControlConnections`').
-extension Daemon {
+extension DaemonLoop {
     func acceptConnections() {
         guard let control else { return }
         connections.acceptAll(from: control)
@@ -14,7 +14,7 @@ extension Daemon {
             guard isPermittedReexec(line, peer: peer) else { return answer(line, peer: peer) }
             // The new binary is asked first, while the loop goes on; the
             // exec follows between loop turns, answered by the new image.
-            beginReexec(answering: id)
+            reexec.beginReexec(answering: id)
             return nil
         }
     }
@@ -75,8 +75,7 @@ extension Daemon {
     /// `/sys/class/net/X` and other symlinked paths name a device by a path
     /// the core does not keep: resolve them to the device's syspath.
     func canonicalDevice(_ selector: String) -> String {
-        guard selector.hasPrefix("/"), let device = try? DeviceLookup.find(selector, in: udev.context) else { return selector }
-        return device.syspath
+        udev.canonicalDevice(selector)
     }
 
     func statusJSON(onlyBinding: String?) -> JSONValue {
@@ -98,10 +97,4 @@ extension Daemon {
                 return (clock.iso8601, Int64(clock.seconds))
             })
     }
-
-    static func failure(_ message: String) -> String {
-        JSONValue.object([("ok", .bool(false)), ("error", .string(message))]).serialized()
-    }
-
-    public static let version = "0.1.0"
 }

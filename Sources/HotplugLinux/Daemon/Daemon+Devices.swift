@@ -2,7 +2,7 @@ import Glibc
 import HotplugCore
 
 /// Device events from the udev monitor (`UdevSource`), and the start-up enumeration.
-extension Daemon {
+extension DaemonLoop {
     /// Enumerates what is present and reconciles: used at start and after
     /// the monitor lost events.
     func coldplug() {

@@ -2,18 +2,13 @@ import HotplugCore
 
 /// `hotplugd metrics` over the control socket, and `run --metrics-textfile`
 /// (`MetricsFile`).
-extension Daemon {
+extension DaemonLoop {
     /// The Prometheus text, from the counters and the status rows now.
     func metricsText() -> String {
         MetricsExposition.render(
             supervisor.metrics, configuration: supervisor.configuration, rows: supervisor.status(),
             daemon: MetricsExposition.Daemon(version: Self.version, source: options.source.rawValue,
                                              startTimeUnix: Int64(startedAt.seconds)))
-    }
-
-    /// The match latency ends inside the core, which reads this clock there.
-    static var metricsClock: @Sendable () -> Instant {
-        { Instant(nanoseconds: MonotonicClock.now()) }
     }
 
     /// After every wake-up of the loop (and once when ready).

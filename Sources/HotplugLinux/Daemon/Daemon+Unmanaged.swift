@@ -1,8 +1,9 @@
 import HotplugCore
+import Logging
 
 /// Keeping NetworkManager and systemd-networkd off the configured links
 /// (see `UnmanagedMarks`), at start, on reload and at stop.
-extension Daemon {
+extension DaemonLoop {
     /// Before the devices present are bound, so that a device that appears
     /// from now on is marked by udev before any manager sees it.
     func writeUnmanagedRules() {
@@ -11,7 +12,18 @@ extension Daemon {
 
     /// After the devices present are bound: they appeared before the rules.
     func markPresentDevices() {
-        guard let marks = unmanagedMarks else { return }
+        unmanagedMarks?.markPresentDevices(of: supervisor, logger: logger)
+    }
+
+    func removeUnmanagedRules() {
+        unmanagedMarks?.remove(logger: logger)
+    }
+}
+
+extension UnmanagedMarks {
+    /// The net devices bound now whose binding needs a mark: they appeared
+    /// before the rules (at start), or before the rules changed (a reload).
+    func markPresentDevices(of supervisor: Supervisor, logger: Logger) {
         // The status rows are built and sorted for every attachment: 1000
         // devices took 4 ms before READY=1 to find that none needed a mark.
         guard supervisor.configuration.bindings.contains(where: UnmanagedRules.needsMark) else { return }
@@ -22,10 +34,6 @@ extension Daemon {
             seen.insert(row.syspath)
             devices.append((row.syspath, row.interface ?? row.sysname))
         }
-        marks.markPresent(devices, logger: logger)
-    }
-
-    func removeUnmanagedRules() {
-        unmanagedMarks?.remove(logger: logger)
+        markPresent(devices, logger: logger)
     }
 }

@@ -7,7 +7,7 @@ import Logging
 /// The seam that lets a test run plug → link → firewall → sockets →
 /// children → unplug without root, a fake kernel and a fake clock standing
 /// in (`DaemonWithFakesTests`). Production is `LinuxKernel`, built by
-/// `hotplugd run` and injected into the `Daemon`.
+/// `hotplugd run` and injected into the loop (`Daemon`, `DaemonLoop`).
 ///
 /// Generic, not existential: the stages are specialised for the kernel
 /// they run on, so the hot path (event → match → spawn) pays no dynamic
@@ -17,6 +17,7 @@ protocol DaemonKernel {
     associatedtype Firewall: FirewallOperations
     associatedtype Processes: ProcessSpawning
     associatedtype Sockets: SocketOpening
+    associatedtype FirewallChanges: FirewallChangeNotifications
 
     var link: Link { get }
     var firewall: Firewall { get }
@@ -28,6 +29,30 @@ protocol DaemonKernel {
     func interfaceNames() -> Set<String>
     /// The kernel's name for an ifindex now, as bytes; nil when it is gone.
     func interfaceName(ofIndex index: Int32) -> [UInt8]?
+    /// This daemon's claim on the nftables table of its network namespace
+    /// (`FirewallTableLock`), taken before the first write to it.
+    func claimFirewallTable() throws(FirewallTableLock.Refusal) -> FirewallTableLock
+    /// nftables' change notifications for hotplugd's table, from now on.
+    func subscribeFirewallChanges() throws(SystemCallError) -> FirewallChanges
+}
+
+/// Who else changed hotplugd's nftables table, as the firewall keeper
+/// watches it: `NftablesEvents` in production, a test's fake otherwise.
+protocol FirewallChangeNotifications: AnyObject {
+    func watch(in epoll: Epoll, token: UInt64) throws(SystemCallError)
+    func unwatch(from epoll: Epoll)
+    /// Every notification received since the last drain.
+    func drain() -> NftablesEvents.Report
+}
+
+extension NftablesEvents: FirewallChangeNotifications {
+    func watch(in epoll: Epoll, token: UInt64) throws(SystemCallError) {
+        try epoll.add(self, token: token, events: .readable)
+    }
+
+    func unwatch(from epoll: Epoll) {
+        try? epoll.remove(self)
+    }
 }
 
 /// The real machine: rtnetlink, nftables, `clone` through `CHotplugSpawn`,
@@ -47,6 +72,10 @@ public struct LinuxKernel: DaemonKernel {
     func now() -> UInt64 { MonotonicClock.now() }
     func interfaceNames() -> Set<String> { InterfaceNames.present() }
     func interfaceName(ofIndex index: Int32) -> [UInt8]? { InterfaceNames.current(ofIndex: index) }
+    func claimFirewallTable() throws(FirewallTableLock.Refusal) -> FirewallTableLock { try FirewallTableLock.acquire() }
+    func subscribeFirewallChanges() throws(SystemCallError) -> NftablesEvents {
+        try NftablesEvents(family: 1 /* NFPROTO_INET */, table: FirewallRuleset.tableName)
+    }
 }
 
 /// A supervised child as the children stage handles it: signalled, reaped,
@@ -127,4 +156,22 @@ extension ChildProcess: SupervisableProcess {
     }
 }
 
-extension ChildRegistry: ChildRecording {}
+/// The crash-recovery records as the daemon keeps them (`ChildRegistry`):
+/// their directory opened at start, what a crashed predecessor left
+/// stopped, the directory removed on a clean exit.
+protocol ChildRecovery: ChildRecording {
+    /// Running children whose record could not be written (shown in `status`).
+    var unrecorded: Set<Int32> { get }
+    /// Why the last record could not be written.
+    var lastFailure: String? { get }
+    func prepare(logger: Logger)
+    /// `includingOwn`: records this very process wrote count too.
+    func stopLeftovers(logger: Logger, includingOwn: Bool)
+    func close()
+}
+
+extension ChildRecovery {
+    func stopLeftovers(logger: Logger) { stopLeftovers(logger: logger, includingOwn: false) }
+}
+
+extension ChildRegistry: ChildRecovery {}

@@ -21,7 +21,7 @@ extension UdevDevice: DeviceRecord {}
 /// one `DaemonKernel`, and the step from a device event to a core event.
 /// Everything a plug, a child's exit, a tick or an unplug goes through,
 /// so a test drives it with a fake kernel and a fake clock exactly as the
-/// loop does (`DaemonWithFakesTests`); the `Daemon` adds the loop, udev,
+/// loop does (`DaemonWithFakesTests`); the loop (`DaemonLoop`) adds udev,
 /// signals, the control socket and the rest around it.
 final class DeviceSupervision<Kernel: DaemonKernel> {
     let kernel: Kernel

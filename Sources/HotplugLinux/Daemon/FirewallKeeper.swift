@@ -16,7 +16,7 @@ final class FirewallKeeper<Kernel: DaemonKernel> {
     let logger: Logger
     var kernel: Kernel { supervision.kernel }
     /// Open once a binding has `[firewall]`.
-    private(set) var events: NftablesEvents?
+    private(set) var events: Kernel.FirewallChanges?
     /// This daemon's claim on the table of its network namespace, taken
     /// before the first write to it.
     private(set) var lock: FirewallTableLock?
@@ -81,7 +81,7 @@ final class FirewallKeeper<Kernel: DaemonKernel> {
             return nil
         }
         do {
-            lock = try FirewallTableLock.acquire()
+            lock = try kernel.claimFirewallTable()
             watch()
             return nil
         } catch {
@@ -93,8 +93,8 @@ final class FirewallKeeper<Kernel: DaemonKernel> {
     func watch() {
         guard events == nil, lock != nil else { return }
         do {
-            let opened = try NftablesEvents(family: 1 /* NFPROTO_INET */, table: FirewallRuleset.tableName)
-            try epoll.add(opened, token: Self.eventsToken, events: .readable)
+            let opened = try kernel.subscribeFirewallChanges()
+            try opened.watch(in: epoll, token: Self.eventsToken)
             events = opened
         } catch {
             logger.error("cannot watch nftables for changes: \(error); if the table inet hotplugd is changed, its rules are not put back")
@@ -180,7 +180,7 @@ final class FirewallKeeper<Kernel: DaemonKernel> {
 
     /// On shutdown, after every child has stopped: the table goes.
     func stop() {
-        if let events { try? epoll.remove(events) }
+        events?.unwatch(from: epoll)
         guard lock != nil else { return }
         do {
             try supervision.firewallStage.removeTable()

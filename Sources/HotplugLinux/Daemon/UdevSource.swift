@@ -1,33 +1,24 @@
 import HotplugCore
 import Logging
 
-/// The device events as a component of the daemon: the udev context, the
-/// monitor (and its token), the enumeration of what is present, and the
-/// reconcile owed after the monitor lost events. Each device read goes to
-/// the device path (`DeviceSupervision.handle`), which a test drives with
-/// fake devices instead (`DeviceRecord`).
-final class UdevSource {
+/// The device events as a component of the daemon: the monitor (and its
+/// token), the enumeration of what is present, and the reconcile owed
+/// after the monitor lost events. Each device read goes to the device path
+/// (`DeviceSupervision.handle`). The monitor is libudev's in production
+/// (`LinuxDeviceMonitor`), a test's queue of fake devices otherwise.
+final class UdevSource<Monitor: DeviceMonitoring> {
     static var token: UInt64 { 1 }
 
-    let context: UdevContext
-    private(set) var monitor: UdevMonitor
-    let source: EventSource
-    let tag: String?
-    let receiveBufferBytes: Int32
+    let monitor: Monitor
     /// Events were lost: enumerate once the monitor's queue is empty.
     private var reconcilePending = false
 
-    init(source: EventSource, tag: String?, receiveBufferBytes: Int32, subsystems: Set<String>?) throws(UdevError) {
-        self.source = source
-        self.tag = tag
-        self.receiveBufferBytes = receiveBufferBytes
-        context = try UdevContext()
-        monitor = try UdevMonitor(context: context, source: source, subsystems: subsystems, tag: tag,
-                                  receiveBufferBytes: receiveBufferBytes)
+    init(monitor: Monitor) {
+        self.monitor = monitor
     }
 
     func watch(in epoll: Epoll) throws(SystemCallError) {
-        try epoll.add(monitor, token: Self.token, events: .readable)
+        try monitor.watch(in: epoll, token: Self.token)
     }
 
     /// The devices present in `subsystems` (all when nil). With udevd, only
@@ -36,8 +27,8 @@ final class UdevSource {
     /// With `wanted`, devices it refuses may be left out unread (see
     /// `UdevEnumerator.classDevices`).
     func enumerate(subsystems: Set<String>?,
-                   wanted: ((_ subsystem: String, _ sysname: String) -> Bool)? = nil) throws(UdevError) -> [UdevDevice] {
-        try UdevEnumerator.devices(context, subsystems: subsystems, tag: tag, initializedOnly: source == .udev, wanted: wanted)
+                   wanted: ((_ subsystem: String, _ sysname: String) -> Bool)? = nil) throws(UdevError) -> [Monitor.Device] {
+        try monitor.enumerate(subsystems: subsystems, wanted: wanted)
     }
 
     /// A re-enumeration that reads only what can change the reconcile
@@ -46,10 +37,8 @@ final class UdevSource {
     /// for `enumerate` instead.
     func rescan(subsystems: Set<String>?, tracked: [(identity: DeviceIdentity, facts: DeviceFacts)],
                 wanted: (_ subsystem: String, _ sysname: String) -> Bool,
-                kernelName: (_ ifindex: Int32) -> String?) -> [ClassRescan.Entry]? {
-        guard tag == nil, let subsystems else { return nil }
-        return ClassRescan.present(context, subsystems: subsystems, initializedOnly: source == .udev, tracked: tracked,
-                                   wanted: wanted, kernelName: kernelName)
+                kernelName: (_ ifindex: Int32) -> String?) -> [RescannedDevice<Monitor.Device>]? {
+        monitor.rescan(subsystems: subsystems, tracked: tracked, wanted: wanted, kernelName: kernelName)
     }
 
     /// The monitor became readable: its events to `supervision`, bounded
@@ -83,9 +72,13 @@ final class UdevSource {
     /// open and watched: a failure keeps the daemon hearing the old
     /// subsystems rather than none.
     func reopen(subsystems: Set<String>?, in epoll: Epoll) throws {
-        let fresh = try UdevMonitor(context: context, source: source, subsystems: subsystems, tag: tag,
-                                    receiveBufferBytes: receiveBufferBytes)
-        try epoll.replace(monitor, with: fresh, token: Self.token, events: .readable)
-        monitor = fresh
+        try monitor.reopen(subsystems: subsystems, in: epoll, token: Self.token)
+    }
+
+    /// `/sys/class/net/X` and other symlinked paths name a device by a path
+    /// the core does not keep: resolved to the device's syspath.
+    func canonicalDevice(_ selector: String) -> String {
+        guard selector.hasPrefix("/"), let syspath = monitor.syspath(ofDeviceAt: selector) else { return selector }
+        return syspath
     }
 }

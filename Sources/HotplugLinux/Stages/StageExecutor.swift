@@ -3,7 +3,7 @@ import HotplugCore
 /// What the shell does for one lifecycle stage. The daemon hands every
 /// setup and teardown the core asks for to the stage's executor; adding a
 /// stage is one executor here and its row in the daemon's table
-/// (`Daemon.executors`).
+/// (`StageDispatch.executors`).
 protocol StageExecutor {
     /// Sets the stage up for `id`: the answer now, or nil when the executor
     /// answers later, from `finishTurn` (the firewall writes one loop

@@ -19,19 +19,7 @@ import HotplugCore
 /// four system calls), is given back with its kept facts: reconcile keeps
 /// a known device as it is and reads none of the new ones' facts.
 enum ClassRescan {
-    enum Entry {
-        /// A tracked device found under its own name and identity.
-        case unchanged(DeviceFacts)
-        /// A device to read: new, replacing, or tracked under another name.
-        case device(UdevDevice)
-
-        var syspath: String {
-            switch self {
-            case .unchanged(let facts): facts.syspath
-            case .device(let device): device.syspath
-            }
-        }
-    }
+    typealias Entry = RescannedDevice<UdevDevice>
 
     /// The entries of `subsystems`' class directories reconcile must see,
     /// sorted by syspath as libudev sorts. `initializedOnly` (the udev
@@ -163,5 +151,23 @@ enum ClassRescan {
 
     private static func ifindex(of device: UdevDevice) -> Int32? {
         device.subsystem == "net" ? device.property("IFINDEX").flatMap { Int32($0) } : nil
+    }
+}
+
+/// One entry of a re-enumeration that reads only what can change the
+/// reconcile (`ClassRescan`; a monitor's `rescan`).
+enum RescannedDevice<Device> {
+    /// A tracked device found under its own name and identity.
+    case unchanged(DeviceFacts)
+    /// A device to read: new, replacing, or tracked under another name.
+    case device(Device)
+}
+
+extension RescannedDevice where Device == UdevDevice {
+    var syspath: String {
+        switch self {
+        case .unchanged(let facts): facts.syspath
+        case .device(let device): device.syspath
+        }
     }
 }

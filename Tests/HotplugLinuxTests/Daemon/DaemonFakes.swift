@@ -12,12 +12,37 @@ final class FakeKernel: DaemonKernel {
     let firewall = FakeFirewall()
     let processes = FakeProcesses()
     let sockets = FakeSockets()
+    let firewallChanges = FakeFirewallChanges()
     /// CLOCK_MONOTONIC as the test sets it.
     var clock: UInt64 = 1_000_000_000
 
     func now() -> UInt64 { clock }
     func interfaceNames() -> Set<String> { Set(link.links.values.map(\.name)) }
     func interfaceName(ofIndex index: Int32) -> [UInt8]? { link.links[index].map { Array($0.name.utf8) } }
+
+    func subscribeFirewallChanges() throws(SystemCallError) -> FakeFirewallChanges {
+        firewallChanges.subscriptions += 1
+        return firewallChanges
+    }
+
+    /// How often the table was claimed.
+    private(set) var tableClaims = 0
+
+    /// A lock on a file of the test's own, unlinked at once: never the
+    /// state directory a real daemon on this machine locks.
+    func claimFirewallTable() throws(FirewallTableLock.Refusal) -> FirewallTableLock {
+        var template = Array("/tmp/hotplugd-fake-table-XXXXXX".utf8CString)
+        let number = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard let file = FileDescriptor(adopting: number) else {
+            throw FirewallTableLock.Refusal(description: "fake: mkstemp: \(errnoText())")
+        }
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        guard let lock = FirewallTableLock.adopting(file) else {
+            throw FirewallTableLock.Refusal(description: "fake: flock: \(errnoText())")
+        }
+        tableClaims += 1
+        return lock
+    }
 
     func advance(by span: Duration) {
         let (seconds, attoseconds) = span.components
@@ -57,6 +82,21 @@ final class FakeLinks: LinkOperations {
         addressList[index, default: []].append(prefix)
     }
     func announceAddresses(interface: String, ipv4: Bool, ipv6: Bool) {}
+}
+
+/// nftables' change notifications as the test makes them up: the next
+/// drain reports `pending`.
+final class FakeFirewallChanges: FirewallChangeNotifications {
+    var subscriptions = 0
+    private(set) var watched = false
+    var pending = NftablesEvents.Report()
+
+    func watch(in epoll: Epoll, token: UInt64) throws(SystemCallError) { watched = true }
+    func unwatch(from epoll: Epoll) { watched = false }
+    func drain() -> NftablesEvents.Report {
+        defer { pending = NftablesEvents.Report() }
+        return pending
+    }
 }
 
 /// Every nftables transaction, as its lines.
@@ -165,12 +205,20 @@ final class FakeSockets: SocketOpening {
 }
 
 /// Crash-recovery records, in memory.
-final class FakeRecords: ChildRecording {
+final class FakeRecords: ChildRecovery {
     private(set) var recorded: Set<Int32> = []
+    /// What the daemon asked of the records as a whole, in order.
+    private(set) var calls: [String] = []
+    var unrecorded: Set<Int32> { [] }
+    var lastFailure: String? { nil }
+
     func record(pid: Int32, startTick: UInt64?, binding: String, devpath: String, stop: StopSequence, logger: Logger?) {
         recorded.insert(pid)
     }
     func forget(pid: Int32) { recorded.remove(pid) }
+    func prepare(logger: Logger) { calls.append("prepare") }
+    func stopLeftovers(logger: Logger, includingOwn: Bool) { calls.append("stop leftovers") }
+    func close() { calls.append("close") }
 }
 
 /// A udev event with the facts a test gives it.

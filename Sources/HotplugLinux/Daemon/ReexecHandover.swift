@@ -1,10 +1,74 @@
 import Glibc
 import HotplugCore
+import Logging
 
-/// `hotplugd reexec`: the old image's half (check, probe, write the state,
-/// execve) and the new image's (take the state over, reconcile the gap,
-/// answer the requester), or its clean start when it refused the state.
-extension Daemon {
+/// `hotplugd reexec` as a component of the daemon: the old image's half
+/// (check, probe, write the state, execve) and the new image's (take the
+/// state over, reconcile the gap, answer the requester), or its clean
+/// start when it refused the state. Owns the re-exec under way (the
+/// request, the probe and its token) and what crosses every re-exec (when
+/// the daemon started, how often and when it was re-executed); the state
+/// it hands over is the other components'.
+final class ReexecHandover<Wakeups: LoopWakeups, Kernel: DaemonKernel> {
+    typealias Token = Daemon.Token
+
+    let options: Daemon.Options
+    let logger: Logger
+    let epoll: Epoll
+    let supervision: DeviceSupervision<Kernel>
+    let firewallKeeper: FirewallKeeper<Kernel>
+    let connections: ControlConnections
+    /// The loop's listening socket, whose descriptor the new image takes over.
+    let control: ControlServer?
+    let registry: any ChildRecovery
+    let notifier: any ServiceNotifying
+    /// Enumerates what is present and reconciles (the loop's).
+    var coldplug: () -> Void = {}
+
+    /// When the daemon started: its first image's start, kept across re-execs.
+    var startedAt = WallClock.now()
+    var lastReexecAt: WallClock?
+    var reexecs = 0
+    /// A `hotplugd reexec` waiting for the end of the loop turn (its connection).
+    var pendingReexec: UInt64?
+    /// A `hotplugd reexec` whose new binary is being asked (`reexec-probe`)
+    /// while the loop goes on: its connection and the probe.
+    var reexecProbe: (connection: UInt64, probe: ReexecProbe)?
+
+    init(options: Daemon.Options, logger: Logger, epoll: Epoll, supervision: DeviceSupervision<Kernel>,
+         firewallKeeper: FirewallKeeper<Kernel>, connections: ControlConnections, control: ControlServer?,
+         registry: any ChildRecovery, notifier: any ServiceNotifying) {
+        self.options = options
+        self.logger = logger
+        self.epoll = epoll
+        self.supervision = supervision
+        self.firewallKeeper = firewallKeeper
+        self.connections = connections
+        self.control = control
+        self.registry = registry
+        self.notifier = notifier
+    }
+
+    var dispatch: StageDispatch { supervision.dispatch }
+    var socketStage: SocketStage<Kernel.Sockets> { supervision.sockets }
+    var firewallStage: FirewallStage<Kernel.Firewall> { supervision.firewallStage }
+    var childrenStage: ChildrenStage<Kernel> { supervision.children }
+    var supervisor: Supervisor {
+        get { supervision.supervisor }
+        _modify { yield &supervision.supervisor }
+        set { supervision.supervisor = newValue }
+    }
+
+    static func failure(_ message: String) -> String { Daemon.failure(message) }
+
+    /// At the end of a loop turn: the exec a passed probe is waiting for.
+    func reexecIfPending() {
+        if let id = pendingReexec {
+            pendingReexec = nil
+            reexec(answering: id)
+        }
+    }
+
     /// The request's first half, while the loop goes on: what would refuse
     /// it now, then the new binary's `reexec-probe`, whose answer arrives
     /// under `Token.reexecProbe`. The pause starts only once it has passed.

@@ -1,32 +1,47 @@
-import Glibc
 import HotplugCore
+import Logging
 
-/// SIGTERM/SIGINT stop, SIGHUP reloads, SIGCHLD reaps.
-extension Daemon {
-    func readSignals() {
-        for signal in (try? signals.read()) ?? [] {
-            switch signal {
-            case SIGTERM, SIGINT:
-                logger.notice("received \(signal == SIGTERM ? "SIGTERM" : "SIGINT"); stopping every child")
-                notifier.stopping(status: "stopping \(childrenStage.count) child(ren)")
-                apply(.shutdown)
-            case SIGHUP:
-                reload()
-            case SIGCHLD:
-                childrenStage.reapAll()
-            default:
-                break
-            }
-        }
+/// Reading the configuration again (SIGHUP, `hotplugd reload`) as a
+/// component of the daemon: a broken configuration is refused and the
+/// running one kept; a good one reaches the core with the devices present
+/// enumerated again, and the monitor, the unmanaged marks and the firewall
+/// follow it. Owns no descriptor: the monitor's replacement is the udev
+/// source's, the rules the firewall keeper's.
+final class ConfigurationReload<Monitor: DeviceMonitoring, Kernel: DaemonKernel> {
+    let configPath: String
+    /// Root's ownership and mode checks on the binding files (see ConfigFiles).
+    let strict: Bool
+    let supervision: DeviceSupervision<Kernel>
+    let udev: UdevSource<Monitor>
+    let epoll: Epoll
+    let firewallKeeper: FirewallKeeper<Kernel>
+    let unmanagedMarks: UnmanagedMarks?
+    let notifier: any ServiceNotifying
+    let logger: Logger
+
+    var supervisor: Supervisor { supervision.supervisor }
+
+    init(configPath: String, strict: Bool, supervision: DeviceSupervision<Kernel>, udev: UdevSource<Monitor>, epoll: Epoll,
+         firewallKeeper: FirewallKeeper<Kernel>, unmanagedMarks: UnmanagedMarks?, notifier: any ServiceNotifying,
+         logger: Logger) {
+        self.configPath = configPath
+        self.strict = strict
+        self.supervision = supervision
+        self.udev = udev
+        self.epoll = epoll
+        self.firewallKeeper = firewallKeeper
+        self.unmanagedMarks = unmanagedMarks
+        self.notifier = notifier
+        self.logger = logger
     }
 
     /// Reads the configuration again; a broken one is refused and the
     /// running one kept. Returns the problems, if any, for `hotplugd reload`.
     @discardableResult
     func reload() -> ConfigErrors? {
-        notifier.reloading(status: "reloading \(options.configPath)")
+        notifier.reloading(status: "reloading \(configPath)")
         defer { notifier.readyAfterReload(status: supervisor.summary) }
-        switch ConfigFiles.load(options.configPath, strict: options.strictConfig) {
+        switch ConfigFiles.load(configPath, strict: strict) {
         case .failure(let errors):
             logger.error("reload refused; keeping the running configuration (\(errors.diagnostics.count) error(s))")
             for diagnostic in errors.diagnostics { logger.error("\(diagnostic.description)") }
@@ -41,8 +56,8 @@ extension Daemon {
             if subsystemsChanged { reopenMonitor(configuration) }
             let marksChange = UnmanagedRules.rules(for: configuration) != UnmanagedRules.rules(for: supervisor.configuration)
             if marksChange { unmanagedMarks?.update(configuration, logger: logger) }
-            apply(.reload(configuration, present: enumerateForReload(configuration)))
-            if marksChange { markPresentDevices() }
+            supervision.apply(.reload(configuration, present: enumerateForReload(configuration)))
+            if marksChange { unmanagedMarks?.markPresentDevices(of: supervisor, logger: logger) }
             firewallKeeper.configure()
             firewallKeeper.repairOnReload()
             return nil
