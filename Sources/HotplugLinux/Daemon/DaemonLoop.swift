@@ -182,6 +182,11 @@ final class DaemonLoop<Wakeups: LoopWakeups, Kernel: DaemonKernel> {
         }
         logger.notice("ready: \(supervisor.summary)")
         notifier.ready(status: supervisor.summary)
+        // systemd's watchdog deadline runs from the last ping of this
+        // process, which after a re-exec was the old image's, up to an
+        // interval before the exec: ping now, not an interval from now (a
+        // slow take-over, 8 s under TCG, got the new image killed).
+        if notifier.watchdogInterval != nil { notifier.watchdogPing() }
         exportMetricsIfChanged()
         onReady()
     }

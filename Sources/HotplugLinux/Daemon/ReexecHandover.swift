@@ -141,6 +141,9 @@ final class ReexecHandover<Wakeups: LoopWakeups, Kernel: DaemonKernel> {
         let kept = state.descriptors + [file.descriptor.rawValue] + (reply.map { [$0] } ?? [])
         logger.notice("re-executing \(path) with \(state.children.count) child(ren) and \(kept.count) descriptor(s) kept")
         logger.debug("re-exec, old image: bindings checked in \((checked &- began) / 1000) us, state built and written in \((written &- checked) / 1000) us")
+        // The new image pings at its READY=1: the deadline must not have
+        // run since the last timer ping, up to an interval ago.
+        notifier.watchdogPing()
         notifier.reloading(status: "re-executing \(path)")
         var failure = ReexecDescriptors.keepAcrossExec(kept, true)
         if failure == nil {

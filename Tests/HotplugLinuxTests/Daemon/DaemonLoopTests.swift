@@ -53,6 +53,15 @@ struct DaemonLoopTests {
         #expect(h.wakeups.deadline == nil, "nothing due: the timer disarmed")
     }
 
+    @Test func underAWatchdogTheReadyIsFollowedByAPingNotAnIntervalLater() throws {
+        let h = harness
+        h.notifier.watchdogInterval = 15_000_000_000
+        try h.loop.start()
+        // After a re-exec systemd's deadline runs from the old image's last
+        // ping: the first one cannot wait for the timer.
+        #expect(h.notifier.messages == ["READY", "WATCHDOG"])
+    }
+
     @Test func sigtermStopsTheChildThenItsSocketAndRulesAndEndsTheLoop() throws {
         let h = harness
         var child: FakeChild?

@@ -90,14 +90,15 @@ final class FakeMonitor: DeviceMonitoring {
 /// sd_notify, recorded.
 final class FakeNotifier: ServiceNotifying {
     private(set) var messages: [String] = []
-    var watchdogInterval: UInt64? { nil }
+    /// Set before `start` for a daemon under systemd's watchdog.
+    var watchdogInterval: UInt64?
     var isEnabled: Bool { false }
     func ready(status: String) { messages.append("READY") }
     func status(_ text: String) {}
     func reloading(status: String?) { messages.append("RELOADING") }
     func readyAfterReload(status: String) { messages.append("READY after reload") }
     func stopping(status: String?) { messages.append("STOPPING") }
-    func watchdogPing() {}
+    func watchdogPing() { messages.append("WATCHDOG") }
 }
 
 /// A whole daemon loop on fakes: the binding files in a directory of the
