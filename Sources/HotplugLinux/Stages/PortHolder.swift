@@ -43,9 +43,6 @@ enum PortHolder {
     }
 
     private static func link(_ path: String) -> String {
-        var buffer = [CChar](repeating: 0, count: 64)
-        let count = readlink(path, &buffer, buffer.count - 1)
-        guard count > 0 else { return "" }
-        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        SystemFiles.linkTarget(path, limit: 63).map { String(decoding: $0, as: UTF8.self) } ?? ""
     }
 }

@@ -22,6 +22,18 @@ enum SystemFiles {
         return names
     }
 
+    /// Where a symbolic link points, as bytes (a sysfs class link, a /proc
+    /// fd link); nil when it is not a link or its target is longer than
+    /// `limit` bytes.
+    static func linkTarget(_ path: String, limit: Int = Int(PATH_MAX)) -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: limit + 1)
+        let count = buffer.withUnsafeMutableBufferPointer { raw in
+            raw.baseAddress!.withMemoryRebound(to: CChar.self, capacity: raw.count) { readlink(path, $0, raw.count) }
+        }
+        guard count > 0, count <= limit else { return nil }
+        return Array(buffer[..<count])
+    }
+
     /// The first 4 KiB of a file (a /proc status line, a record of ours).
     static func readSmall(_ path: String) -> String? {
         guard let file = try? FileDescriptor.open(path, O_RDONLY) else { return nil }

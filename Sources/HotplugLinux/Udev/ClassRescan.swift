@@ -61,7 +61,8 @@ enum ClassRescan {
                 }
                 guard probedHere[name] != nil || readHere.contains(name) || wanted(subsystem, name) else { continue }
                 read.insert(directory + "/" + name)
-                guard let device = device(context, directory, name, subsystem, initializedOnly: initializedOnly) else { continue }
+                guard let device = UdevEnumerator.classEntryDevice(context, directory: directory, name: name, subsystem: subsystem,
+                                                                  initializedOnly: initializedOnly) else { continue }
                 if let index = ifindex(of: device) { foundIndexes.insert(index) }
                 entries.append(.device(device))
             }
@@ -76,7 +77,8 @@ enum ClassRescan {
                       let name = kernelName(index), !name.isEmpty, !name.contains("/"), name != ".", name != "..",
                       !read.contains("/sys/class/net/" + name) else { continue }
                 read.insert("/sys/class/net/" + name)
-                guard let found = self.device(context, "/sys/class/net", name, "net", initializedOnly: false) else { continue }
+                guard let found = UdevEnumerator.classEntryDevice(context, directory: "/sys/class/net", name: name, subsystem: "net",
+                                                                 initializedOnly: false) else { continue }
                 if let index = ifindex(of: found) { foundIndexes.insert(index) }
                 entries.append(.device(found))
             }
@@ -90,7 +92,7 @@ enum ClassRescan {
     /// net device, its `ifindex` is the same (a device removed and added
     /// again under the name in the gap is another).
     static func isStill(_ identity: DeviceIdentity, at path: String) -> Bool {
-        guard let target = link(path), let directory = path.utf8.lastIndex(of: UInt8(ascii: "/")),
+        guard let target = SystemFiles.linkTarget(path), let directory = path.utf8.lastIndex(of: UInt8(ascii: "/")),
               devpath(ofLink: target, in: Array(path.utf8[..<directory])) == identity.devpath else { return false }
         guard let index = identity.ifindex else { return true }
         guard let text = SystemFiles.readSmall(path + "/ifindex") else { return false }
@@ -123,31 +125,6 @@ enum ClassRescan {
         return String(validating: devpath[(slash + 1)...], as: UTF8.self)
     }
 
-    private static func link(_ path: String) -> [UInt8]? {
-        var buffer = [UInt8](repeating: 0, count: Int(PATH_MAX))
-        let count = buffer.withUnsafeMutableBufferPointer { raw in
-            raw.baseAddress!.withMemoryRebound(to: CChar.self, capacity: raw.count) { readlink(path, $0, raw.count) }
-        }
-        guard count > 0, count < buffer.count else { return nil }
-        return Array(buffer[..<count])
-    }
-
-    /// The device of a class entry: nil for an entry that is not one (net's
-    /// `bonding_masters`), one gone since the listing, one of another
-    /// subsystem, and with `initializedOnly` one udevd has not finished
-    /// with: as libudev's compatible test, a device with a device node or
-    /// an ifindex must have udev's database entry.
-    private static func device(_ context: UdevContext, _ directory: String, _ name: String, _ subsystem: String,
-                               initializedOnly: Bool) -> UdevDevice? {
-        guard let pointer = udev_device_new_from_syspath(context.pointer, directory + "/" + name) else { return nil }
-        let device = UdevDevice(adopting: pointer)
-        guard device.subsystem == subsystem else { return nil }
-        if initializedOnly, !device.isInitialized,
-           udev_device_get_devnum(pointer) != 0 || device.property("IFINDEX") != nil {
-            return nil
-        }
-        return device
-    }
 
     private static func ifindex(of device: UdevDevice) -> Int32? {
         device.subsystem == "net" ? device.property("IFINDEX").flatMap { Int32($0) } : nil

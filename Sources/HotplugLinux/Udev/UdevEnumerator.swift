@@ -64,17 +64,30 @@ public enum UdevEnumerator {
             guard let directory = classDirectory(of: subsystem),
                   let names = SystemFiles.entries(of: directory, strictUTF8: true) else { return nil }
             for name in names where wanted(subsystem, name) {
-                // Entries that are not devices (net's bonding_masters) and
-                // devices gone since the listing have no object: skipped.
-                guard let pointer = udev_device_new_from_syspath(context.pointer, directory + "/" + name) else { continue }
-                let device = UdevDevice(adopting: pointer)
-                // A class directory lists its subsystem's devices only, but
-                // the check costs nothing next to the lookup.
-                guard device.subsystem == subsystem else { continue }
+                guard let device = classEntryDevice(context, directory: directory, name: name, subsystem: subsystem,
+                                                    initializedOnly: false) else { continue }
                 devices.append((device.syspath, device))
             }
         }
         devices.sort { $0.syspath.utf8.lexicographicallyPrecedes($1.syspath.utf8) }
         return devices.map(\.device)
+    }
+
+    /// The device of a class entry: nil for an entry that is not one (net's
+    /// `bonding_masters`), one gone since the listing, one of another
+    /// subsystem (a class directory lists its own only, but the check costs
+    /// nothing next to the lookup), and with `initializedOnly` one udevd has
+    /// not finished with: as libudev's compatible test, a device with a
+    /// device node or an ifindex must have udev's database entry.
+    static func classEntryDevice(_ context: UdevContext, directory: String, name: String, subsystem: String,
+                                 initializedOnly: Bool) -> UdevDevice? {
+        guard let pointer = udev_device_new_from_syspath(context.pointer, directory + "/" + name) else { return nil }
+        let device = UdevDevice(adopting: pointer)
+        guard device.subsystem == subsystem else { return nil }
+        if initializedOnly, !device.isInitialized,
+           udev_device_get_devnum(pointer) != 0 || device.property("IFINDEX") != nil {
+            return nil
+        }
+        return device
     }
 }
